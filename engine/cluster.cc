@@ -1,0 +1,301 @@
+// Node table, slot map, epochs and cluster state (cluster_legacy.c:
+// createClusterNode, clusterDelNode, clusterRenameNode, clusterAddSlot,
+// clusterUpdateSlotsConfigWith, clusterUpdateState).
+#include "engine/cluster.h"
+
+#include <algorithm>
+
+#include "engine/check.h"
+#include "engine/slot_ranges.h"
+
+namespace slotsim {
+
+Cluster::Cluster(Env& env, const EngineConfig& config, Keyspace& keyspace)
+    : env_(env), config_(config), keyspace_(keyspace),
+      slots_(kClusterSlots, nullptr) {
+  SLOTSIM_CHECK(config_.node_timeout_ms > 0);
+  SLOTSIM_CHECK(config_.cron_period_ms > 0);
+}
+
+void Cluster::Start() {
+  SLOTSIM_CHECK(myself_ == nullptr);
+  myself_ = CreateNode(RandomNodeName(), kNodeMyself | kNodePrimary);
+  myself_->ip = config_.announce_ip;
+  myself_->port = config_.port;
+  myself_->cport = config_.bus_port();
+  TraceNodeEvent("NodeStart", *myself_);
+  ScheduleCron();
+  AfterEvent();
+}
+
+std::string Cluster::RandomNodeName() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string name(40, '0');
+  for (auto& c : name) c = kHex[env_.RandomBelow(16)];
+  return name;
+}
+
+ClusterNode* Cluster::Lookup(std::string_view name) {
+  auto it = nodes_.find(name);
+  return it == nodes_.end() ? nullptr : it->second.get();
+}
+
+const ClusterNode* Cluster::LookupNode(std::string_view name) const {
+  auto it = nodes_.find(name);
+  return it == nodes_.end() ? nullptr : it->second.get();
+}
+
+ClusterNode* Cluster::CreateNode(std::string name, uint32_t flags) {
+  SLOTSIM_CHECK(IsValidNodeName(name));
+  SLOTSIM_CHECK(nodes_.count(name) == 0);
+  auto node = std::make_unique<ClusterNode>();
+  node->name = name;
+  node->flags = flags;
+  node->ctime_ms = env_.NowMs();
+  ClusterNode* raw = node.get();
+  nodes_.emplace(std::move(name), std::move(node));
+  return raw;
+}
+
+void Cluster::DelNode(ClusterNode* node) {
+  SLOTSIM_CHECK(node != myself_);
+  for (int j = 0; j < kClusterSlots; ++j)
+    if (slots_[j] == node) DelSlot(j);
+  if (!node->primary_name.empty())
+    if (ClusterNode* p = Lookup(node->primary_name)) RemoveReplica(p, node);
+  for (const auto& r : node->replica_names)
+    if (ClusterNode* rn = Lookup(r)) rn->primary_name.clear();
+  if (node->link != kNoConn) FreeLink(node->link);
+  if (node->inbound_link != kNoConn) FreeLink(node->inbound_link);
+  TraceNodeEvent("NodeDeleted", *node);
+  nodes_.erase(node->name);
+  todo_update_state_ = true;
+}
+
+void Cluster::RenameNode(ClusterNode* node, const std::string& new_name) {
+  auto it = nodes_.find(node->name);
+  SLOTSIM_CHECK(it != nodes_.end() && it->second.get() == node);
+  SLOTSIM_CHECK(nodes_.count(new_name) == 0);
+  std::string old = node->name;
+  auto owned = std::move(it->second);
+  nodes_.erase(it);
+  owned->name = new_name;
+  nodes_.emplace(new_name, std::move(owned));
+  TraceNodeEvent("NodeRenamed", *node, "old=" + old);
+}
+
+bool Cluster::AddSlot(ClusterNode* node, int slot) {
+  if (slots_[slot] != nullptr) return false;
+  node->slots.set(slot);
+  node->numslots++;
+  slots_[slot] = node;
+  todo_update_state_ = true;
+  return true;
+}
+
+bool Cluster::DelSlot(int slot) {
+  ClusterNode* n = slots_[slot];
+  if (n == nullptr) return false;
+  SLOTSIM_CHECK(n->slots.test(slot));
+  n->slots.reset(slot);
+  n->numslots--;
+  slots_[slot] = nullptr;
+  todo_update_state_ = true;
+  return true;
+}
+
+void Cluster::DelNodeSlots(ClusterNode* node) {
+  for (int j = 0; j < kClusterSlots && node->numslots > 0; ++j)
+    if (node->slots.test(j)) DelSlot(j);
+}
+
+void Cluster::AddReplica(ClusterNode* primary, ClusterNode* replica) {
+  auto& v = primary->replica_names;
+  if (std::find(v.begin(), v.end(), replica->name) == v.end()) {
+    v.push_back(replica->name);
+    std::sort(v.begin(), v.end());
+  }
+}
+
+void Cluster::RemoveReplica(ClusterNode* primary, ClusterNode* replica) {
+  auto& v = primary->replica_names;
+  v.erase(std::remove(v.begin(), v.end(), replica->name), v.end());
+}
+
+// clusterSetNodeAsMaster.
+void Cluster::SetNodeAsPrimary(ClusterNode* node) {
+  if (node->IsPrimary()) return;
+  if (!node->primary_name.empty()) {
+    if (ClusterNode* p = Lookup(node->primary_name)) RemoveReplica(p, node);
+    node->primary_name.clear();
+  }
+  node->flags = (node->flags & ~kNodeReplica) | kNodePrimary;
+  todo_update_state_ = true;
+}
+
+// clusterSetMaster: this node becomes a replica of `primary`. Replication
+// itself is the HA issue's; here only the role and slot map change.
+void Cluster::SetMyPrimary(ClusterNode* primary) {
+  SLOTSIM_CHECK(primary != myself_);
+  if (myself_->IsPrimary()) {
+    DelNodeSlots(myself_);
+    myself_->flags = (myself_->flags & ~(kNodePrimary | kNodeMigrateTo)) |
+                     kNodeReplica;
+  } else if (!myself_->primary_name.empty()) {
+    if (ClusterNode* old = Lookup(myself_->primary_name))
+      RemoveReplica(old, myself_);
+  }
+  myself_->primary_name = primary->name;
+  AddReplica(primary, myself_);
+  todo_update_state_ = true;
+}
+
+// clusterUpdateSlotsConfigWith: the sender claims `claimed` with
+// `sender_config_epoch`. Rebind every claimed slot that is unowned or
+// whose owner has a strictly smaller configEpoch. If that takes the last
+// slot of my primary (or mine), follow the sender.
+void Cluster::UpdateSlotsConfigWith(ClusterNode* sender,
+                                    uint64_t sender_config_epoch,
+                                    const SlotBitmap& claimed) {
+  if (sender == myself_) return;  // never reconfigure from my own claims
+  ClusterNode* cur_primary = myself_->IsPrimary()
+                                 ? myself_
+                                 : Lookup(myself_->primary_name);
+  std::vector<int> dirty_slots;
+  int newly_owned_by_sender = 0;
+  for (int j = 0; j < kClusterSlots; ++j) {
+    if (!claimed.test(j)) continue;
+    ClusterNode* owner = slots_[j];
+    if (owner == sender) continue;
+    if (owner == nullptr || owner->config_epoch < sender_config_epoch) {
+      if (owner == myself_ && keyspace_.CountKeysInSlot(j) > 0 &&
+          sender != myself_)
+        dirty_slots.push_back(j);
+      if (owner == cur_primary) ++newly_owned_by_sender;
+      DelSlot(j);
+      AddSlot(sender, j);
+    }
+  }
+  if (newly_owned_by_sender > 0 && cur_primary != nullptr &&
+      cur_primary->numslots == 0) {
+    // I (or my primary) lost every slot to the sender: follow it.
+    TraceNodeEvent("FollowNewOwner", *sender);
+    SetMyPrimary(sender);
+  } else {
+    // Keys left in slots I no longer own are deleted
+    // (the dirty-slot rule).
+    for (int j : dirty_slots) {
+      int64_t n = keyspace_.DeleteSlot(j);
+      env_.Trace({"DirtySlotKeysDeleted", "", "",
+                  "slot=" + std::to_string(j) + " keys=" + std::to_string(n)});
+    }
+  }
+}
+
+// clusterHandleConfigEpochCollision: two primaries share a configEpoch;
+// the one with the lexicographically smaller name takes a new epoch.
+void Cluster::HandleConfigEpochCollision(ClusterNode* sender) {
+  if (sender->config_epoch != myself_->config_epoch ||
+      !sender->IsPrimary() || !myself_->IsPrimary())
+    return;
+  if (sender->name <= myself_->name) return;
+  current_epoch_++;
+  myself_->config_epoch = current_epoch_;
+  env_.Trace({"ConfigEpochCollision", PeerAddr(sender), "",
+              "new_config_epoch=" + std::to_string(current_epoch_)});
+}
+
+// clusterUpdateState.
+void Cluster::UpdateState() {
+  constexpr int64_t kWritableDelayMs = 2000;  // CLUSTER_WRITABLE_DELAY
+  const int64_t now = env_.NowMs();
+  todo_update_state_ = false;
+  if (first_update_state_ms_ == 0) first_update_state_ms_ = now;
+  // A primary that just started waits before it says OK, giving the
+  // cluster a chance to reconfigure it.
+  if (myself_->IsPrimary() && state_ == ClusterHealth::kFail &&
+      now - first_update_state_ms_ < kWritableDelayMs)
+    return;
+
+  ClusterHealth new_state = ClusterHealth::kOk;
+  if (config_.require_full_coverage) {
+    for (int j = 0; j < kClusterSlots; ++j) {
+      if (slots_[j] == nullptr || slots_[j]->Failed()) {
+        new_state = ClusterHealth::kFail;
+        break;
+      }
+    }
+  }
+  int size = 0, reachable = 0;
+  for (const auto& [name, n] : nodes_) {
+    if (n->IsPrimary() && n->numslots > 0) {
+      ++size;
+      if (!(n->flags & (kNodeFail | kNodePfail))) ++reachable;
+    }
+  }
+  size_ = size;
+  const int needed_quorum = size / 2 + 1;
+  if (reachable < needed_quorum) {
+    new_state = ClusterHealth::kFail;
+    among_minority_ms_ = now;
+  }
+  if (new_state == state_) return;
+  // A primary back from the minority waits before accepting writes again.
+  const int64_t rejoin_delay_ms =
+      std::clamp<int64_t>(config_.node_timeout_ms, 500, 5000);
+  if (new_state == ClusterHealth::kOk && myself_->IsPrimary() &&
+      now - among_minority_ms_ < rejoin_delay_ms)
+    return;
+  state_ = new_state;
+  env_.Trace({new_state == ClusterHealth::kOk ? "ClusterStateOk"
+                                               : "ClusterStateFail",
+              "", "",
+              "size=" + std::to_string(size) +
+                  " reachable=" + std::to_string(reachable)});
+}
+
+void Cluster::AfterEvent() {
+  if (todo_update_state_) UpdateState();
+  // Trace this node's state whenever any part of it changed (the viewer's
+  // scrubber and the checkers read these rows).
+  std::string s = "role=";
+  s += myself_->IsPrimary() ? "primary" : "replica";
+  if (!myself_->primary_name.empty()) s += " primary=" + myself_->primary_name;
+  s += " current_epoch=" + std::to_string(current_epoch_);
+  s += " config_epoch=" + std::to_string(myself_->config_epoch);
+  s += " last_vote_epoch=" + std::to_string(last_vote_epoch_);
+  s += state_ == ClusterHealth::kOk ? " state=ok" : " state=fail";
+  s += " slots=" + FormatSlotRanges(myself_->slots, ",");
+  s += " known_nodes=" + std::to_string(nodes_.size());
+  if (s != last_traced_state_) {
+    env_.Trace({"NodeState", "", "", s});
+    last_traced_state_ = std::move(s);
+  }
+}
+
+bool Cluster::StartHandshake(const std::string& ip, uint16_t port,
+                             uint16_t cport) {
+  if (ip.empty() || ip.size() > 46 || port == 0 || cport == 0) return false;
+  // Already handshaking with that address: nothing to do
+  // (clusterHandshakeInProgress).
+  for (const auto& [name, n] : nodes_)
+    if (n->InHandshake() && n->ip == ip && n->port == port && n->cport == cport)
+      return true;
+  ClusterNode* n = CreateNode(RandomNodeName(), kNodeHandshake | kNodeMeet);
+  n->ip = ip;
+  n->port = port;
+  n->cport = cport;
+  TraceNodeEvent("HandshakeStart", *n);
+  return true;
+}
+
+void Cluster::TraceNodeEvent(std::string_view kind, const ClusterNode& node,
+                             std::string extra) {
+  if (!env_.TraceEnabled()) return;
+  std::string d = "node=" + node.name + " addr=" + node.ip + ":" +
+                  std::to_string(node.port) + "@" + std::to_string(node.cport);
+  if (!extra.empty()) d += " " + extra;
+  env_.Trace({kind, PeerAddr(&node), "", std::move(d)});
+}
+
+}  // namespace slotsim

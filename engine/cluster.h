@@ -1,0 +1,160 @@
+// The cluster engine of one node: node table, slot map, epochs, the bus
+// protocol, gossip, failure detection and the cluster commands
+// (Redis's cluster_legacy.c, split by concern across cluster_*.cc).
+//
+// Event-driven: every entry point runs to completion on the node's event
+// loop. After each entry point the owner calls AfterEvent(), which plays
+// the role of Redis's clusterBeforeSleep (state update, state tracing).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/bus_codec.h"
+#include "engine/cluster_node.h"
+#include "engine/config.h"
+#include "engine/env.h"
+#include "engine/keyspace.h"
+
+namespace slotsim {
+
+enum class ClusterHealth { kFail, kOk };
+
+// Why a keyed command is not served here (getNodeByQuery's error codes).
+enum class Redirect { kNone, kCrossSlot, kMoved, kAsk, kTryAgain, kDownState,
+                      kDownRoState, kDownUnbound };
+
+// Counters shown by CLUSTER INFO and used by tests.
+struct ClusterStats {
+  int64_t messages_sent[9] = {};
+  int64_t messages_received[9] = {};
+  int64_t bus_frames_dropped = 0;   // garbled or invalid, link kept
+  int64_t bus_links_broken = 0;     // framing lost, link closed
+};
+
+class Cluster {
+ public:
+  Cluster(Env& env, const EngineConfig& config, Keyspace& keyspace);
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  // Creates myself as a primary with a fresh random name and starts the
+  // cron. Call once, after the bus port listens.
+  void Start();
+
+  // ---- Bus entry points (Server forwards these by ConnId) ----------------
+  void OnBusAccept(ConnId conn);
+  void OnBusConnected(ConnId conn);
+  // True if `conn` is one of our bus links.
+  bool IsBusLink(ConnId conn) const { return links_.count(conn) != 0; }
+  void OnBusData(ConnId conn, std::string_view bytes);
+  void OnBusClosed(ConnId conn);
+
+  // clusterBeforeSleep: recompute the cluster state if something changed,
+  // and trace any change of this node's own state.
+  void AfterEvent();
+
+  // ---- Client-facing ------------------------------------------------------
+  // The CLUSTER command; argv[0] is "CLUSTER". Appends the reply to *out.
+  void Command(const std::vector<std::string>& argv, std::string* out);
+  // getNodeByQuery for a command touching `keys`. Returns kNone if this node
+  // serves it; otherwise the redirect kind, and *slot for MOVED/ASK.
+  Redirect Route(const std::vector<std::string_view>& keys, bool is_write,
+                 bool readonly_client, int* slot) const;
+  // Appends the error reply for a redirect (clusterRedirectClient).
+  void AppendRedirectError(Redirect r, int slot, std::string* out) const;
+  std::string InfoSection() const;  // INFO's "cluster" section body
+
+  // ---- Ground truth for the simulator, checkers and tests ----------------
+  const ClusterNode& myself() const { return *myself_; }
+  ClusterHealth health() const { return state_; }
+  uint64_t current_epoch() const { return current_epoch_; }
+  uint64_t last_vote_epoch() const { return last_vote_epoch_; }
+  // The owner of `slot` as this node sees it, or nullptr.
+  const ClusterNode* SlotOwner(int slot) const { return slots_[slot]; }
+  const ClusterNode* LookupNode(std::string_view name) const;
+  size_t known_nodes() const { return nodes_.size(); }
+  const ClusterStats& stats() const { return stats_; }
+  // CLUSTER NODES text (clusterGenNodesDescription).
+  std::string NodesDescription() const;
+
+ private:
+  struct BusLink {
+    ConnId conn = kNoConn;
+    bool inbound = false;
+    ClusterNode* node = nullptr;  // null for an unidentified inbound link
+    int64_t ctime_ms = 0;
+    BusFrameDecoder decoder;
+  };
+
+  // ---- Node table (cluster.cc) -------------------------------------------
+  ClusterNode* Lookup(std::string_view name);
+  ClusterNode* CreateNode(std::string name, uint32_t flags);
+  void DelNode(ClusterNode* node);
+  void RenameNode(ClusterNode* node, const std::string& new_name);
+  std::string RandomNodeName();
+  bool AddSlot(ClusterNode* node, int slot);
+  bool DelSlot(int slot);
+  void DelNodeSlots(ClusterNode* node);
+  void SetNodeAsPrimary(ClusterNode* node);
+  void SetMyPrimary(ClusterNode* primary);
+  void AddReplica(ClusterNode* primary, ClusterNode* replica);
+  void RemoveReplica(ClusterNode* primary, ClusterNode* replica);
+  // clusterUpdateSlotsConfigWith.
+  void UpdateSlotsConfigWith(ClusterNode* sender, uint64_t sender_config_epoch,
+                             const SlotBitmap& claimed);
+  void HandleConfigEpochCollision(ClusterNode* sender);
+  void UpdateState();  // clusterUpdateState
+  bool StartHandshake(const std::string& ip, uint16_t port, uint16_t cport);
+  void TraceNodeEvent(std::string_view kind, const ClusterNode& node,
+                      std::string extra = "");
+
+  // ---- Bus (cluster_bus.cc) ----------------------------------------------
+  void ConnectLink(ClusterNode* node);
+  void FreeLink(ConnId conn);
+  void SendMessage(ConnId conn, const bus::BusMessage& msg);
+  void BuildHeader(bus::MessageType type, bus::BusMessage* msg) const;
+  void SendPing(ConnId conn, bus::MessageType type);
+  void ProcessPacket(BusLink* link, const bus::BusMessage& msg);
+  void ProcessGossip(ClusterNode* sender, const bus::BusMessage& msg);
+  static std::string PeerAddr(const ClusterNode* node);
+
+  // ---- Cron (cluster_cron.cc) --------------------------------------------
+  void Cron();
+  void ScheduleCron();
+
+  // ---- Output formats (cluster_format.cc) --------------------------------
+  void AppendSlotsReply(std::string* out) const;   // CLUSTER SLOTS
+  void AppendShardsReply(std::string* out) const;  // CLUSTER SHARDS
+  std::string NodeDescription(const ClusterNode& n) const;
+
+  // ---- Commands (cluster_commands.cc) ------------------------------------
+  void CommandAddSlots(const std::vector<std::string>& argv, bool ranges,
+                       std::string* out);
+
+  Env& env_;
+  const EngineConfig config_;
+  Keyspace& keyspace_;
+  // Ordered by name: iteration order is deterministic.
+  std::map<std::string, std::unique_ptr<ClusterNode>, std::less<>> nodes_;
+  ClusterNode* myself_ = nullptr;
+  std::vector<ClusterNode*> slots_;  // kClusterSlots entries, owner or null
+  std::map<ConnId, std::unique_ptr<BusLink>> links_;
+  uint64_t current_epoch_ = 0;
+  uint64_t last_vote_epoch_ = 0;
+  ClusterHealth state_ = ClusterHealth::kFail;
+  int size_ = 0;  // primaries owning at least one slot
+  bool todo_update_state_ = true;
+  int64_t first_update_state_ms_ = 0;
+  int64_t among_minority_ms_ = 0;
+  uint64_t cron_iteration_ = 0;
+  int stats_pfail_nodes_ = 0;
+  ClusterStats stats_;
+  std::string last_traced_state_;  // to trace only changes
+};
+
+}  // namespace slotsim

@@ -1,0 +1,102 @@
+// clusterCron: every cron_period_ms (100 ms in Redis). Reconnects links,
+// pings, times out handshakes, and marks PFAIL.
+#include <algorithm>
+
+#include "engine/check.h"
+#include "engine/cluster.h"
+
+namespace slotsim {
+
+void Cluster::ScheduleCron() {
+  env_.AddTimer(config_.cron_period_ms, "clusterCron", [this] {
+    Cron();
+    ScheduleCron();
+    AfterEvent();
+  });
+}
+
+void Cluster::Cron() {
+  const int64_t now = env_.NowMs();
+  const int64_t node_timeout = config_.node_timeout_ms;
+  const int64_t handshake_timeout = std::max<int64_t>(node_timeout, 1000);
+  cron_iteration_++;
+  stats_pfail_nodes_ = 0;
+
+  // Snapshot the names first: the loop may delete nodes.
+  std::vector<ClusterNode*> all;
+  for (const auto& [name, n] : nodes_) all.push_back(n.get());
+
+  for (ClusterNode* node : all) {
+    if (node->flags & (kNodeMyself | kNodeNoAddr)) continue;
+    if (node->flags & kNodePfail) stats_pfail_nodes_++;
+    // A handshake has the node timeout to complete.
+    if (node->InHandshake() && now - node->ctime_ms > handshake_timeout) {
+      TraceNodeEvent("HandshakeTimeout", *node);
+      DelNode(node);
+      continue;
+    }
+    if (node->link == kNoConn) {
+      int64_t old_ping_sent = node->ping_sent_ms;
+      ConnectLink(node);
+      bus::MessageType type =
+          (node->flags & kNodeMeet) ? bus::MEET : bus::PING;
+      SendPing(node->link, type);
+      // Keep the old ping time so a reconnect does not hide a failure.
+      if (old_ping_sent != 0) node->ping_sent_ms = old_ping_sent;
+      node->flags &= ~kNodeMeet;
+    }
+  }
+  all.clear();
+  for (const auto& [name, n] : nodes_) all.push_back(n.get());
+
+  // Once a second, ping the node with the oldest pong among 5 random ones.
+  if (cron_iteration_ % 10 == 0 && !all.empty()) {
+    ClusterNode* min_pong_node = nullptr;
+    int64_t min_pong = 0;
+    for (int j = 0; j < 5; ++j) {
+      ClusterNode* n = all[env_.RandomBelow(all.size())];
+      if (n->link == kNoConn || n->ping_sent_ms != 0 ||
+          (n->flags & (kNodeMyself | kNodeHandshake)))
+        continue;
+      if (min_pong_node == nullptr || min_pong > n->pong_received_ms) {
+        min_pong_node = n;
+        min_pong = n->pong_received_ms;
+      }
+    }
+    if (min_pong_node != nullptr) SendPing(min_pong_node->link, bus::PING);
+  }
+
+  for (ClusterNode* node : all) {
+    if (node->flags & (kNodeMyself | kNodeNoAddr | kNodeHandshake)) continue;
+    const int64_t ping_delay = now - node->ping_sent_ms;
+    const int64_t data_delay = now - node->data_received_ms;
+    // A link that carries nothing for half the timeout may be stuck:
+    // reconnect while the node is still within its timeout.
+    if (node->link != kNoConn && now - node->link_ctime_ms > node_timeout &&
+        node->ping_sent_ms != 0 && ping_delay > node_timeout / 2 &&
+        data_delay > node_timeout / 2) {
+      TraceNodeEvent("LinkReconnect", *node);
+      FreeLink(node->link);
+    }
+    // No ping pending and the last pong is older than half the timeout:
+    // ping now, so every node is pinged well within the timeout.
+    if (node->link != kNoConn && node->ping_sent_ms == 0 &&
+        now - node->pong_received_ms > node_timeout / 2) {
+      SendPing(node->link, bus::PING);
+      continue;
+    }
+    if (node->ping_sent_ms == 0) continue;
+    // PFAIL: waiting for the PONG longer than the timeout, and no other
+    // data from the node either.
+    const int64_t node_delay = std::min(ping_delay, data_delay);
+    if (node_delay > node_timeout && !(node->flags & (kNodePfail | kNodeFail))) {
+      node->flags |= kNodePfail;
+      todo_update_state_ = true;
+      TraceNodeEvent("PfailSet", *node,
+                     "delay_ms=" + std::to_string(node_delay));
+    }
+  }
+  if (state_ == ClusterHealth::kFail) todo_update_state_ = true;
+}
+
+}  // namespace slotsim

@@ -1,0 +1,199 @@
+// Output formats Redis tooling parses: CLUSTER NODES
+// (clusterGenNodeDescription), CLUSTER SLOTS (clusterReplyMultiBulkSlots),
+// CLUSTER SHARDS (clusterReplyShards) and CLUSTER INFO.
+#include <algorithm>
+
+#include "engine/cluster.h"
+#include "engine/slot_ranges.h"
+
+namespace slotsim {
+namespace {
+
+// representClusterNodeFlags.
+std::string FlagsString(uint32_t f) {
+  std::string s;
+  auto add = [&](uint32_t bit, const char* name) {
+    if (f & bit) {
+      if (!s.empty()) s += ',';
+      s += name;
+    }
+  };
+  add(kNodeMyself, "myself");
+  add(kNodePrimary, "master");
+  add(kNodeReplica, "slave");
+  add(kNodePfail, "fail?");
+  add(kNodeFail, "fail");
+  add(kNodeHandshake, "handshake");
+  add(kNodeNoAddr, "noaddr");
+  add(kNodeNoFailover, "nofailover");
+  return s.empty() ? "noflags" : s;
+}
+
+void AppendNodeEntry(const ClusterNode& n, std::string* out) {
+  // ip, port, id, then a map of extra endpoint data (empty: RESP2 "*0").
+  resp::AppendArrayHeader(out, 4);
+  resp::AppendBulk(out, n.ip);
+  resp::AppendInteger(out, n.port);
+  resp::AppendBulk(out, n.name);
+  resp::AppendArrayHeader(out, 0);
+}
+
+}  // namespace
+
+std::string Cluster::NodeDescription(const ClusterNode& n) const {
+  std::string s = n.name + " " + n.ip + ":" + std::to_string(n.port) + "@" +
+                  std::to_string(n.cport) + " " + FlagsString(n.flags) + " ";
+  s += n.primary_name.empty() ? "-" : n.primary_name;
+  s += " " + std::to_string(n.ping_sent_ms) + " " +
+       std::to_string(n.pong_received_ms) + " " +
+       std::to_string(n.config_epoch) + " ";
+  bool connected = n.IsMyself() || n.link != kNoConn ||
+                   n.inbound_link != kNoConn;
+  s += connected ? "connected" : "disconnected";
+  // Replicas show no slots; their primary's line carries them.
+  if (n.IsPrimary()) {
+    std::string ranges = FormatSlotRanges(n.slots, " ");
+    if (!ranges.empty()) s += " " + ranges;
+  }
+  return s;
+}
+
+std::string Cluster::NodesDescription() const {
+  std::string out;
+  for (const auto& [name, n] : nodes_) {
+    out += NodeDescription(*n);
+    out += '\n';
+  }
+  return out;
+}
+
+void Cluster::AppendSlotsReply(std::string* out) const {
+  // One entry per contiguous range of one owner, in slot order.
+  struct Range { int start, end; const ClusterNode* owner; };
+  std::vector<Range> ranges;
+  for (int j = 0; j < kClusterSlots; ++j) {
+    const ClusterNode* o = slots_[j];
+    if (o == nullptr) continue;
+    if (!ranges.empty() && ranges.back().owner == o && ranges.back().end == j - 1)
+      ranges.back().end = j;
+    else
+      ranges.push_back({j, j, o});
+  }
+  resp::AppendArrayHeader(out, static_cast<int64_t>(ranges.size()));
+  for (const auto& r : ranges) {
+    std::vector<const ClusterNode*> replicas;
+    for (const auto& rn : r.owner->replica_names) {
+      const ClusterNode* n = LookupNode(rn);
+      if (n != nullptr && !n->Failed() && !n->InHandshake()) replicas.push_back(n);
+    }
+    resp::AppendArrayHeader(out, 3 + static_cast<int64_t>(replicas.size()));
+    resp::AppendInteger(out, r.start);
+    resp::AppendInteger(out, r.end);
+    AppendNodeEntry(*r.owner, out);
+    for (const ClusterNode* n : replicas) AppendNodeEntry(*n, out);
+  }
+}
+
+void Cluster::AppendShardsReply(std::string* out) const {
+  // A shard is a primary with its replicas; ordered by first slot, then
+  // slotless shards by name.
+  std::vector<const ClusterNode*> primaries;
+  for (const auto& [name, n] : nodes_)
+    if (n->IsPrimary() && !n->InHandshake()) primaries.push_back(n.get());
+  auto first_slot = [](const ClusterNode* n) {
+    for (int j = 0; j < kClusterSlots; ++j)
+      if (n->slots.test(j)) return j;
+    return kClusterSlots;
+  };
+  std::stable_sort(primaries.begin(), primaries.end(),
+                   [&](const ClusterNode* a, const ClusterNode* b) {
+                     return first_slot(a) < first_slot(b);
+                   });
+  resp::AppendArrayHeader(out, static_cast<int64_t>(primaries.size()));
+  for (const ClusterNode* p : primaries) {
+    resp::AppendArrayHeader(out, 4);
+    resp::AppendBulk(out, "slots");
+    auto ranges = SlotRanges(p->slots);
+    resp::AppendArrayHeader(out, 2 * static_cast<int64_t>(ranges.size()));
+    for (const auto& [a, b] : ranges) {
+      resp::AppendInteger(out, a);
+      resp::AppendInteger(out, b);
+    }
+    resp::AppendBulk(out, "nodes");
+    std::vector<const ClusterNode*> members{p};
+    for (const auto& rn : p->replica_names)
+      if (const ClusterNode* n = LookupNode(rn)) members.push_back(n);
+    resp::AppendArrayHeader(out, static_cast<int64_t>(members.size()));
+    for (const ClusterNode* n : members) {
+      resp::AppendArrayHeader(out, 14);
+      resp::AppendBulk(out, "id");
+      resp::AppendBulk(out, n->name);
+      resp::AppendBulk(out, "port");
+      resp::AppendInteger(out, n->port);
+      resp::AppendBulk(out, "ip");
+      resp::AppendBulk(out, n->ip);
+      resp::AppendBulk(out, "endpoint");
+      resp::AppendBulk(out, n->ip);
+      resp::AppendBulk(out, "role");
+      resp::AppendBulk(out, n->IsPrimary() ? "master" : "replica");
+      resp::AppendBulk(out, "replication-offset");
+      resp::AppendInteger(out, n->repl_offset);
+      resp::AppendBulk(out, "health");
+      resp::AppendBulk(out, n->Failed() ? "fail" : "online");
+    }
+  }
+}
+
+std::string Cluster::InfoSection() const {
+  int assigned = 0, ok = 0, pfail = 0, fail = 0;
+  for (int j = 0; j < kClusterSlots; ++j) {
+    const ClusterNode* n = slots_[j];
+    if (n == nullptr) continue;
+    ++assigned;
+    if (n->Failed()) ++fail;
+    else if (n->TimedOut()) ++pfail;
+    else ++ok;
+  }
+  int64_t sent = 0, received = 0;
+  for (int t = 0; t < 9; ++t) {
+    sent += stats_.messages_sent[t];
+    received += stats_.messages_received[t];
+  }
+  std::string s;
+  auto line = [&](const std::string& k, const std::string& v) {
+    s += k + ":" + v + "\r\n";
+  };
+  line("cluster_state", state_ == ClusterHealth::kOk ? "ok" : "fail");
+  line("cluster_slots_assigned", std::to_string(assigned));
+  line("cluster_slots_ok", std::to_string(ok));
+  line("cluster_slots_pfail", std::to_string(pfail));
+  line("cluster_slots_fail", std::to_string(fail));
+  line("cluster_known_nodes", std::to_string(nodes_.size()));
+  line("cluster_size", std::to_string(size_));
+  line("cluster_current_epoch", std::to_string(current_epoch_));
+  line("cluster_my_epoch", std::to_string(
+      myself_->IsPrimary() ? myself_->config_epoch
+                           : (LookupNode(myself_->primary_name)
+                                  ? LookupNode(myself_->primary_name)->config_epoch
+                                  : 0)));
+  static const char* kTypeNames[] = {"ping", "pong", "meet", "fail", "publish",
+                                     "auth-req", "auth-ack", "update",
+                                     "mfstart"};
+  for (int t = 0; t < 9; ++t)
+    if (stats_.messages_sent[t])
+      line(std::string("cluster_stats_messages_") + kTypeNames[t] + "_sent",
+           std::to_string(stats_.messages_sent[t]));
+  line("cluster_stats_messages_sent", std::to_string(sent));
+  for (int t = 0; t < 9; ++t)
+    if (stats_.messages_received[t])
+      line(std::string("cluster_stats_messages_") + kTypeNames[t] +
+               "_received",
+           std::to_string(stats_.messages_received[t]));
+  line("cluster_stats_messages_received", std::to_string(received));
+  line("cluster_stats_bus_frames_dropped",
+       std::to_string(stats_.bus_frames_dropped));
+  line("total_cluster_links_buffer_limit_exceeded", "0");
+  return s;
+}
+
+}  // namespace slotsim

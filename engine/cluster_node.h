@@ -1,0 +1,58 @@
+// What one node knows about one cluster node (Redis's clusterNode).
+#pragma once
+
+#include <bitset>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/env.h"
+#include "engine/keyslot.h"
+
+namespace slotsim {
+
+// CLUSTER_NODE_* flag bits, same values as Redis (they travel on the bus).
+enum NodeFlag : uint32_t {
+  kNodePrimary = 1,
+  kNodeReplica = 2,
+  kNodePfail = 4,
+  kNodeFail = 8,
+  kNodeMyself = 16,
+  kNodeHandshake = 32,
+  kNodeNoAddr = 64,
+  kNodeMeet = 128,
+  kNodeMigrateTo = 256,
+  kNodeNoFailover = 512,
+};
+
+using SlotBitmap = std::bitset<kClusterSlots>;
+
+struct ClusterNode {
+  std::string name;            // 40 hex chars
+  uint32_t flags = 0;
+  uint64_t config_epoch = 0;
+  std::string ip;
+  uint16_t port = 0;
+  uint16_t cport = 0;
+  SlotBitmap slots;            // slots this node claims, as we know them
+  int numslots = 0;
+  std::string primary_name;    // if a replica: its primary; else empty
+  std::vector<std::string> replica_names;  // sorted
+  int64_t ctime_ms = 0;        // when we created this record
+  int64_t ping_sent_ms = 0;    // 0: no ping pending
+  int64_t pong_received_ms = 0;
+  int64_t data_received_ms = 0;
+  int64_t repl_offset = 0;
+  ConnId link = kNoConn;          // our outbound bus link to it
+  int64_t link_ctime_ms = 0;
+  ConnId inbound_link = kNoConn;  // its bus link to us
+
+  bool IsPrimary() const { return flags & kNodePrimary; }
+  bool IsReplica() const { return flags & kNodeReplica; }
+  bool InHandshake() const { return flags & kNodeHandshake; }
+  bool IsMyself() const { return flags & kNodeMyself; }
+  bool TimedOut() const { return flags & kNodePfail; }
+  bool Failed() const { return flags & kNodeFail; }
+};
+
+}  // namespace slotsim

@@ -1,0 +1,42 @@
+// The data command table (Redis's commands.def subset): arity, flags and
+// key positions drive generic checks and cluster routing in Server.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/keyspace.h"
+
+namespace slotsim {
+
+enum CommandFlag : uint32_t {
+  kCmdWrite = 1,
+  kCmdReadOnly = 2,
+};
+
+struct CommandSpec {
+  const char* name;  // lowercase
+  // Redis convention: N means exactly N arguments (name included); -N
+  // means at least N.
+  int arity;
+  uint32_t flags;
+  // Key positions: first, last (negative counts from the end), step.
+  // first == 0: the command has no keys.
+  int first_key, last_key, key_step;
+  // Executes a command whose arity was checked; appends the reply.
+  void (*proc)(Keyspace& ks, const std::vector<std::string>& argv,
+               std::string* out);
+};
+
+// The command named `name` (any case), or nullptr. Commands the server
+// handles itself (CLUSTER, INFO, PING, ...) are in the table with proc
+// == nullptr.
+const CommandSpec* LookupCommand(std::string_view name);
+
+// The key arguments of argv according to spec.
+std::vector<std::string_view> CommandKeys(const CommandSpec& spec,
+                                          const std::vector<std::string>& argv);
+
+}  // namespace slotsim

@@ -1,0 +1,38 @@
+// Engine settings: the subset of redis.conf that the cluster engine reads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "engine/resp.h"
+
+namespace slotsim {
+
+struct EngineConfig {
+  // The address this node announces to peers and in redirects
+  // (cluster-announce-ip).
+  std::string announce_ip = "127.0.0.1";
+  uint16_t port = 6379;
+  // Cluster bus port; 0 means port + 10000, as Redis does.
+  uint16_t cport = 0;
+  // cluster-node-timeout.
+  int64_t node_timeout_ms = 15000;
+  // cluster-require-full-coverage.
+  bool require_full_coverage = true;
+  // cluster-allow-reads-when-down.
+  bool allow_reads_when_down = false;
+  // The period of clusterCron (Redis: 100 ms, from serverCron at hz 10).
+  int64_t cron_period_ms = 100;
+  RespLimits resp_limits;
+  // client-query-buffer-limit: a client whose unparsed input exceeds this
+  // is disconnected.
+  size_t client_query_buffer_bytes_max = 1ULL << 30;
+  // maxclients.
+  int clients_max = 10000;
+
+  uint16_t bus_port() const {
+    return cport != 0 ? cport : static_cast<uint16_t>(port + 10000);
+  }
+};
+
+}  // namespace slotsim

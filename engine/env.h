@@ -1,0 +1,144 @@
+// The seam between the cluster engine and the world (LevelDB's Env,
+// FoundationDB's INetwork).
+//
+// The engine reads time, draws randomness, talks to the network, touches
+// its disk and emits trace events only through an Env. sim/SimEnv backs it
+// with a virtual clock, simulated links and a simulated disk; a RealEnv
+// (runtime/) backs it with sockets, files and the steady clock. Nothing in
+// engine/ may reach the OS any other way (tests/lint_determinism.sh).
+//
+// Threading contract: every Env method and every callback an Env makes is
+// on the node's single event-loop thread (one OS thread for a whole
+// simulation). Callbacks are never made re-entrantly from inside an Env
+// call: Send, Connect, Close and AddTimer only schedule work.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace slotsim {
+
+using ConnId = uint64_t;
+using TimerId = uint64_t;
+constexpr ConnId kNoConn = 0;
+constexpr TimerId kNoTimer = 0;
+
+// Receives every network event of one Env. The engine node (or a client)
+// installs exactly one handler and dispatches on the ConnId.
+class NetHandler {
+ public:
+  virtual ~NetHandler() = default;
+  // A peer connected to one of our listening ports. `conn` is ready for
+  // Send at once. `peer_host` is the peer's address as the network sees it.
+  virtual void OnAccept(uint16_t local_port, ConnId conn,
+                        const std::string& peer_host) = 0;
+  // An outbound Connect completed; Send may have been called already (bytes
+  // queued before the connection completed are delivered in order).
+  virtual void OnConnected(ConnId conn) = 0;
+  // Bytes arrived on `conn`, in the order the peer sent them. Boundaries
+  // between calls carry no meaning (a stream, like TCP).
+  virtual void OnData(ConnId conn, std::string_view bytes) = 0;
+  // The connection is gone: closed by the peer, reset, refused or timed
+  // out. No further callbacks for `conn` follow, and `conn` must not be
+  // used again. Not called for a connection this side closed itself.
+  virtual void OnClosed(ConnId conn, std::string_view reason) = 0;
+};
+
+// One structured trace event (FoundationDB style: CamelCase kind plus
+// key=value details). The Env stamps time, node and sequence number.
+struct TraceEvent {
+  std::string_view kind;      // e.g. "StateChange", "ClusterStateOk"
+  // The peer's client address "ip:port" where one applies, else empty.
+  // The simulator maps it to a node index.
+  std::string_view peer_addr;
+  std::string_view msg_type;  // e.g. "PING" for bus messages, else empty
+  std::string details;        // "key=value key=value"
+};
+
+class Env {
+ public:
+  virtual ~Env() = default;
+
+  // ---- Clock and timers ---------------------------------------------------
+  // Milliseconds on this node's clock (Redis's mstime()). May jump when the
+  // simulator injects clock faults; never use it to order events.
+  virtual int64_t NowMs() = 0;
+  // Microseconds on this node's clock, same epoch as NowMs().
+  virtual int64_t NowUs() = 0;
+  // Runs `fn` once after `delay_ms` of elapsed (monotonic) time. `name`
+  // labels the timer in traces. Returns an id for CancelTimer, never
+  // kNoTimer. delay_ms >= 0.
+  virtual TimerId AddTimer(int64_t delay_ms, std::string_view name,
+                           std::function<void()> fn) = 0;
+  // Cancels a pending timer; a timer that already fired or was cancelled
+  // is ignored.
+  virtual void CancelTimer(TimerId id) = 0;
+
+  // ---- Network ------------------------------------------------------------
+  // Installs the handler for all network events of this Env. Must be called
+  // before Listen or Connect; the handler must outlive the Env's use.
+  virtual void SetNetHandler(NetHandler* handler) = 0;
+  // Starts accepting connections on `port`. Returns false if the port is
+  // taken.
+  virtual bool Listen(uint16_t port) = 0;
+  // Stops accepting on `port`; established connections stay.
+  virtual void Unlisten(uint16_t port) = 0;
+  // Starts connecting to host:port. Returns the new connection's id; the
+  // outcome arrives as OnConnected or OnClosed.
+  virtual ConnId Connect(const std::string& host, uint16_t port) = 0;
+  // Queues bytes for delivery, in order, to the peer of `conn`. `label`
+  // names the message in traces (e.g. "PING"); it does not travel. Sending
+  // on a closed connection is a no-op.
+  virtual void Send(ConnId conn, std::string_view bytes,
+                    std::string_view label) = 0;
+  // Closes `conn`. Bytes already queued are still delivered, then the peer
+  // sees OnClosed. No callbacks for `conn` reach this side afterwards.
+  virtual void Close(ConnId conn) = 0;
+
+  // ---- Disk (one flat directory per node) ---------------------------------
+  // Every mutation is visible to reads at once but survives a crash only
+  // after SyncFile (contents) and SyncDir (names): POSIX's contract, which
+  // the simulator enforces strictly.
+  //
+  // Creates or truncates `name` and writes `data`. Returns false on I/O
+  // error.
+  virtual bool WriteFile(const std::string& name, std::string_view data) = 0;
+  // Appends to `name`, creating it if needed.
+  virtual bool AppendFile(const std::string& name, std::string_view data) = 0;
+  // fsync(2) of the file's contents.
+  virtual bool SyncFile(const std::string& name) = 0;
+  // rename(2): atomically replaces `to`.
+  virtual bool RenameFile(const std::string& from, const std::string& to) = 0;
+  // fsync(2) of the directory: makes creations, renames and deletions
+  // durable.
+  virtual bool SyncDir() = 0;
+  virtual bool DeleteFile(const std::string& name) = 0;
+  // The whole file, or nullopt if it does not exist.
+  virtual std::optional<std::string> ReadFile(const std::string& name) = 0;
+
+  // ---- Randomness ---------------------------------------------------------
+  // A uniformly random 64-bit value from this node's own stream.
+  virtual uint64_t Random() = 0;
+
+  // ---- Tracing ------------------------------------------------------------
+  // Records a structured event. Cheap when tracing is off; must not change
+  // behaviour.
+  virtual void Trace(const TraceEvent& event) = 0;
+  // True when trace events are kept; lets callers skip building details.
+  virtual bool TraceEnabled() const = 0;
+
+  // ---- Simulation-only fault points ---------------------------------------
+  // FoundationDB's BUGGIFY: true only in simulation, with a per-point
+  // probability fixed for the run. Real mode always returns false. `point`
+  // must be a stable name.
+  virtual bool Buggify(std::string_view point) = 0;
+
+  // A uniform integer in [0, n). n > 0.
+  uint64_t RandomBelow(uint64_t n);
+};
+
+}  // namespace slotsim

@@ -1,0 +1,59 @@
+// The keyspace: strings and hashes, stored per hash slot (as Valkey's
+// kvstore does) so that slot-wide operations (COUNTKEYSINSLOT,
+// GETKEYSINSLOT, migration, dirty-slot deletion) never scan the whole
+// database. Ordered maps keep every iteration deterministic.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "engine/keyslot.h"
+
+namespace slotsim {
+
+using HashValue = std::map<std::string, std::string, std::less<>>;
+
+struct Value {
+  // Exactly one alternative is live; the type is the alternative.
+  std::variant<std::string, HashValue> data;
+
+  bool IsString() const { return data.index() == 0; }
+  bool IsHash() const { return data.index() == 1; }
+  std::string& str() { return std::get<0>(data); }
+  HashValue& hash() { return std::get<1>(data); }
+  const std::string& str() const { return std::get<0>(data); }
+  const HashValue& hash() const { return std::get<1>(data); }
+};
+
+class Keyspace {
+ public:
+  Keyspace() : slots_(kClusterSlots) {}
+
+  // The value stored at key, or nullptr.
+  Value* Find(std::string_view key);
+  // The value at key, creating it from `init` if absent. The caller checks
+  // the type of an existing value.
+  Value& FindOrInsert(std::string_view key, Value init);
+  // Stores a string, replacing any value of any type.
+  void SetString(std::string_view key, std::string value);
+  // Removes key; returns whether it existed.
+  bool Delete(std::string_view key);
+
+  int64_t size() const { return size_; }
+  int64_t CountKeysInSlot(int slot) const;
+  // Up to `count` keys of `slot`, in key order.
+  std::vector<std::string> GetKeysInSlot(int slot, int64_t count) const;
+  // Deletes every key in `slot`; returns how many.
+  int64_t DeleteSlot(int slot);
+
+ private:
+  using SlotMap = std::map<std::string, Value, std::less<>>;
+  std::vector<SlotMap> slots_;
+  int64_t size_ = 0;
+};
+
+}  // namespace slotsim
