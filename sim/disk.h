@@ -1,0 +1,46 @@
+// A simulated disk: one flat directory per machine with POSIX durability.
+// Contents survive a crash only after SyncFile; names (creations, renames,
+// deletions) only after SyncDir. Crash() applies exactly that loss.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace slotsim {
+
+class SimDisk {
+ public:
+  bool Write(const std::string& name, std::string_view data);
+  bool Append(const std::string& name, std::string_view data);
+  bool SyncFile(const std::string& name);
+  bool Rename(const std::string& from, const std::string& to);
+  bool SyncDir();
+  bool Delete(const std::string& name);
+  std::optional<std::string> Read(const std::string& name) const;
+
+  // Power loss: every name reverts to its last SyncDir state and every
+  // file's contents to its last SyncFile state.
+  void Crash();
+
+  int64_t bytes_written() const { return bytes_written_; }
+  int64_t syncs() const { return syncs_; }
+
+ private:
+  struct Inode {
+    std::string data;    // what reads see
+    std::string synced;  // what survives a crash
+  };
+  int64_t NewInode();
+
+  std::map<std::string, int64_t> live_;     // name -> inode, as seen now
+  std::map<std::string, int64_t> durable_;  // name -> inode, after a crash
+  std::map<int64_t, Inode> inodes_;
+  int64_t next_inode_ = 1;
+  int64_t bytes_written_ = 0;
+  int64_t syncs_ = 0;
+};
+
+}  // namespace slotsim

@@ -1,0 +1,211 @@
+#include "sim/network.h"
+
+#include <algorithm>
+
+#include "engine/check.h"
+#include "sim/simulation.h"
+
+namespace slotsim {
+
+SimNetwork::SimNetwork(Simulation& sim, const NetworkOptions& options)
+    : sim_(sim), options_(options), prng_(sim.Stream("net")) {
+  SLOTSIM_CHECK(options_.link_latency_min_us > 0);
+  SLOTSIM_CHECK(options_.link_latency_min_us <= options_.link_latency_max_us);
+}
+
+NetHandler* SimNetwork::HandlerOf(int m) const {
+  auto it = handlers_.find(m);
+  return it == handlers_.end() ? nullptr : it->second;
+}
+
+void SimNetwork::SetHandler(int m, NetHandler* handler) {
+  handlers_[m] = handler;
+}
+
+bool SimNetwork::Listen(int m, uint16_t port) {
+  auto key = std::make_pair(options_.host, port);
+  if (listeners_.count(key)) return false;
+  listeners_[key] = m;
+  return true;
+}
+
+void SimNetwork::Unlisten(int m, uint16_t port) {
+  auto it = listeners_.find({options_.host, port});
+  if (it != listeners_.end() && it->second == m) listeners_.erase(it);
+}
+
+int SimNetwork::MachineAt(const std::string& host, uint16_t port) const {
+  auto it = listeners_.find({host, port});
+  return it == listeners_.end() ? -1 : it->second;
+}
+
+int64_t SimNetwork::DrawLatency(int from, int to) {
+  auto key = std::make_pair(std::min(from, to), std::max(from, to));
+  auto it = link_base_us_.find(key);
+  if (it == link_base_us_.end()) {
+    int64_t base = prng_.Range(options_.link_latency_min_us,
+                               options_.link_latency_max_us);
+    it = link_base_us_.emplace(key, base).first;
+  }
+  int64_t lat = it->second +
+                static_cast<int64_t>(prng_.Exponential(
+                    static_cast<double>(options_.jitter_mean_us)));
+  if (sim_.Buggify("net.latency_spike")) lat += options_.spike_us;
+  return lat;
+}
+
+void SimNetwork::ScheduleArrival(Endpoint& to, int from_machine,
+                                 std::function<void()> on_arrival) {
+  int64_t at = std::max(sim_.now_us() + DrawLatency(from_machine, to.machine),
+                        to.in_last_us);
+  to.in_last_us = at;
+  sim_.Schedule(to.machine, at - sim_.now_us(), std::move(on_arrival));
+}
+
+ConnId SimNetwork::Connect(int m, const std::string& host, uint16_t port) {
+  ConnId id = next_conn_++;
+  Endpoint e;
+  e.id = id;
+  e.machine = m;
+  conns_.emplace(id, std::move(e));
+  int target = MachineAt(host, port);
+  int64_t lat = DrawLatency(m, target >= 0 ? target : m);
+  sim_.Schedule(m, lat, [this, id, host, port] { SynArrives(id, host, port); });
+  return id;
+}
+
+void SimNetwork::SynArrives(ConnId client, const std::string& host,
+                            uint16_t port) {
+  auto cit = conns_.find(client);
+  if (cit == conns_.end()) return;  // closed before it connected
+  Endpoint& a = cit->second;
+  int target = MachineAt(host, port);
+  if (target < 0 || !sim_.machine_up(target) || HandlerOf(target) == nullptr) {
+    sim_.Record(a.machine, "ConnectRefused", target, "",
+                "conn=" + std::to_string(client) + " port=" + std::to_string(port));
+    ScheduleClosed(client, target >= 0 ? target : a.machine,
+                   "connection refused");
+    return;
+  }
+  ConnId sid = next_conn_++;
+  Endpoint b;
+  b.id = sid;
+  b.machine = target;
+  b.peer = client;
+  b.peer_machine = a.machine;
+  b.accepted_side = true;
+  a.peer = sid;
+  a.peer_machine = target;
+  auto pending = std::move(a.pending);
+  a.pending.clear();
+  auto [bit, inserted] = conns_.emplace(sid, std::move(b));
+  SLOTSIM_CHECK(inserted);
+  // The SYN-ACK travels first on the way back, ahead of any reply.
+  const int client_machine = a.machine;
+  ScheduleArrival(a, target, [this, client] {
+    auto it = conns_.find(client);
+    if (it == conns_.end()) return;
+    if (NetHandler* h = HandlerOf(it->second.machine)) h->OnConnected(client);
+  });
+  // Bytes sent before the accept follow the SYN in order.
+  for (auto& [bytes, label, msg] : pending) {
+    auto data = std::make_shared<std::string>(std::move(bytes));
+    std::string lab = label;
+    int64_t mid = msg;
+    ScheduleArrival(bit->second, client_machine,
+                    [this, sid, client_machine, data, lab, mid] {
+                      DeliverBytes(sid, client_machine, *data, lab, mid);
+                    });
+  }
+  HandlerOf(target)->OnAccept(port, sid, options_.host);
+}
+
+void SimNetwork::Send(int m, ConnId conn, std::string_view bytes,
+                      std::string_view label) {
+  auto it = conns_.find(conn);
+  if (it == conns_.end()) return;  // closed: a no-op, as documented
+  Endpoint& e = it->second;
+  SLOTSIM_CHECK(e.machine == m);
+  const int64_t msg = next_msg_++;
+  messages_sent_++;
+  bytes_sent_ += static_cast<int64_t>(bytes.size());
+  sim_.Record(m, "Send", e.peer_machine, label,
+              "conn=" + std::to_string(conn) + " bytes=" +
+                  std::to_string(bytes.size()) + " msg=" + std::to_string(msg));
+  if (e.peer == kNoConn) {
+    e.pending.emplace_back(std::string(bytes), std::string(label), msg);
+    return;
+  }
+  auto pit = conns_.find(e.peer);
+  if (pit == conns_.end()) return;  // peer already gone; the bytes are lost
+  auto data = std::make_shared<std::string>(bytes);
+  std::string lab(label);
+  ConnId to = e.peer;
+  ScheduleArrival(pit->second, m, [this, to, m, data, lab, msg] {
+    DeliverBytes(to, m, *data, lab, msg);
+  });
+}
+
+void SimNetwork::DeliverBytes(ConnId to, int from_machine,
+                              const std::string& bytes,
+                              const std::string& label, int64_t msg_id) {
+  auto it = conns_.find(to);
+  if (it == conns_.end()) return;  // closed locally meanwhile
+  const int m = it->second.machine;
+  NetHandler* h = HandlerOf(m);
+  if (h == nullptr) return;
+  sim_.Record(m, "Deliver", from_machine, label,
+              "conn=" + std::to_string(to) + " bytes=" +
+                  std::to_string(bytes.size()) + " msg=" + std::to_string(msg_id));
+  // Buggify: a stream has no message boundaries; deliver in pieces so
+  // every parser meets partial input.
+  if (bytes.size() > 1 && sim_.Buggify("net.split_delivery")) {
+    size_t cut = 1 + static_cast<size_t>(prng_.Below(bytes.size() - 1));
+    h->OnData(to, std::string_view(bytes).substr(0, cut));
+    if (conns_.count(to) == 0) return;  // the handler closed it
+    h->OnData(to, std::string_view(bytes).substr(cut));
+    return;
+  }
+  h->OnData(to, bytes);
+}
+
+void SimNetwork::ScheduleClosed(ConnId to, int from_machine,
+                                std::string reason) {
+  auto it = conns_.find(to);
+  if (it == conns_.end()) return;
+  ScheduleArrival(it->second, from_machine, [this, to, reason] {
+    auto it2 = conns_.find(to);
+    if (it2 == conns_.end()) return;
+    const int m = it2->second.machine;
+    conns_.erase(it2);
+    sim_.Record(m, "ConnClosed", -1, "",
+                "conn=" + std::to_string(to) + " reason=" + reason);
+    if (NetHandler* h = HandlerOf(m)) h->OnClosed(to, reason);
+  });
+}
+
+void SimNetwork::Close(int m, ConnId conn) {
+  auto it = conns_.find(conn);
+  if (it == conns_.end()) return;
+  SLOTSIM_CHECK(it->second.machine == m);
+  ConnId peer = it->second.peer;
+  conns_.erase(it);
+  sim_.Record(m, "Close", -1, "", "conn=" + std::to_string(conn));
+  if (peer != kNoConn) ScheduleClosed(peer, m, "closed by peer");
+}
+
+void SimNetwork::CrashMachine(int m) {
+  std::vector<ConnId> mine;
+  for (const auto& [id, e] : conns_)
+    if (e.machine == m) mine.push_back(id);
+  for (ConnId id : mine) {
+    ConnId peer = conns_[id].peer;
+    conns_.erase(id);
+    if (peer != kNoConn) ScheduleClosed(peer, m, "connection reset");
+  }
+  for (auto it = listeners_.begin(); it != listeners_.end();)
+    it = it->second == m ? listeners_.erase(it) : std::next(it);
+  handlers_.erase(m);
+}
+
+}  // namespace slotsim

@@ -1,0 +1,92 @@
+// The simulated network: stream connections between machines with
+// per-connection FIFO delivery, per-link latency drawn from the run's
+// "net" stream, listen/connect/close, and resets when a machine crashes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/env.h"
+#include "sim/prng.h"
+
+namespace slotsim {
+
+class Simulation;
+
+struct NetworkOptions {
+  // One-way base latency of a machine pair, drawn once per link.
+  int64_t link_latency_min_us = 50;
+  int64_t link_latency_max_us = 400;
+  // Per-message extra delay, exponentially distributed with this mean.
+  int64_t jitter_mean_us = 30;
+  // Extra delay when the "net.latency_spike" buggify point fires.
+  int64_t spike_us = 20'000;
+  // Every machine lives at this host; ports tell machines apart.
+  std::string host = "127.0.0.1";
+};
+
+class SimNetwork {
+ public:
+  SimNetwork(Simulation& sim, const NetworkOptions& options);
+
+  // Env operations of machine `m` (see env.h for the contracts).
+  void SetHandler(int m, NetHandler* handler);
+  bool Listen(int m, uint16_t port);
+  void Unlisten(int m, uint16_t port);
+  ConnId Connect(int m, const std::string& host, uint16_t port);
+  void Send(int m, ConnId conn, std::string_view bytes, std::string_view label);
+  void Close(int m, ConnId conn);
+
+  // Resets every connection of `m` (peers see OnClosed after the link
+  // latency), closes its listeners and forgets its handler.
+  void CrashMachine(int m);
+  // The machine listening on host:port, or -1.
+  int MachineAt(const std::string& host, uint16_t port) const;
+  // One-way delay for a message from `from` to `to` sent now.
+  int64_t DrawLatency(int from, int to);
+
+  int64_t messages_sent() const { return messages_sent_; }
+  int64_t bytes_sent() const { return bytes_sent_; }
+  size_t open_connections() const { return conns_.size(); }
+
+ private:
+  struct Endpoint {
+    ConnId id = kNoConn;
+    int machine = -1;
+    ConnId peer = kNoConn;      // kNoConn until the peer accepted
+    int peer_machine = -1;
+    bool accepted_side = false;
+    // Sends made before the peer accepted, in order: (bytes, label, msg).
+    std::vector<std::tuple<std::string, std::string, int64_t>> pending;
+    int64_t in_last_us = 0;     // last scheduled arrival at this endpoint
+  };
+
+  // Schedules an arrival at endpoint `to` no earlier than the previous
+  // one, so every connection stays FIFO.
+  void ScheduleArrival(Endpoint& to, int from_machine,
+                       std::function<void()> on_arrival);
+  void DeliverBytes(ConnId to, int from_machine, const std::string& bytes,
+                    const std::string& label, int64_t msg_id);
+  void SynArrives(ConnId client, const std::string& host, uint16_t port);
+  // Delivers a close notice to `to` after in-flight data.
+  void ScheduleClosed(ConnId to, int from_machine, std::string reason);
+  NetHandler* HandlerOf(int m) const;
+
+  Simulation& sim_;
+  NetworkOptions options_;
+  Prng prng_;
+  std::map<int, NetHandler*> handlers_;
+  std::map<std::pair<std::string, uint16_t>, int> listeners_;
+  std::map<ConnId, Endpoint> conns_;  // ordered: crash resets in id order
+  std::map<std::pair<int, int>, int64_t> link_base_us_;
+  ConnId next_conn_ = 1;
+  int64_t next_msg_ = 1;
+  int64_t messages_sent_ = 0;
+  int64_t bytes_sent_ = 0;
+};
+
+}  // namespace slotsim

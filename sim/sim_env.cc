@@ -1,0 +1,82 @@
+#include "sim/sim_env.h"
+
+#include "sim/simulation.h"
+
+namespace slotsim {
+
+SimEnv::SimEnv(Simulation& sim, int machine, int incarnation)
+    : sim_(sim), machine_(machine),
+      prng_(sim.Stream("machine/" + std::to_string(machine) + "/" +
+                       std::to_string(incarnation))) {}
+
+int64_t SimEnv::NowUs() { return sim_.now_us() + clock_offset_us_; }
+int64_t SimEnv::NowMs() { return NowUs() / 1000; }
+
+TimerId SimEnv::AddTimer(int64_t delay_ms, std::string_view name,
+                         std::function<void()> fn) {
+  SLOTSIM_CHECK(delay_ms >= 0);
+  std::string label(name);
+  return sim_.Schedule(machine_, delay_ms * 1000,
+                       [this, label, fn = std::move(fn)] {
+                         sim_.Record(machine_, "Timer", -1, label, "");
+                         fn();
+                       });
+}
+
+void SimEnv::CancelTimer(TimerId id) { sim_.Cancel(id); }
+
+void SimEnv::SetNetHandler(NetHandler* handler) {
+  sim_.network().SetHandler(machine_, handler);
+}
+bool SimEnv::Listen(uint16_t port) {
+  return sim_.network().Listen(machine_, port);
+}
+void SimEnv::Unlisten(uint16_t port) {
+  sim_.network().Unlisten(machine_, port);
+}
+ConnId SimEnv::Connect(const std::string& host, uint16_t port) {
+  return sim_.network().Connect(machine_, host, port);
+}
+void SimEnv::Send(ConnId conn, std::string_view bytes, std::string_view label) {
+  sim_.network().Send(machine_, conn, bytes, label);
+}
+void SimEnv::Close(ConnId conn) { sim_.network().Close(machine_, conn); }
+
+bool SimEnv::WriteFile(const std::string& name, std::string_view data) {
+  return sim_.disk(machine_).Write(name, data);
+}
+bool SimEnv::AppendFile(const std::string& name, std::string_view data) {
+  return sim_.disk(machine_).Append(name, data);
+}
+bool SimEnv::SyncFile(const std::string& name) {
+  return sim_.disk(machine_).SyncFile(name);
+}
+bool SimEnv::RenameFile(const std::string& from, const std::string& to) {
+  return sim_.disk(machine_).Rename(from, to);
+}
+bool SimEnv::SyncDir() { return sim_.disk(machine_).SyncDir(); }
+bool SimEnv::DeleteFile(const std::string& name) {
+  return sim_.disk(machine_).Delete(name);
+}
+std::optional<std::string> SimEnv::ReadFile(const std::string& name) {
+  return sim_.disk(machine_).Read(name);
+}
+
+void SimEnv::Trace(const TraceEvent& e) {
+  int peer = -1;
+  if (!e.peer_addr.empty()) {
+    auto colon = e.peer_addr.rfind(':');
+    if (colon != std::string_view::npos) {
+      int port = 0;
+      for (char c : e.peer_addr.substr(colon + 1))
+        port = (c >= '0' && c <= '9' && port < 70000) ? port * 10 + (c - '0') : port;
+      peer = sim_.MachineAt(std::string(e.peer_addr.substr(0, colon)),
+                            static_cast<uint16_t>(port));
+    }
+  }
+  sim_.Record(machine_, e.kind, peer, e.msg_type, e.details);
+}
+
+bool SimEnv::Buggify(std::string_view point) { return sim_.Buggify(point); }
+
+}  // namespace slotsim

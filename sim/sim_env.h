@@ -1,0 +1,54 @@
+// The Env of one simulated machine: the engine's view of the simulator.
+#pragma once
+
+#include <string>
+
+#include "engine/env.h"
+#include "sim/prng.h"
+
+namespace slotsim {
+
+class Simulation;
+
+class SimEnv : public Env {
+ public:
+  SimEnv(Simulation& sim, int machine, int incarnation);
+
+  int machine() const { return machine_; }
+  // Skews this machine's clock (NowMs/NowUs only; timers keep elapsed
+  // time, as a monotonic event loop would).
+  void set_clock_offset_us(int64_t offset) { clock_offset_us_ = offset; }
+  int64_t clock_offset_us() const { return clock_offset_us_; }
+
+  int64_t NowMs() override;
+  int64_t NowUs() override;
+  TimerId AddTimer(int64_t delay_ms, std::string_view name,
+                   std::function<void()> fn) override;
+  void CancelTimer(TimerId id) override;
+  void SetNetHandler(NetHandler* handler) override;
+  bool Listen(uint16_t port) override;
+  void Unlisten(uint16_t port) override;
+  ConnId Connect(const std::string& host, uint16_t port) override;
+  void Send(ConnId conn, std::string_view bytes,
+            std::string_view label) override;
+  void Close(ConnId conn) override;
+  bool WriteFile(const std::string& name, std::string_view data) override;
+  bool AppendFile(const std::string& name, std::string_view data) override;
+  bool SyncFile(const std::string& name) override;
+  bool RenameFile(const std::string& from, const std::string& to) override;
+  bool SyncDir() override;
+  bool DeleteFile(const std::string& name) override;
+  std::optional<std::string> ReadFile(const std::string& name) override;
+  uint64_t Random() override { return prng_.Next(); }
+  void Trace(const TraceEvent& event) override;
+  bool TraceEnabled() const override { return true; }
+  bool Buggify(std::string_view point) override;
+
+ private:
+  Simulation& sim_;
+  const int machine_;
+  Prng prng_;
+  int64_t clock_offset_us_ = 0;
+};
+
+}  // namespace slotsim

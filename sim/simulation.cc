@@ -1,0 +1,236 @@
+#include "sim/simulation.h"
+
+#include <cstdio>
+
+#include "engine/check.h"
+#include "sim/sim_env.h"
+
+namespace slotsim {
+
+std::string CanonicalTraceLine(const TraceRecord& r) {
+  std::string s;
+  s.reserve(64 + r.kind.size() + r.msg_type.size() + r.details.size());
+  s += std::to_string(r.seq);
+  s += ' ';
+  s += std::to_string(r.time_us);
+  s += " n";
+  s += std::to_string(r.node);
+  s += ' ';
+  s += r.kind;
+  s += " p";
+  s += std::to_string(r.peer);
+  s += ' ';
+  s += r.msg_type;
+  s += ' ';
+  s += r.details;
+  return s;
+}
+
+Simulation::Simulation(SimOptions options)
+    : options_(std::move(options)),
+      network_(*this, options_.network),
+      sched_state_(std::make_unique<FiberSchedState>(
+          Prng::Stream(options_.seed, "sched").Next())),
+      buggify_prng_(Prng::Stream(options_.seed, "buggify")),
+      trace_hash_(Fnv1a64("slotsim-trace-v1")) {
+  boost::fibers::use_scheduling_algorithm<SeededFiberAlgorithm>(
+      sched_state_.get());
+}
+
+Simulation::~Simulation() {
+  Shutdown();
+  // The algorithm points at sched_state_; hand the thread back to Boost's
+  // default before that state goes away.
+  boost::fibers::use_scheduling_algorithm<boost::fibers::algo::round_robin>();
+}
+
+int Simulation::AddMachine(std::string name) {
+  const int idx = static_cast<int>(machines_.size());
+  auto m = std::make_unique<Machine>();
+  m->name = std::move(name);
+  m->env = std::make_unique<SimEnv>(*this, idx, 0);
+  machines_.push_back(std::move(m));
+  Record(idx, "MachineAdded", -1, "", "name=" + machines_[idx]->name);
+  return idx;
+}
+
+Env& Simulation::env(int machine) {
+  SLOTSIM_CHECK(machine >= 0 && machine < machine_count());
+  return *machines_[machine]->env;
+}
+
+const std::string& Simulation::machine_name(int machine) const {
+  SLOTSIM_CHECK(machine >= 0 && machine < machine_count());
+  return machines_[machine]->name;
+}
+
+bool Simulation::machine_up(int machine) const {
+  return machine >= 0 && machine < machine_count() && machines_[machine]->up;
+}
+
+SimDisk& Simulation::disk(int machine) {
+  SLOTSIM_CHECK(machine >= 0 && machine < machine_count());
+  return machines_[machine]->disk;
+}
+
+int Simulation::MachineAt(const std::string& host, uint16_t port) const {
+  return network_.MachineAt(host, port);
+}
+
+void Simulation::Crash(int machine) {
+  Machine& m = *machines_.at(machine);
+  SLOTSIM_CHECK(m.up);
+  m.up = false;
+  m.incarnation++;  // pending events of the old incarnation are dropped
+  network_.CrashMachine(machine);
+  m.disk.Crash();
+  Record(machine, "Crash", -1, "", "");
+}
+
+void Simulation::Restart(int machine) {
+  Machine& m = *machines_.at(machine);
+  SLOTSIM_CHECK(!m.up);
+  m.up = true;
+  const int64_t skew = m.env->clock_offset_us();
+  m.env = std::make_unique<SimEnv>(*this, machine, m.incarnation);
+  m.env->set_clock_offset_us(skew);
+  Record(machine, "Restart", -1, "", "incarnation=" + std::to_string(m.incarnation));
+}
+
+EventQueue::Id Simulation::Schedule(int machine, int64_t delay_us,
+                                    std::function<void()> fn) {
+  SLOTSIM_CHECK(delay_us >= 0);
+  if (machine < 0) return queue_.Schedule(now_us_ + delay_us, std::move(fn));
+  const int inc = machines_.at(machine)->incarnation;
+  return queue_.Schedule(now_us_ + delay_us,
+                         [this, machine, inc, fn = std::move(fn)] {
+                           const Machine& m = *machines_[machine];
+                           if (m.up && m.incarnation == inc) fn();
+                         });
+}
+
+void Simulation::RunReadyFibers() {
+  // The main context is picked only when no worker is ready, so one yield
+  // runs every ready fiber until all of them block again.
+  while (sched_state_->ready_workers > 0) boost::this_fiber::yield();
+}
+
+void Simulation::RunUntil(int64_t until_us) {
+  SLOTSIM_CHECK(until_us >= now_us_);
+  std::function<void()> fn;
+  while (true) {
+    RunReadyFibers();
+    int64_t t = queue_.PeekTime();
+    if (t < 0 || t > until_us) break;
+    int64_t at;
+    SLOTSIM_CHECK(queue_.Pop(&at, &fn));
+    SLOTSIM_CHECK(at >= now_us_);
+    now_us_ = at;
+    events_processed_++;
+    SLOTSIM_CHECK_MSG(events_processed_ <= options_.events_max,
+                      "event budget exhausted: livelock?");
+    fn();
+  }
+  now_us_ = until_us;
+  RunReadyFibers();
+}
+
+void Simulation::Spawn(std::string name, std::function<void()> fn) {
+  SLOTSIM_CHECK(!stopping_);
+  fibers_running_++;
+  Record(-1, "FiberSpawn", -1, "", "name=" + name);
+  fibers_.emplace_back(
+      std::allocator_arg, boost::fibers::fixedsize_stack(256 * 1024),
+      [this, name = std::move(name), fn = std::move(fn)] {
+        try {
+          fn();
+        } catch (const SimulationStopped&) {
+        }
+        fibers_running_--;
+      });
+}
+
+void Simulation::SleepUs(int64_t delay_us) {
+  SimSignal done(*this);
+  EventQueue::Id id = Schedule(-1, delay_us, [&done] { done.Notify(); });
+  try {
+    done.Wait();
+  } catch (const SimulationStopped&) {
+    Cancel(id);  // `done` dies with this frame
+    throw;
+  }
+}
+
+void Simulation::Shutdown() {
+  if (stopping_ && fibers_.empty()) return;
+  stopping_ = true;
+  // Wake every waiter; each throws SimulationStopped and unwinds. Waking
+  // one may register or unregister others, so loop on a bounded count.
+  for (int round = 0; fibers_running_ > 0; ++round) {
+    SLOTSIM_CHECK_MSG(round < 1000, "fibers do not stop");
+    auto waiters = waiters_;
+    for (auto& [id, wake] : waiters) wake();
+    RunReadyFibers();
+  }
+  for (auto& f : fibers_)
+    if (f.joinable()) f.join();
+  fibers_.clear();
+}
+
+uint64_t Simulation::RegisterWaiter(std::function<void()> wake) {
+  uint64_t id = next_waiter_id_++;
+  waiters_.emplace(id, std::move(wake));
+  return id;
+}
+
+void Simulation::UnregisterWaiter(uint64_t id) { waiters_.erase(id); }
+
+bool Simulation::Buggify(std::string_view point) {
+  if (!options_.buggify) return false;
+  auto it = buggify_enabled_.find(point);
+  if (it == buggify_enabled_.end()) {
+    // Decided once per run per point, from the seed and the name alone, so
+    // evaluation order does not matter.
+    Prng p = Prng::Stream(options_.seed, std::string("buggify/") + std::string(point));
+    bool on = p.Chance(options_.buggify_enable_chance);
+    it = buggify_enabled_.emplace(std::string(point), on).first;
+    Record(-1, "BuggifyPoint", -1, "", "point=" + std::string(point) +
+                                          " enabled=" + (on ? "1" : "0"));
+  }
+  return it->second && buggify_prng_.Chance(options_.buggify_fire_chance);
+}
+
+void Simulation::Record(int node, std::string_view kind, int peer,
+                        std::string_view msg_type, std::string details) {
+  TraceRecord& r = scratch_record_;
+  r.seq = next_trace_seq_++;
+  r.time_us = now_us_;
+  r.node = node;
+  r.kind.assign(kind);
+  r.peer = peer;
+  r.msg_type.assign(msg_type);
+  r.details = std::move(details);
+  trace_hash_ = Fnv1a64(CanonicalTraceLine(r), trace_hash_);
+  for (TraceSink* s : sinks_) s->OnTrace(r);
+}
+
+// ---- SimSignal -------------------------------------------------------------
+
+void SimSignal::Notify() {
+  std::unique_lock<boost::fibers::mutex> lk(mu_);
+  notified_ = true;
+  cv_.notify_all();
+}
+
+void SimSignal::Wait() {
+  if (sim_.stopping()) throw SimulationStopped{};
+  uint64_t id = sim_.RegisterWaiter([this] { Notify(); });
+  {
+    std::unique_lock<boost::fibers::mutex> lk(mu_);
+    cv_.wait(lk, [this] { return notified_; });
+  }
+  sim_.UnregisterWaiter(id);
+  if (sim_.stopping()) throw SimulationStopped{};
+}
+
+}  // namespace slotsim

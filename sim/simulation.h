@@ -1,0 +1,165 @@
+// The deterministic simulator: a virtual clock that jumps from event to
+// event, machines with their own Env, network and disk, and fibers for
+// sequential actors (clients, admin drivers, fault schedules).
+//
+// Everything runs on the calling OS thread. One seed fixes every draw:
+// latencies, fiber interleavings, buggify choices and each machine's
+// randomness, through named PRNG streams.
+#pragma once
+
+#include <boost/fiber/all.hpp>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/env.h"
+#include "sim/disk.h"
+#include "sim/event_queue.h"
+#include "sim/fiber_scheduler.h"
+#include "sim/network.h"
+#include "sim/prng.h"
+#include "sim/trace.h"
+
+namespace slotsim {
+
+class SimEnv;
+
+// Thrown inside a fiber's wait when the simulation shuts down; the fiber
+// wrapper catches it. Never catch it elsewhere.
+struct SimulationStopped {};
+
+struct SimOptions {
+  uint64_t seed = 1;
+  NetworkOptions network;
+  // FoundationDB-style buggify: each named point is enabled for the whole
+  // run with `buggify_enable_chance`, then fires with `buggify_fire_chance`
+  // per evaluation. Off entirely when `buggify` is false.
+  bool buggify = true;
+  double buggify_enable_chance = 0.25;
+  double buggify_fire_chance = 0.05;
+  // A run that executes more events than this aborts: a livelock guard.
+  int64_t events_max = 200'000'000;
+};
+
+class Simulation {
+ public:
+  explicit Simulation(SimOptions options);
+  ~Simulation();
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  const SimOptions& options() const { return options_; }
+  uint64_t seed() const { return options_.seed; }
+  int64_t now_us() const { return now_us_; }
+
+  // ---- Machines -------------------------------------------------------------
+  // Adds a machine (a node or a client host) and returns its index.
+  int AddMachine(std::string name);
+  int machine_count() const { return static_cast<int>(machines_.size()); }
+  Env& env(int machine);
+  const std::string& machine_name(int machine) const;
+  bool machine_up(int machine) const;
+  SimDisk& disk(int machine);
+  // Power loss: the machine's timers and pending deliveries vanish, its
+  // connections reset (peers see OnClosed), its listeners close and its
+  // disk loses unsynced data. The caller destroys the engine object.
+  void Crash(int machine);
+  // Brings a crashed machine back with a fresh Env incarnation; the caller
+  // creates a new engine over the same disk.
+  void Restart(int machine);
+  // Machine index listening on host:port, or -1.
+  int MachineAt(const std::string& host, uint16_t port) const;
+
+  // ---- Events ---------------------------------------------------------------
+  // Runs `fn` after `delay_us` if the machine is still the same incarnation
+  // (machine -1: always). Returns an id for Cancel.
+  EventQueue::Id Schedule(int machine, int64_t delay_us,
+                          std::function<void()> fn);
+  void Cancel(EventQueue::Id id) { queue_.Cancel(id); }
+  // Runs events and fibers until simulated time `until_us` (inclusive) or
+  // until nothing is left to do. The clock ends at until_us.
+  void RunUntil(int64_t until_us);
+  int64_t events_processed() const { return events_processed_; }
+
+  // ---- Fibers ---------------------------------------------------------------
+  // Starts a fiber. It runs when the event loop next yields, in seeded
+  // order among ready fibers.
+  void Spawn(std::string name, std::function<void()> fn);
+  // From a fiber: waits `delay_us` of simulated time.
+  void SleepUs(int64_t delay_us);
+  // Wakes every waiting fiber with SimulationStopped and joins them all.
+  // Idempotent; the destructor calls it.
+  void Shutdown();
+  bool stopping() const { return stopping_; }
+
+  // ---- Randomness, buggify, tracing ----------------------------------------
+  Prng Stream(std::string_view name) const {
+    return Prng::Stream(options_.seed, name);
+  }
+  bool Buggify(std::string_view point);
+  void AddTraceSink(TraceSink* sink) { sinks_.push_back(sink); }
+  // Records an event stamped with the current time.
+  void Record(int node, std::string_view kind, int peer,
+              std::string_view msg_type, std::string details);
+  uint64_t trace_hash() const { return trace_hash_; }
+  int64_t trace_events() const { return next_trace_seq_; }
+
+  SimNetwork& network() { return network_; }
+
+  // ---- Fiber waits (used by SimSignal) -------------------------------------
+  uint64_t RegisterWaiter(std::function<void()> wake);
+  void UnregisterWaiter(uint64_t id);
+
+ private:
+  struct Machine {
+    std::string name;
+    int incarnation = 0;
+    bool up = true;
+    SimDisk disk;
+    std::unique_ptr<SimEnv> env;
+  };
+  void RunReadyFibers();
+
+  SimOptions options_;
+  int64_t now_us_ = 0;
+  EventQueue queue_;
+  int64_t events_processed_ = 0;
+  std::vector<std::unique_ptr<Machine>> machines_;
+  SimNetwork network_;
+  std::unique_ptr<FiberSchedState> sched_state_;
+  std::vector<boost::fibers::fiber> fibers_;
+  int fibers_running_ = 0;
+  bool stopping_ = false;
+  std::map<uint64_t, std::function<void()>> waiters_;  // id order: deterministic
+  uint64_t next_waiter_id_ = 1;
+  Prng buggify_prng_;
+  std::map<std::string, bool, std::less<>> buggify_enabled_;
+  std::vector<TraceSink*> sinks_;
+  uint64_t trace_hash_;
+  int64_t next_trace_seq_ = 0;
+  TraceRecord scratch_record_;
+};
+
+// A one-shot signal a fiber waits on and an event (or another fiber) sets.
+class SimSignal {
+ public:
+  explicit SimSignal(Simulation& sim) : sim_(sim) {}
+  // Wakes the waiter (now or when it starts waiting). Idempotent.
+  void Notify();
+  // Blocks the calling fiber until Notify. Throws SimulationStopped if the
+  // simulation shuts down first.
+  void Wait();
+  bool notified() const { return notified_; }
+
+ private:
+  Simulation& sim_;
+  bool notified_ = false;
+  boost::fibers::mutex mu_;
+  boost::fibers::condition_variable cv_;
+};
+
+}  // namespace slotsim
