@@ -1,0 +1,34 @@
+// The subcommands of `slotsim`. Each returns an exit code (exit_codes.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace slotsim {
+
+struct RunCommandOptions {
+  std::string scenario_path;
+  uint64_t seed = 1;
+  std::string db = "slotsim.db";
+  bool no_trace = false;
+  bool json = false;
+  bool check_determinism = false;
+  bool buggify = true;
+};
+
+struct SuiteCommandOptions {
+  std::vector<std::string> paths;  // files or directories of *.textproto
+  int seeds = 5;
+  uint64_t first_seed = 1;
+  std::string db = "slotsim.db";
+  bool buggify = true;
+};
+
+int RunCommand(const RunCommandOptions& o);
+int SuiteCommand(const SuiteCommandOptions& o);
+
+// The build identity recorded with runs.
+const char* BuildId();
+
+}  // namespace slotsim

@@ -1,0 +1,74 @@
+// slotsim: deterministic simulation testing for Redis-Cluster-style
+// engines. See README.md.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/crash_handler.h"
+#include "cli/exit_codes.h"
+
+#ifndef SLOTSIM_BUILD_ID
+#define SLOTSIM_BUILD_ID "unknown"
+#endif
+
+namespace slotsim {
+const char* BuildId() { return SLOTSIM_BUILD_ID; }
+}  // namespace slotsim
+
+int main(int argc, char** argv) {
+  using namespace slotsim;
+  InstallCrashHandler();
+  CLI::App app{
+      "slotsim: deterministic simulation testing for Redis-Cluster-style engines.\n"
+      "Exit codes: 0 pass, 1 violation, 2 usage or input error, 3 crash."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("slotsim 0.1.0 build ") + BuildId());
+
+  RunCommandOptions run;
+  auto* run_cmd = app.add_subcommand(
+      "run", "Run one scenario with one seed and print a one-line summary.");
+  run_cmd->add_option("scenario", run.scenario_path, "Scenario file (*.textproto)")
+      ->required();
+  run_cmd->add_option("--seed", run.seed, "Run seed: same seed + same build = same trace")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{INT64_MAX}))
+      ->capture_default_str();
+  run_cmd->add_option("--db", run.db, "SQLite trace database to append the run to")
+      ->capture_default_str();
+  run_cmd->add_flag("--no-trace", run.no_trace, "Do not write a trace database");
+  run_cmd->add_flag("--json", run.json, "Print the summary as one JSON object");
+  run_cmd->add_flag("--check-determinism", run.check_determinism,
+                    "Run twice; name the first differing event if the traces differ");
+  run_cmd->add_flag("!--no-buggify", run.buggify,
+                    "Disable simulation-only buggify fault points");
+
+  SuiteCommandOptions suite;
+  auto* suite_cmd = app.add_subcommand(
+      "suite", "Run every scenario under PATHS with N seeds into one trace database.");
+  suite_cmd->add_option("paths", suite.paths, "Scenario files or directories")->required();
+  suite_cmd->add_option("--seeds", suite.seeds, "Seeds per scenario")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  suite_cmd->add_option("--first-seed", suite.first_seed, "First seed of the range")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{INT64_MAX / 2}))
+      ->capture_default_str();
+  suite_cmd->add_option("--db", suite.db, "SQLite trace database")->capture_default_str();
+  suite_cmd->add_flag("!--no-buggify", suite.buggify,
+                      "Disable simulation-only buggify fault points");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // prints the message
+    std::cerr << "Run 'slotsim --help' or 'slotsim SUBCOMMAND --help'.\n";
+    return kExitUsage;
+  }
+  if (*run_cmd) return RunCommand(run);
+  if (*suite_cmd) return SuiteCommand(suite);
+  return kExitUsage;
+}

@@ -1,0 +1,28 @@
+// One recorded run: the runner plus its row in the trace database.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "scenarios/runner.h"
+#include "traces/trace_db.h"
+
+namespace slotsim {
+
+struct Recorded {
+  RunResult result;
+  double wall_seconds = 0;
+  int64_t run_id = -1;  // -1 when not recorded
+};
+
+// Runs `sc` with `seed`, writing the run row and its events to `db` when
+// db is not null. `extra_sinks` also receive every record.
+Recorded RunRecorded(const scenario::Scenario& sc, const std::string& path,
+                     uint64_t seed, bool buggify, TraceDb* db,
+                     const std::vector<TraceSink*>& extra_sinks);
+
+nlohmann::json ViolationsJson(const RunResult& r);
+
+}  // namespace slotsim

@@ -1,0 +1,51 @@
+// The record of every client operation: what the checkers read. Times are
+// simulated; "unknown" outcomes (timeouts, lost connections) may or may
+// not have taken effect, which a checker must allow for.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace slotsim {
+
+enum class OpOutcome {
+  kOk,       // a non-error reply
+  kError,    // a definite error reply (the command did not take effect)
+  kUnknown,  // no reply: timeout or connection lost
+};
+
+const char* OpOutcomeName(OpOutcome o);
+
+struct OpRecord {
+  int64_t id = 0;
+  int client = 0;
+  std::string command;   // "SET", "GET", ...
+  std::string key;
+  std::string value;     // argument value for writes
+  int64_t invoke_us = 0;
+  int64_t complete_us = 0;
+  std::string node;      // "ip:port" that gave the final answer
+  OpOutcome outcome = OpOutcome::kUnknown;
+  std::string reply;     // rendered reply or error text
+  int redirects = 0;     // MOVED/ASK followed
+  int retries = 0;       // TRYAGAIN/CLUSTERDOWN/transport retries
+  // An earlier attempt got no answer, so the command may have been applied
+  // more than once (matters for non-idempotent commands like INCR).
+  bool ambiguous = false;
+};
+
+class OpHistory {
+ public:
+  int64_t Add(OpRecord r) {
+    r.id = static_cast<int64_t>(ops_.size());
+    ops_.push_back(std::move(r));
+    return ops_.back().id;
+  }
+  const std::vector<OpRecord>& ops() const { return ops_; }
+
+ private:
+  std::vector<OpRecord> ops_;
+};
+
+}  // namespace slotsim

@@ -1,0 +1,52 @@
+#include "properties/convergence.h"
+
+namespace slotsim {
+
+bool ClusterConverged(const std::vector<const Cluster*>& nodes,
+                      std::string* why) {
+  if (nodes.empty()) {
+    *why = "no nodes";
+    return false;
+  }
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (nodes[i]->health() != ClusterHealth::kOk) {
+      *why = "node" + std::to_string(i) + " cluster_state:fail";
+      return false;
+    }
+  }
+  for (int s = 0; s < kClusterSlots; ++s) {
+    const ClusterNode* ref = nodes[0]->SlotOwner(s);
+    if (ref == nullptr) {
+      *why = "slot " + std::to_string(s) + " unassigned on node0";
+      return false;
+    }
+    for (size_t i = 1; i < nodes.size(); ++i) {
+      const ClusterNode* o = nodes[i]->SlotOwner(s);
+      if (o == nullptr || o->name != ref->name) {
+        *why = "slot " + std::to_string(s) + ": node0 and node" +
+               std::to_string(i) + " disagree on the owner";
+        return false;
+      }
+    }
+  }
+  why->clear();
+  return true;
+}
+
+std::vector<Violation> CheckOpsSucceedAfter(const OpHistory& history,
+                                            int64_t since_us,
+                                            size_t violations_max) {
+  std::vector<Violation> out;
+  for (const OpRecord& op : history.ops()) {
+    if (op.invoke_us < since_us || op.outcome == OpOutcome::kOk) continue;
+    if (out.size() >= violations_max) break;
+    out.push_back({"ops-succeed-after-convergence",
+                   "client " + std::to_string(op.client) + " " + op.command +
+                       " " + op.key + " -> " + OpOutcomeName(op.outcome) +
+                       ": " + op.reply,
+                   op.complete_us});
+  }
+  return out;
+}
+
+}  // namespace slotsim

@@ -1,0 +1,27 @@
+// Liveness properties of a fault-free period, judged on the ground truth
+// of every node.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "client/history.h"
+#include "engine/cluster.h"
+#include "properties/violation.h"
+
+namespace slotsim {
+
+// Property "converged-in-time": true when every node reports
+// cluster_state:ok and all of them name the same owner for every slot.
+// Otherwise *why says what differs first.
+bool ClusterConverged(const std::vector<const Cluster*>& nodes,
+                      std::string* why);
+
+// Property "ops-succeed-after-convergence": every client operation invoked
+// at or after `since_us` got a non-error answer.
+std::vector<Violation> CheckOpsSucceedAfter(const OpHistory& history,
+                                            int64_t since_us,
+                                            size_t violations_max = 10);
+
+}  // namespace slotsim

@@ -1,0 +1,218 @@
+#include "scenarios/loader.h"
+
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/text_format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace slotsim {
+namespace {
+
+namespace pb = google::protobuf;
+
+class FirstError : public pb::io::ErrorCollector {
+ public:
+  void AddError(int line, pb::io::ColumnNumber column,
+                const std::string& message) override {
+    if (!has_) {
+      has_ = true;
+      line_ = line;
+      col_ = column;
+      message_ = message;
+    }
+  }
+  void AddWarning(int, pb::io::ColumnNumber, const std::string&) override {}
+  bool has_ = false;
+  int line_ = 0, col_ = 0;
+  std::string message_;
+};
+
+// Validates one message's fields against ranges, reporting the location
+// of the offending field from the parse tree.
+class Validator {
+ public:
+  Validator(const std::string& path, const pb::TextFormat::ParseInfoTree* tree)
+      : path_(path), tree_(tree) {}
+
+  // Location of field `name` in `msg` under `tree`; falls back to the
+  // enclosing message's location, then 1:1.
+  std::string Where(const pb::Message& msg, const pb::TextFormat::ParseInfoTree* tree,
+                    const char* name, int index = -1) const {
+    const pb::FieldDescriptor* f = msg.GetDescriptor()->FindFieldByName(name);
+    if (tree != nullptr && f != nullptr) {
+      pb::TextFormat::ParseLocation loc = tree->GetLocation(f, index);
+      if (loc.line >= 0)
+        return path_ + ":" + std::to_string(loc.line + 1) + ":" +
+               std::to_string(loc.column + 1);
+    }
+    return path_ + ":1:1";
+  }
+  const pb::TextFormat::ParseInfoTree* Nested(const pb::Message& msg,
+                                              const pb::TextFormat::ParseInfoTree* tree,
+                                              const char* name, int index = -1) const {
+    if (tree == nullptr) return nullptr;
+    const pb::FieldDescriptor* f = msg.GetDescriptor()->FindFieldByName(name);
+    return f ? tree->GetTreeForNested(f, index) : nullptr;
+  }
+
+  bool Range(const pb::Message& msg, const pb::TextFormat::ParseInfoTree* tree,
+             const char* name, double v, double lo, double hi, std::string* err) {
+    if (v >= lo && v <= hi) return true;
+    std::ostringstream os;
+    os << Where(msg, tree, name) << ": " << name << " must be in [" << lo
+       << ", " << hi << "], got " << v;
+    *err = os.str();
+    return false;
+  }
+
+  const std::string& path_;
+  const pb::TextFormat::ParseInfoTree* tree_;
+};
+
+bool Validate(const std::string& path, scenario::Scenario& s,
+              const pb::TextFormat::ParseInfoTree& tree, std::string* err) {
+  Validator v(path, &tree);
+  if (s.name().empty()) {
+    *err = path + ":1:1: name is required";
+    return false;
+  }
+  if (!s.has_topology()) {
+    *err = path + ":1:1: topology is required";
+    return false;
+  }
+  auto* topo = s.mutable_topology();
+  auto* ttree = v.Nested(s, &tree, "topology");
+  if (topo->base_port() == 0) topo->set_base_port(7000);
+  if (!v.Range(*topo, ttree, "primaries", topo->primaries(), 1, 100, err) ||
+      !v.Range(*topo, ttree, "replicas_per_primary", topo->replicas_per_primary(), 0, 5, err) ||
+      !v.Range(*topo, ttree, "base_port", topo->base_port(), 1024, 55000 - 600, err))
+    return false;
+  if (!v.Range(s, &tree, "duration_ms", static_cast<double>(s.duration_ms()), 1,
+               24.0 * 3600 * 1000, err))
+    return false;
+
+  auto* eng = s.mutable_engine();
+  auto* etree = v.Nested(s, &tree, "engine");
+  if (!eng->has_node_timeout_ms()) eng->set_node_timeout_ms(15000);
+  if (!eng->has_require_full_coverage()) eng->set_require_full_coverage(true);
+  if (!eng->has_allow_reads_when_down()) eng->set_allow_reads_when_down(false);
+  if (!v.Range(*eng, etree, "node_timeout_ms", static_cast<double>(eng->node_timeout_ms()),
+               100, 600000, err))
+    return false;
+
+  auto* net = s.mutable_network();
+  auto* ntree = v.Nested(s, &tree, "network");
+  if (!net->has_link_latency_min_us()) net->set_link_latency_min_us(50);
+  if (!net->has_link_latency_max_us()) net->set_link_latency_max_us(400);
+  if (!net->has_jitter_mean_us()) net->set_jitter_mean_us(30);
+  if (!v.Range(*net, ntree, "link_latency_min_us", static_cast<double>(net->link_latency_min_us()),
+               1, 10'000'000, err) ||
+      !v.Range(*net, ntree, "link_latency_max_us", static_cast<double>(net->link_latency_max_us()),
+               static_cast<double>(net->link_latency_min_us()), 10'000'000, err) ||
+      !v.Range(*net, ntree, "jitter_mean_us", static_cast<double>(net->jitter_mean_us()), 0,
+               10'000'000, err))
+    return false;
+
+  auto* w = s.mutable_workload();
+  auto* wtree = v.Nested(s, &tree, "workload");
+  if (w->keyspace() == 0) w->set_keyspace(1000);
+  if (w->value_bytes() == 0) w->set_value_bytes(16);
+  if (w->end_ms() == 0) w->set_end_ms(s.duration_ms());
+  if (!w->has_mix()) {
+    auto* m = w->mutable_mix();
+    m->set_get(40); m->set_set(30); m->set_incr(10); m->set_hset(10); m->set_hget(10);
+  }
+  const auto& m = w->mix();
+  if (!v.Range(*w, wtree, "clients", w->clients(), 0, 1000, err) ||
+      !v.Range(*w, wtree, "ops_per_sec", w->ops_per_sec(), w->clients() > 0 ? 0.001 : 0, 1e6, err) ||
+      !v.Range(*w, wtree, "keyspace", w->keyspace(), 1, 100'000'000, err) ||
+      !v.Range(*w, wtree, "value_bytes", w->value_bytes(), 1, 1 << 20, err) ||
+      !v.Range(*w, wtree, "start_ms", static_cast<double>(w->start_ms()), 0,
+               static_cast<double>(s.duration_ms()), err) ||
+      !v.Range(*w, wtree, "end_ms", static_cast<double>(w->end_ms()),
+               static_cast<double>(w->start_ms()), static_cast<double>(s.duration_ms()), err))
+    return false;
+  for (int x : {m.get(), m.set(), m.incr(), m.hset(), m.hget(), m.del()}) {
+    if (x < 0) {
+      *err = v.Where(*w, wtree, "mix") + ": mix weights must not be negative";
+      return false;
+    }
+  }
+  if (w->clients() > 0 &&
+      m.get() + m.set() + m.incr() + m.hset() + m.hget() + m.del() == 0) {
+    *err = v.Where(*w, wtree, "mix") + ": mix needs at least one positive weight";
+    return false;
+  }
+
+  for (int i = 0; i < s.steps_size(); ++i) {
+    const auto& st = s.steps(i);
+    auto* stree = v.Nested(s, &tree, "steps", i);
+    if (!v.Range(st, stree, "at_ms", static_cast<double>(st.at_ms()), 0,
+                  static_cast<double>(s.duration_ms()), err))
+      return false;
+    if (st.action_case() == scenario::Step::ACTION_NOT_SET) {
+      *err = v.Where(s, &tree, "steps", i) + ": step has no action";
+      return false;
+    }
+  }
+  if (s.convergence_bound_ms() == 0)
+    s.set_convergence_bound_ms(std::min<int64_t>(20000, s.duration_ms()));
+  if (!v.Range(s, &tree, "convergence_bound_ms", static_cast<double>(s.convergence_bound_ms()),
+               1, static_cast<double>(s.duration_ms()), err))
+    return false;
+  if (s.expect().outcome() == scenario::Expect::VIOLATION && s.expect().violation().empty()) {
+    *err = v.Where(s, &tree, "expect") + ": expect VIOLATION needs a violation id";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+LoadResult ParseScenario(const std::string& path, const std::string& text) {
+  LoadResult r;
+  pb::TextFormat::Parser parser;
+  FirstError errors;
+  pb::TextFormat::ParseInfoTree tree;
+  parser.RecordErrorsTo(&errors);
+  parser.WriteLocationsTo(&tree);
+  if (!parser.ParseFromString(text, &r.scenario)) {
+    int col = errors.col_;
+    // Protobuf points just past an unknown field's name; point at the
+    // name itself, where a reader looks.
+    const std::string marker = "has no field named \"";
+    size_t at = errors.message_.find(marker);
+    if (at != std::string::npos) {
+      std::string field = errors.message_.substr(at + marker.size());
+      field = field.substr(0, field.find('"'));
+      std::istringstream lines(text);
+      std::string line;
+      for (int i = 0; i <= errors.line_ && std::getline(lines, line); ++i) {}
+      size_t pos = line.rfind(field, static_cast<size_t>(std::max(col, 0)));
+      if (!field.empty() && pos != std::string::npos) col = static_cast<int>(pos);
+    }
+    r.error = path + ":" + std::to_string(errors.line_ + 1) + ":" +
+              std::to_string(col + 1) + ": " +
+              (errors.has_ ? errors.message_ : "parse error");
+    return r;
+  }
+  if (!Validate(path, r.scenario, tree, &r.error)) return r;
+  r.ok = true;
+  return r;
+}
+
+LoadResult LoadScenarioFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult r;
+    r.error = path + ":1:1: cannot read file";
+    return r;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseScenario(path, ss.str());
+}
+
+}  // namespace slotsim

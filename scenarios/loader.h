@@ -1,0 +1,23 @@
+// Loading and validating scenario files. Every problem is reported as
+// "file:line:col: message" (1-based), syntax and semantics alike.
+#pragma once
+
+#include <string>
+
+#include "scenarios/scenario.pb.h"
+
+namespace slotsim {
+
+struct LoadResult {
+  bool ok = false;
+  std::string error;  // "file:line:col: message" when !ok
+  scenario::Scenario scenario;
+};
+
+// Parses `text` as named `path` (for messages), applies defaults and
+// validates ranges and cross-field rules.
+LoadResult ParseScenario(const std::string& path, const std::string& text);
+// Reads and parses the file at `path`.
+LoadResult LoadScenarioFile(const std::string& path);
+
+}  // namespace slotsim

@@ -1,0 +1,77 @@
+#include "scenarios/loader.h"
+
+#include <gtest/gtest.h>
+
+#ifndef SLOTSIM_SOURCE_DIR
+#error "SLOTSIM_SOURCE_DIR must be defined"
+#endif
+
+namespace slotsim {
+namespace {
+
+const char* kMinimal = R"(name: "t"
+topology { primaries: 3 }
+duration_ms: 1000
+)";
+
+TEST(Loader, AppliesDefaults) {
+  auto r = ParseScenario("t.textproto", kMinimal);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.scenario.topology().base_port(), 7000);
+  EXPECT_EQ(r.scenario.engine().node_timeout_ms(), 15000);
+  EXPECT_TRUE(r.scenario.engine().require_full_coverage());
+  EXPECT_EQ(r.scenario.workload().end_ms(), 1000);
+  EXPECT_EQ(r.scenario.workload().mix().get(), 40);
+}
+
+TEST(Loader, SyntaxErrorHasLineAndColumn) {
+  auto r = ParseScenario("bad.textproto", "name: \"t\"\ntopology { primaries: }\n");
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.error.rfind("bad.textproto:2:", 0), 0u) << r.error;
+}
+
+TEST(Loader, UnknownFieldIsNamed) {
+  auto r = ParseScenario("x.textproto", "name: \"t\"\n  primaries: 3\n");
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.error.rfind("x.textproto:2:3:", 0), 0u) << r.error;
+  EXPECT_NE(r.error.find("primaries"), std::string::npos) << r.error;
+}
+
+TEST(Loader, RangeErrorPointsAtTheField) {
+  auto r = ParseScenario("r.textproto",
+                         "name: \"t\"\ntopology {\n  primaries: 0\n}\nduration_ms: 10\n");
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.error, "r.textproto:3:3: primaries must be in [1, 100], got 0");
+}
+
+TEST(Loader, NestedRangeErrorInEngine) {
+  auto r = ParseScenario(
+      "e.textproto",
+      "name: \"t\"\ntopology { primaries: 1 }\nduration_ms: 10\nengine { node_timeout_ms: 5 }\n");
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.error.rfind("e.textproto:4:10:", 0), 0u) << r.error;
+}
+
+TEST(Loader, MissingRequiredParts) {
+  EXPECT_NE(ParseScenario("m", "duration_ms: 5").error.find("name is required"),
+            std::string::npos);
+  EXPECT_NE(ParseScenario("m", "name: \"a\" duration_ms: 5").error.find("topology is required"),
+            std::string::npos);
+}
+
+TEST(Loader, MissingFile) {
+  auto r = LoadScenarioFile("/nonexistent/nope.textproto");
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.error, "/nonexistent/nope.textproto:1:1: cannot read file");
+}
+
+TEST(Loader, ShippedScenariosLoad) {
+  auto r = LoadScenarioFile(std::string(SLOTSIM_SOURCE_DIR) +
+                            "/scenarios/bootstrap.textproto");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.scenario.topology().primaries(), 3);
+  EXPECT_EQ(r.scenario.duration_ms(), 60000);
+}
+
+}  // namespace
+}  // namespace slotsim

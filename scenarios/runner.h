@@ -1,0 +1,42 @@
+// Runs one scenario with one seed: builds the simulated cluster, drives
+// the bootstrap and the workload, observes the ground truth, and judges
+// the run against the scenario's expectation.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "client/history.h"
+#include "properties/violation.h"
+#include "scenarios/scenario.pb.h"
+#include "sim/trace.h"
+
+namespace slotsim {
+
+struct RunOptions {
+  uint64_t seed = 1;
+  bool buggify = true;
+  std::vector<TraceSink*> sinks;  // receive every trace record in order
+};
+
+struct RunResult {
+  // "pass": the run matched its expectation; "violation": it did not
+  // (a property failed, or an expected violation never showed).
+  std::string outcome;
+  std::vector<Violation> violations;  // everything detected, expected or not
+  int64_t sim_us = 0;
+  int64_t events = 0;          // trace records
+  int64_t sim_events = 0;      // simulator events processed
+  uint64_t trace_hash = 0;
+  int64_t converged_us = -1;   // first time all nodes agreed, or -1
+  int64_t ops = 0, ops_ok = 0;
+  OpHistory history;
+};
+
+RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options);
+
+// The hash as printed everywhere: 16 lowercase hex digits.
+std::string HashHex(uint64_t h);
+
+}  // namespace slotsim
