@@ -24,7 +24,10 @@ void Cluster::Start() {
   myself_->port = config_.port;
   myself_->cport = config_.bus_port();
   TraceNodeEvent("NodeStart", *myself_);
-  ScheduleCron();
+  // Processes start at different moments, so their crons are out of
+  // phase; a random first delay keeps simulated nodes from ticking in
+  // lockstep.
+  ScheduleCron(1 + static_cast<int64_t>(env_.RandomBelow(config_.cron_period_ms)));
   AfterEvent();
 }
 

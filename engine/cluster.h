@@ -125,7 +125,7 @@ class Cluster {
 
   // ---- Cron (cluster_cron.cc) --------------------------------------------
   void Cron();
-  void ScheduleCron();
+  void ScheduleCron(int64_t delay_ms);
 
   // ---- Output formats (cluster_format.cc) --------------------------------
   void AppendSlotsReply(std::string* out) const;   // CLUSTER SLOTS

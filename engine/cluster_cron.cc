@@ -7,10 +7,10 @@
 
 namespace slotsim {
 
-void Cluster::ScheduleCron() {
-  env_.AddTimer(config_.cron_period_ms, "clusterCron", [this] {
+void Cluster::ScheduleCron(int64_t delay_ms) {
+  env_.AddTimer(delay_ms, "clusterCron", [this] {
     Cron();
-    ScheduleCron();
+    ScheduleCron(config_.cron_period_ms);
     AfterEvent();
   });
 }

@@ -1,0 +1,167 @@
+// The engine's client-facing behaviour on single nodes in simulation:
+// cluster commands, routing errors, and bad input on both ports.
+#include <gtest/gtest.h>
+
+#include "engine/bus_codec.h"
+#include "engine/server.h"
+#include "tests/sim_harness.h"
+
+namespace slotsim {
+namespace {
+
+using testing::RawConn;
+
+SimOptions Quiet() {
+  SimOptions o;
+  o.buggify = false;
+  return o;
+}
+
+class SingleNodeTest : public ::testing::Test {
+ protected:
+  SingleNodeTest() : sim_(Quiet()) {
+    int m = sim_.AddMachine("node0");
+    EngineConfig cfg;
+    cfg.port = 7000;
+    server_ = std::make_unique<Server>(sim_.env(m), cfg);
+    EXPECT_TRUE(server_->Start());
+    client_ = std::make_unique<RawConn>(sim_, "client");
+    client_->Connect(7000);
+  }
+  Simulation sim_;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<RawConn> client_;
+};
+
+TEST_F(SingleNodeTest, ClusterIntrospection) {
+  RespValue id = client_->Call({"CLUSTER", "MYID"});
+  ASSERT_EQ(id.type, RespValue::Type::kBulk);
+  EXPECT_TRUE(IsValidNodeName(id.str));
+  EXPECT_EQ(client_->Call({"CLUSTER", "KEYSLOT", "foo"}).integer, 12182);
+  RespValue nodes = client_->Call({"CLUSTER", "NODES"});
+  EXPECT_EQ(nodes.str, id.str + " 127.0.0.1:7000@17000 myself,master - 0 0 0 connected\n");
+  RespValue info = client_->Call({"CLUSTER", "INFO"});
+  EXPECT_NE(info.str.find("cluster_state:fail\r\n"), std::string::npos);
+  EXPECT_NE(info.str.find("cluster_known_nodes:1\r\n"), std::string::npos);
+}
+
+TEST_F(SingleNodeTest, AddSlotsValidatesBeforeChanging) {
+  EXPECT_EQ(client_->Call({"CLUSTER", "ADDSLOTS", "1", "2", "2"}).str,
+            "ERR Slot 2 specified multiple times");
+  EXPECT_EQ(client_->Call({"CLUSTER", "ADDSLOTS", "16384"}).str,
+            "ERR Invalid or out of range slot");
+  EXPECT_EQ(client_->Call({"CLUSTER", "ADDSLOTSRANGE", "10", "5"}).str,
+            "ERR start slot number 10 is greater than end slot number 5");
+  EXPECT_EQ(client_->Call({"CLUSTER", "ADDSLOTSRANGE", "1", "5", "7"}).str,
+            "ERR wrong number of arguments for 'cluster|addslotsrange' command");
+  EXPECT_EQ(server_->cluster().myself().numslots, 0);  // nothing taken
+  EXPECT_EQ(client_->Call({"CLUSTER", "ADDSLOTSRANGE", "0", "16383"}).str, "OK");
+  EXPECT_EQ(client_->Call({"CLUSTER", "ADDSLOTS", "5"}).str, "ERR Slot 5 is already busy");
+  // A single-node cluster owning everything turns ok once the rejoin
+  // delay (clamp(node_timeout, 500, 5000) ms since it last lacked a
+  // quorum, i.e. since it had no slots) has passed, then serves keys.
+  client_->Replies(4000);
+  EXPECT_EQ(server_->cluster().health(), ClusterHealth::kFail);
+  client_->Replies(1500);
+  EXPECT_EQ(server_->cluster().health(), ClusterHealth::kOk);
+  EXPECT_EQ(client_->Call({"SET", "k", "v"}).str, "OK");
+  EXPECT_EQ(client_->Call({"CLUSTER", "COUNTKEYSINSLOT", std::to_string(KeyHashSlot("k"))}).integer, 1);
+  RespValue keys = client_->Call({"CLUSTER", "GETKEYSINSLOT", std::to_string(KeyHashSlot("k")), "10"});
+  ASSERT_EQ(keys.elements.size(), 1u);
+  EXPECT_EQ(keys.elements[0].str, "k");
+  RespValue slots = client_->Call({"CLUSTER", "SLOTS"});
+  ASSERT_EQ(slots.elements.size(), 1u);
+  EXPECT_EQ(slots.elements[0].elements[0].integer, 0);
+  EXPECT_EQ(slots.elements[0].elements[1].integer, 16383);
+  EXPECT_EQ(slots.elements[0].elements[2].elements[1].integer, 7000);
+}
+
+TEST_F(SingleNodeTest, RoutingErrors) {
+  EXPECT_EQ(client_->Call({"GET", "k"}).str, "CLUSTERDOWN Hash slot not served");
+  client_->Call({"CLUSTER", "ADDSLOTS", std::to_string(KeyHashSlot("a"))});
+  EXPECT_EQ(client_->Call({"DEL", "a", "b"}).str,
+            "CROSSSLOT Keys in request don't hash to the same slot");
+  // All slots not covered: the cluster is down even for a served slot.
+  client_->Replies(3000);
+  EXPECT_EQ(client_->Call({"GET", "a"}).str, "CLUSTERDOWN The cluster is down");
+  // Keyless commands still work.
+  EXPECT_EQ(client_->Call({"PING"}).str, "PONG");
+}
+
+TEST_F(SingleNodeTest, ReplicateRules) {
+  EXPECT_EQ(client_->Call({"CLUSTER", "REPLICATE", std::string(40, 'a')}).str,
+            "ERR Unknown node " + std::string(40, 'a'));
+  RespValue id = client_->Call({"CLUSTER", "MYID"});
+  EXPECT_EQ(client_->Call({"CLUSTER", "REPLICATE", id.str}).str, "ERR Can't replicate myself");
+  EXPECT_EQ(client_->Call({"CLUSTER", "MEET", "127.0.0.1", "notaport"}).str,
+            "ERR Invalid base port specified: notaport");
+  EXPECT_EQ(client_->Call({"CLUSTER", "NOSUCH"}).str,
+            "ERR unknown subcommand 'NOSUCH'. Try CLUSTER HELP.");
+}
+
+TEST_F(SingleNodeTest, UnknownCommandAndArity) {
+  EXPECT_EQ(client_->Call({"FOO", "a", "b"}).str,
+            "ERR unknown command 'FOO', with args beginning with: 'a' 'b' ");
+  EXPECT_EQ(client_->Call({"GET"}).str, "ERR wrong number of arguments for 'get' command");
+  EXPECT_FALSE(client_->closed());
+}
+
+TEST_F(SingleNodeTest, MalformedRespClosesOnlyThatConnection) {
+  RawConn other(sim_, "other");
+  other.Connect(7000);
+  EXPECT_EQ(other.Call({"PING"}).str, "PONG");
+  client_->Send("*2\r\n$3\r\nGET\r\n:5\r\n");
+  auto replies = client_->Replies();
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].str, "ERR Protocol error: expected '$', got ':'");
+  EXPECT_TRUE(client_->closed());
+  EXPECT_EQ(server_->protocol_errors(), 1);
+  // Everyone else is still served.
+  EXPECT_EQ(other.Call({"PING"}).str, "PONG");
+  EXPECT_FALSE(other.closed());
+}
+
+TEST_F(SingleNodeTest, RandomBytesNeverCrashTheNode) {
+  Prng prng(99);
+  for (int i = 0; i < 200; ++i) {
+    RawConn fuzz(sim_, "fuzz" + std::to_string(i));
+    fuzz.Connect(i % 2 ? 7000 : 17000);  // client port and bus port
+    std::string junk;
+    const int n = 1 + static_cast<int>(prng.Below(300));
+    for (int k = 0; k < n; ++k) junk.push_back(static_cast<char>(prng.Next()));
+    if (i % 3 == 0) junk = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100\r\nabc";  // half sent
+    fuzz.Send(junk);
+    fuzz.Replies(5);
+  }
+  RawConn after(sim_, "after");
+  after.Connect(7000);
+  EXPECT_EQ(after.Call({"PING"}).str, "PONG");
+}
+
+TEST_F(SingleNodeTest, GarbledBusFrameIsDroppedAndCounted) {
+  RawConn bus(sim_, "peer");
+  bus.Connect(17000);
+  bus::BusMessage m;
+  auto* h = m.mutable_header();
+  h->set_type(bus::PING);
+  h->set_sender(std::string(40, 'b'));
+  h->set_ip("127.0.0.1");
+  h->set_port(7100);
+  h->set_cport(17100);
+  std::string frame = EncodeBusFrame(m);
+  std::string garbled = frame;
+  garbled.back() ^= 0x20;
+  bus.Send(garbled);
+  bus.Replies(20);
+  EXPECT_EQ(server_->cluster().stats().bus_frames_dropped, 1);
+  EXPECT_FALSE(bus.closed());  // framing intact: the link stays
+  // A frame with broken framing closes that link only.
+  bus.Send("XXXXXXXXXXXXXXXX");
+  bus.Replies(20);
+  EXPECT_EQ(server_->cluster().stats().bus_links_broken, 1);
+  EXPECT_TRUE(bus.closed());
+  EXPECT_EQ(client_->Call({"PING"}).str, "PONG");
+}
+
+}  // namespace
+}  // namespace slotsim
