@@ -38,8 +38,12 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--json", run.json, "Print the summary as one JSON object");
   run_cmd->add_flag("--check-determinism", run.check_determinism,
                     "Run twice; name the first differing event if the traces differ");
-  run_cmd->add_flag("!--no-buggify", run.buggify,
+  bool run_no_buggify = false;
+  run_cmd->add_flag("--no-buggify", run_no_buggify,
                     "Disable simulation-only buggify fault points");
+  run_cmd->add_option("--debug-crash-at-ms", run.debug_crash_at_ms,
+                      "Abort at this simulated time (tests the crash path)")
+      ->group("");  // hidden
 
   SuiteCommandOptions suite;
   auto* suite_cmd = app.add_subcommand(
@@ -52,9 +56,17 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(uint64_t{0}, uint64_t{INT64_MAX / 2}))
       ->capture_default_str();
   suite_cmd->add_option("--db", suite.db, "SQLite trace database")->capture_default_str();
-  suite_cmd->add_flag("!--no-buggify", suite.buggify,
+  bool suite_no_buggify = false;
+  suite_cmd->add_flag("--no-buggify", suite_no_buggify,
                       "Disable simulation-only buggify fault points");
 
+  // CLI11 reports an unknown subcommand as a missing one; say what it is.
+  const std::string first = argc > 1 ? argv[1] : "";
+  if (!first.empty() && first[0] != '-' && first != "run" && first != "suite") {
+    std::cerr << "slotsim: unknown subcommand '" << argv[1]
+              << "' (expected run or suite; see slotsim --help)\n";
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -64,10 +76,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);  // prints the message
-    std::cerr << "Run 'slotsim --help' or 'slotsim SUBCOMMAND --help'.\n";
+    app.exit(e);  // prints the message and a pointer to --help
     return kExitUsage;
   }
+  run.buggify = !run_no_buggify;
+  suite.buggify = !suite_no_buggify;
   if (*run_cmd) return RunCommand(run);
   if (*suite_cmd) return SuiteCommand(suite);
   return kExitUsage;

@@ -42,10 +42,12 @@ nlohmann::json ViolationsJson(const RunResult& r) {
 
 Recorded RunRecorded(const scenario::Scenario& sc, const std::string& path,
                      uint64_t seed, bool buggify, TraceDb* db,
-                     const std::vector<TraceSink*>& extra_sinks) {
+                     const std::vector<TraceSink*>& extra_sinks,
+                     int64_t debug_crash_at_ms) {
   Recorded rec;
   RunOptions ro;
   ro.seed = seed;
+  ro.debug_crash_at_us = debug_crash_at_ms < 0 ? -1 : debug_crash_at_ms * 1000;
   ro.buggify = buggify;
   if (db != nullptr) ro.sinks.push_back(db);
   for (TraceSink* s : extra_sinks) ro.sinks.push_back(s);
@@ -101,7 +103,8 @@ int RunCommand(const RunCommandOptions& o) {
   CollectingSink first_lines;
   std::vector<TraceSink*> extra;
   if (o.check_determinism) extra.push_back(&first_lines);
-  Recorded rec = RunRecorded(sc, o.scenario_path, o.seed, o.buggify, db.get(), extra);
+  Recorded rec = RunRecorded(sc, o.scenario_path, o.seed, o.buggify, db.get(), extra,
+                              o.debug_crash_at_ms);
   const RunResult& r = rec.result;
   const double wall = rec.wall_seconds;
   const int64_t run_id = rec.run_id;

@@ -21,7 +21,8 @@ struct Recorded {
 // db is not null. `extra_sinks` also receive every record.
 Recorded RunRecorded(const scenario::Scenario& sc, const std::string& path,
                      uint64_t seed, bool buggify, TraceDb* db,
-                     const std::vector<TraceSink*>& extra_sinks);
+                     const std::vector<TraceSink*>& extra_sinks,
+                     int64_t debug_crash_at_ms = -1);
 
 nlohmann::json ViolationsJson(const RunResult& r);
 

@@ -103,6 +103,12 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
     }
   }
 
+  if (options.debug_crash_at_us >= 0) {
+    sim.Schedule(-1, options.debug_crash_at_us, [] {
+      SLOTSIM_CHECK_MSG(false, "deliberate crash (--debug-crash-at-ms)");
+    });
+  }
+
   // Observer: when does the cluster first converge?
   std::vector<const Cluster*> clusters;
   for (auto& srv : servers) clusters.push_back(&srv->cluster());

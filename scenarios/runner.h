@@ -18,6 +18,8 @@ struct RunOptions {
   uint64_t seed = 1;
   bool buggify = true;
   std::vector<TraceSink*> sinks;  // receive every trace record in order
+  // Tests of the crash path: a failed CHECK at this simulated time.
+  int64_t debug_crash_at_us = -1;
 };
 
 struct RunResult {

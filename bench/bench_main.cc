@@ -1,0 +1,198 @@
+// slotsim_bench: the figures in bench/README.md. Every timing is reported
+// with a ratio against a baseline measured in the same run, because these
+// machines are noisy. Each measurement runs in a forked child so that its
+// peak RSS is its own.
+//
+//   slotsim_bench [--events N] [--repeats R] [--scenario FILE] [--quick]
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "scenarios/loader.h"
+#include "scenarios/runner.h"
+#include "sim/simulation.h"
+#include "traces/trace_db.h"
+
+namespace slotsim {
+namespace {
+
+struct Figure {
+  double seconds = 0;  // wall time of the measured part
+  double value = 0;    // what the measurement reports (events, sim seconds)
+  long peak_rss_kb = 0;
+};
+
+double Now() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Runs `fn` in a child process; returns its figure with the child's peak RSS.
+Figure InChild(const std::function<Figure()>& fn) {
+  int fds[2];
+  if (pipe(fds) != 0) { perror("pipe"); std::exit(3); }
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    Figure f = fn();
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    f.peak_rss_kb = ru.ru_maxrss;
+    if (write(fds[1], &f, sizeof f) != static_cast<ssize_t>(sizeof f)) _exit(3);
+    _exit(0);
+  }
+  close(fds[1]);
+  Figure f;
+  if (read(fds[0], &f, sizeof f) != static_cast<ssize_t>(sizeof f)) {
+    std::fprintf(stderr, "benchmark child failed\n");
+    std::exit(3);
+  }
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return f;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// The simulator's own loop: a timer chain on one machine, each firing
+// re-arms the next (every firing is a traced, hashed event).
+Figure SimEventLoop(int64_t events) {
+  Simulation sim(SimOptions{});
+  int m = sim.AddMachine("m");
+  Env& env = sim.env(m);
+  int64_t left = events;
+  std::function<void()> tick = [&] {
+    if (--left > 0) env.AddTimer(1, "t", tick);
+  };
+  env.AddTimer(1, "t", tick);
+  double t0 = Now();
+  sim.RunUntil(events * 1000 + 1000);
+  return {Now() - t0, static_cast<double>(sim.events_processed()), 0};
+}
+
+// Baseline: a bare priority queue of std::function callbacks doing the
+// same chain, with no tracing, hashing or machine bookkeeping.
+Figure BareQueue(int64_t events) {
+  using Item = std::pair<int64_t, int64_t>;
+  std::priority_queue<Item, std::vector<Item>, std::greater<>> q;
+  std::vector<std::function<void()>> fns;
+  int64_t left = events, t = 0, done = 0;
+  std::function<void()> tick = [&] {
+    if (--left > 0) {
+      fns.push_back(tick);
+      q.push({++t, static_cast<int64_t>(fns.size() - 1)});
+    }
+  };
+  fns.push_back(tick);
+  q.push({0, 0});
+  double t0 = Now();
+  while (!q.empty()) {
+    auto [at, idx] = q.top();
+    q.pop();
+    auto fn = std::move(fns[idx]);
+    fn();
+    ++done;
+  }
+  return {Now() - t0, static_cast<double>(done), 0};
+}
+
+Figure RunScenarioOnce(const scenario::Scenario& sc, bool trace, uint64_t seed) {
+  std::unique_ptr<TraceDb> db;
+  std::string path;
+  if (trace) {
+    path = "/tmp/slotsim_bench_" + std::to_string(getpid()) + ".db";
+    std::string err;
+    db = TraceDb::Open(path, &err);
+    if (!db) { std::fprintf(stderr, "%s\n", err.c_str()); std::exit(3); }
+    RunInfo info;
+    info.seed = seed;
+    info.scenario = sc.name();
+    db->BeginRun(info);
+  }
+  RunOptions o;
+  o.seed = seed;
+  if (db) o.sinks.push_back(db.get());
+  double t0 = Now();
+  RunResult r = RunScenario(sc, o);
+  if (db) {
+    RunSummary s;
+    s.outcome = r.outcome;
+    db->FinishRun(s);
+    db.reset();
+  }
+  double wall = Now() - t0;
+  if (!path.empty()) {
+    std::filesystem::remove(path);
+    std::filesystem::remove(path + "-wal");
+    std::filesystem::remove(path + "-shm");
+  }
+  return {wall, r.sim_us / 1e6, 0};
+}
+
+}  // namespace
+}  // namespace slotsim
+
+int main(int argc, char** argv) {
+  using namespace slotsim;
+  int64_t events = 2'000'000;
+  int repeats = 5;
+  std::string scenario_path = "scenarios/bootstrap.textproto";
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--events") && i + 1 < argc) events = std::atoll(argv[++i]);
+    else if (!std::strcmp(argv[i], "--repeats") && i + 1 < argc) repeats = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--scenario") && i + 1 < argc) scenario_path = argv[++i];
+    else if (!std::strcmp(argv[i], "--quick")) { events = 100'000; repeats = 1; }
+    else {
+      std::fprintf(stderr, "usage: %s [--events N] [--repeats R] [--scenario FILE] [--quick]\n", argv[0]);
+      return 2;
+    }
+  }
+  if (events < 1 || repeats < 1) { std::fprintf(stderr, "--events and --repeats must be >= 1\n"); return 2; }
+  auto loaded = LoadScenarioFile(scenario_path);
+  if (!loaded.ok) { std::fprintf(stderr, "%s\n", loaded.error.c_str()); return 2; }
+
+  std::vector<double> sim_rate, bare_rate, on_rate, off_rate;
+  long sim_rss = 0, on_rss = 0, off_rss = 0;
+  for (int r = 0; r < repeats; ++r) {
+    Figure s = InChild([&] { return SimEventLoop(events); });
+    Figure b = InChild([&] { return BareQueue(events); });
+    sim_rate.push_back(s.value / s.seconds);
+    bare_rate.push_back(b.value / b.seconds);
+    sim_rss = std::max(sim_rss, s.peak_rss_kb);
+    Figure off = InChild([&] { return RunScenarioOnce(loaded.scenario, false, 1 + r); });
+    Figure on = InChild([&] { return RunScenarioOnce(loaded.scenario, true, 1 + r); });
+    off_rate.push_back(off.value / off.seconds);
+    on_rate.push_back(on.value / on.seconds);
+    off_rss = std::max(off_rss, off.peak_rss_kb);
+    on_rss = std::max(on_rss, on.peak_rss_kb);
+  }
+  const double sim = Median(sim_rate), bare = Median(bare_rate);
+  const double on = Median(on_rate), off = Median(off_rate);
+  std::printf("| figure | value | ratio |\n|---|---|---|\n");
+  std::printf("| simulator events/s (timer chain, traced+hashed) | %.0f | %.2fx of a bare priority-queue loop (%.0f/s) |\n",
+              sim, sim / bare, bare);
+  std::printf("| %s: simulated s per wall s, tracing off | %.1f | 1.00 (baseline) |\n",
+              loaded.scenario.name().c_str(), off);
+  std::printf("| %s: simulated s per wall s, SQLite tracing on | %.1f | %.2fx of tracing off |\n",
+              loaded.scenario.name().c_str(), on, on / off);
+  std::printf("| peak RSS: simulator loop, %lld events | %ld KiB | |\n",
+              static_cast<long long>(events), sim_rss);
+  std::printf("| peak RSS: %s, tracing off | %ld KiB | |\n", loaded.scenario.name().c_str(), off_rss);
+  std::printf("| peak RSS: %s, tracing on | %ld KiB | |\n", loaded.scenario.name().c_str(), on_rss);
+  std::printf("\nmedian of %d repeats; each measurement in its own process\n", repeats);
+  return 0;
+}
