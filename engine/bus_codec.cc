@@ -5,6 +5,7 @@
 
 #include "engine/check.h"
 #include "engine/crc32.h"
+#include "engine/resp.h"
 
 namespace slotsim {
 namespace {
@@ -43,11 +44,7 @@ std::string EncodeBusFrame(const bus::BusMessage& msg) {
 }
 
 void BusFrameDecoder::Feed(std::string_view bytes) {
-  if (pos_ > 0 && (pos_ == buf_.size() || pos_ > 64 * 1024)) {
-    buf_.erase(0, pos_);
-    pos_ = 0;
-  }
-  buf_.append(bytes);
+  AppendToParseBuffer(&buf_, &pos_, bytes);
 }
 
 BusDecodeStatus BusFrameDecoder::Next(bus::BusMessage* out) {

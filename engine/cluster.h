@@ -116,6 +116,7 @@ class Cluster {
   // ---- Bus (cluster_bus.cc) ----------------------------------------------
   void ConnectLink(ClusterNode* node);
   void FreeLink(ConnId conn);
+  void DropLink(ConnId conn, bool close);
   void SendMessage(ConnId conn, const bus::BusMessage& msg);
   void BuildHeader(bus::MessageType type, bus::BusMessage* msg) const;
   void SendPing(ConnId conn, bus::MessageType type);

@@ -48,7 +48,11 @@ void Cluster::ConnectLink(ClusterNode* node) {
   node->link_ctime_ms = env_.NowMs();
 }
 
-void Cluster::FreeLink(ConnId conn) {
+void Cluster::FreeLink(ConnId conn) { DropLink(conn, /*close=*/true); }
+
+// Forgets a link and detaches it from its node; `close` also closes the
+// connection (false when the peer already closed it).
+void Cluster::DropLink(ConnId conn, bool close) {
   auto it = links_.find(conn);
   if (it == links_.end()) return;
   BusLink* link = it->second.get();
@@ -56,7 +60,7 @@ void Cluster::FreeLink(ConnId conn) {
     if (link->node->link == conn) link->node->link = kNoConn;
     if (link->node->inbound_link == conn) link->node->inbound_link = kNoConn;
   }
-  env_.Close(conn);
+  if (close) env_.Close(conn);
   links_.erase(it);
 }
 
@@ -72,16 +76,7 @@ void Cluster::OnBusConnected(ConnId conn) {
   // Nothing to do: the first PING/MEET was queued when the link was made.
 }
 
-void Cluster::OnBusClosed(ConnId conn) {
-  auto it = links_.find(conn);
-  if (it == links_.end()) return;
-  BusLink* link = it->second.get();
-  if (link->node != nullptr) {
-    if (link->node->link == conn) link->node->link = kNoConn;
-    if (link->node->inbound_link == conn) link->node->inbound_link = kNoConn;
-  }
-  links_.erase(it);
-}
+void Cluster::OnBusClosed(ConnId conn) { DropLink(conn, /*close=*/false); }
 
 void Cluster::OnBusData(ConnId conn, std::string_view bytes) {
   auto it = links_.find(conn);

@@ -190,7 +190,7 @@ std::string Cluster::InfoSection() const {
                "_received",
            std::to_string(stats_.messages_received[t]));
   line("cluster_stats_messages_received", std::to_string(received));
-  line("cluster_stats_bus_frames_dropped",
+  line("slotsim_bus_frames_dropped",
        std::to_string(stats_.bus_frames_dropped));
   line("total_cluster_links_buffer_limit_exceeded", "0");
   return s;

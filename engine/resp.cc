@@ -99,16 +99,16 @@ bool SplitInlineArgs(std::string_view line, std::vector<std::string>* argv) {
 
 // ---- RequestParser ---------------------------------------------------------
 
-void RequestParser::Feed(std::string_view bytes) {
-  Compact();
-  buf_.append(bytes);
+void AppendToParseBuffer(std::string* buf, size_t* pos, std::string_view bytes) {
+  if (*pos > 0 && (*pos == buf->size() || *pos > 64 * 1024)) {
+    buf->erase(0, *pos);
+    *pos = 0;
+  }
+  buf->append(bytes);
 }
 
-void RequestParser::Compact() {
-  if (pos_ > 0 && (pos_ == buf_.size() || pos_ > 64 * 1024)) {
-    buf_.erase(0, pos_);
-    pos_ = 0;
-  }
+void RequestParser::Feed(std::string_view bytes) {
+  AppendToParseBuffer(&buf_, &pos_, bytes);
 }
 
 ParseStatus RequestParser::Fail(std::string msg) {
@@ -192,11 +192,7 @@ ParseStatus RequestParser::ParseMultibulk(std::vector<std::string>* argv) {
 // ---- ReplyParser -----------------------------------------------------------
 
 void ReplyParser::Feed(std::string_view bytes) {
-  if (pos_ > 0 && (pos_ == buf_.size() || pos_ > 64 * 1024)) {
-    buf_.erase(0, pos_);
-    pos_ = 0;
-  }
-  buf_.append(bytes);
+  AppendToParseBuffer(&buf_, &pos_, bytes);
 }
 
 ParseStatus ReplyParser::Fail(std::string msg) {

@@ -15,6 +15,11 @@ namespace slotsim {
 
 enum class ParseStatus { kOk, kIncomplete, kError };
 
+// Appends `bytes` to a parse buffer whose first *pos bytes are consumed,
+// dropping the consumed prefix once it is all of the buffer or large, so
+// each byte is moved O(1) times amortized. Shared by every stream parser.
+void AppendToParseBuffer(std::string* buf, size_t* pos, std::string_view bytes);
+
 struct RespLimits {
   // PROTO_INLINE_MAX_SIZE: an inline request or a count line longer than
   // this without a newline is a protocol error.
@@ -49,7 +54,6 @@ class RequestParser {
   ParseStatus ParseInline(std::vector<std::string>* argv);
   ParseStatus ParseMultibulk(std::vector<std::string>* argv);
   ParseStatus Fail(std::string msg);
-  void Compact();
 
   RespLimits limits_;
   std::string buf_;
