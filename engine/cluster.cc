@@ -151,6 +151,8 @@ void Cluster::SetMyPrimary(ClusterNode* primary) {
   myself_->primary_name = primary->name;
   AddReplica(primary, myself_);
   todo_update_state_ = true;
+  if (hooks_.become_replica && !primary->ip.empty())
+    hooks_.become_replica(primary->ip, primary->port);
 }
 
 // clusterUpdateSlotsConfigWith: the sender claims `claimed` with
@@ -188,9 +190,14 @@ void Cluster::UpdateSlotsConfigWith(ClusterNode* sender,
     // Keys left in slots I no longer own are deleted
     // (the dirty-slot rule).
     for (int j : dirty_slots) {
-      int64_t n = keyspace_.DeleteSlot(j);
+      // delKeysInSlot: each deletion is propagated to my replicas.
+      auto keys = keyspace_.GetKeysInSlot(j, keyspace_.CountKeysInSlot(j));
+      for (const auto& k : keys) {
+        keyspace_.Delete(k);
+        if (hooks_.propagate) hooks_.propagate({"DEL", k});
+      }
       env_.Trace({"DirtySlotKeysDeleted", "", "",
-                  "slot=" + std::to_string(j) + " keys=" + std::to_string(n)});
+                  "slot=" + std::to_string(j) + " keys=" + std::to_string(keys.size())});
     }
   }
 }

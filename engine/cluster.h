@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -36,6 +37,21 @@ struct ClusterStats {
   int64_t bus_links_broken = 0;     // framing lost, link closed
 };
 
+// What the cluster needs from the rest of the node (Redis calls these
+// directly: replicationSetMaster, replicationUnsetMaster, ...).
+struct ClusterHooks {
+  // Follow the primary at host:port (clusterSetMaster -> replicationSetMaster).
+  std::function<void(const std::string& host, uint16_t port)> become_replica;
+  // Stop following; this node is a primary now (replicationUnsetMaster).
+  std::function<void()> become_primary;
+  // This node's replication offset (replicationGetSlaveOffset on a replica).
+  std::function<int64_t()> repl_offset;
+  // How stale this replica's data is, in ms.
+  std::function<int64_t()> repl_data_age_ms;
+  // Propagate a write made by the cluster itself (dirty-slot DELs).
+  std::function<void(const std::vector<std::string>&)> propagate;
+};
+
 class Cluster {
  public:
   Cluster(Env& env, const EngineConfig& config, Keyspace& keyspace);
@@ -45,6 +61,8 @@ class Cluster {
   // Creates myself as a primary with a fresh random name and starts the
   // cron. Call once, after the bus port listens.
   void Start();
+  // Must be set before Start.
+  void set_hooks(ClusterHooks hooks) { hooks_ = std::move(hooks); }
 
   // ---- Bus entry points (Server forwards these by ConnId) ----------------
   void OnBusAccept(ConnId conn);
@@ -138,6 +156,7 @@ class Cluster {
                        std::string* out);
 
   Env& env_;
+  ClusterHooks hooks_;
   const EngineConfig config_;
   Keyspace& keyspace_;
   // Ordered by name: iteration order is deterministic.

@@ -129,7 +129,7 @@ void Cluster::BuildHeader(bus::MessageType type, bus::BusMessage* msg) const {
   h->set_config_epoch(primary->config_epoch);
   h->set_current_epoch(current_epoch_);
   h->set_primary_id(myself_->IsReplica() ? myself_->primary_name : "");
-  h->set_repl_offset(myself_->repl_offset);
+  h->set_repl_offset(hooks_.repl_offset ? hooks_.repl_offset() : 0);
   h->set_ip(myself_->ip);
   h->set_port(myself_->port);
   h->set_cport(myself_->cport);

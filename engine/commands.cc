@@ -117,6 +117,7 @@ void HSet(Keyspace& ks, const std::vector<std::string>& argv, std::string* out) 
   HashValue* h = LookupHash(ks, argv[1], true, out, &err);
   if (err) return;
   int64_t created = 0;
+  ks.MarkDirty();
   for (size_t j = 2; j + 1 < argv.size(); j += 2) {
     auto [it, inserted] = h->insert_or_assign(argv[j], argv[j + 1]);
     created += inserted ? 1 : 0;
@@ -154,6 +155,7 @@ void HDel(Keyspace& ks, const std::vector<std::string>& argv, std::string* out) 
   int64_t n = 0;
   if (h != nullptr) {
     for (size_t j = 2; j < argv.size(); ++j) n += h->erase(argv[j]);
+    if (n > 0) ks.MarkDirty();
     if (h->empty()) ks.Delete(argv[1]);  // Redis deletes empty hashes
   }
   resp::AppendInteger(out, n);
@@ -187,6 +189,9 @@ const CommandSpec kCommands[] = {
     {"readwrite", 1, 0, 0, 0, 0, nullptr},
     {"asking", 1, 0, 0, 0, 0, nullptr},
     {"quit", -1, 0, 0, 0, 0, nullptr},
+    {"psync", -3, 0, 0, 0, 0, nullptr},
+    {"replconf", -1, 0, 0, 0, 0, nullptr},
+    {"wait", 3, 0, 0, 0, 0, nullptr},
 };
 
 }  // namespace

@@ -29,6 +29,14 @@ struct EngineConfig {
   size_t client_query_buffer_bytes_max = 1ULL << 30;
   // maxclients.
   int clients_max = 10000;
+  // repl-backlog-size.
+  int64_t repl_backlog_bytes = 1 << 20;
+  // repl-ping-replica-period, in ms (Redis configures seconds).
+  int64_t repl_ping_period_ms = 10000;
+  // repl-timeout.
+  int64_t repl_timeout_ms = 60000;
+  // cluster-replica-validity-factor.
+  int64_t replica_validity_factor = 10;
 
   uint16_t bus_port() const {
     return cport != 0 ? cport : static_cast<uint16_t>(port + 10000);

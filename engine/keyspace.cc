@@ -1,6 +1,7 @@
 #include "engine/keyspace.h"
 
 #include "engine/check.h"
+#include "engine/resp.h"
 
 namespace slotsim {
 
@@ -11,6 +12,7 @@ Value* Keyspace::Find(std::string_view key) {
 }
 
 Value& Keyspace::FindOrInsert(std::string_view key, Value init) {
+  dirty_++;  // callers mutate what they get back
   auto& m = slots_[KeyHashSlot(key)];
   auto it = m.find(key);
   if (it != m.end()) return it->second;
@@ -19,6 +21,7 @@ Value& Keyspace::FindOrInsert(std::string_view key, Value init) {
 }
 
 void Keyspace::SetString(std::string_view key, std::string value) {
+  dirty_++;
   auto& m = slots_[KeyHashSlot(key)];
   auto it = m.find(key);
   if (it == m.end()) {
@@ -33,6 +36,7 @@ bool Keyspace::Delete(std::string_view key) {
   auto& m = slots_[KeyHashSlot(key)];
   auto it = m.find(key);
   if (it == m.end()) return false;
+  dirty_++;
   m.erase(it);
   --size_;
   SLOTSIM_CHECK(size_ >= 0);
@@ -58,9 +62,39 @@ std::vector<std::string> Keyspace::GetKeysInSlot(int slot,
 int64_t Keyspace::DeleteSlot(int slot) {
   SLOTSIM_CHECK(slot >= 0 && slot < kClusterSlots);
   int64_t n = static_cast<int64_t>(slots_[slot].size());
+  if (n > 0) dirty_++;
   slots_[slot].clear();
   size_ -= n;
   return n;
+}
+
+}  // namespace slotsim
+
+namespace slotsim {
+
+void Keyspace::Clear() {
+  for (auto& m : slots_) m.clear();
+  size_ = 0;
+  dirty_++;
+}
+
+std::string Keyspace::SnapshotAsCommands() const {
+  std::string out;
+  for (const auto& m : slots_) {
+    for (const auto& [k, v] : m) {
+      if (v.IsString()) {
+        out += resp::EncodeCommand({"SET", k, v.str()});
+      } else {
+        std::vector<std::string> argv{"HSET", k};
+        for (const auto& [f, fv] : v.hash()) {
+          argv.push_back(f);
+          argv.push_back(fv);
+        }
+        out += resp::EncodeCommand(argv);
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace slotsim

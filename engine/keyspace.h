@@ -49,11 +49,21 @@ class Keyspace {
   std::vector<std::string> GetKeysInSlot(int slot, int64_t count) const;
   // Deletes every key in `slot`; returns how many.
   int64_t DeleteSlot(int slot);
+  // Deletes everything.
+  void Clear();
+  // The whole keyspace as RESP commands that recreate it (SET, HSET), in
+  // slot then key order: the full-sync snapshot format.
+  std::string SnapshotAsCommands() const;
+  // Counts every mutation; a command that changed it must be propagated.
+  uint64_t dirty() const { return dirty_; }
+  // For commands that change a value in place through Find().
+  void MarkDirty() { dirty_++; }
 
  private:
   using SlotMap = std::map<std::string, Value, std::less<>>;
   std::vector<SlotMap> slots_;
   int64_t size_ = 0;
+  uint64_t dirty_ = 0;
 };
 
 }  // namespace slotsim

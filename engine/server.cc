@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include "engine/check.h"
 #include "engine/commands.h"
@@ -27,7 +28,22 @@ std::string UnknownCommandError(const std::vector<std::string>& argv) {
 }  // namespace
 
 Server::Server(Env& env, EngineConfig config)
-    : env_(env), config_(std::move(config)), cluster_(env_, config_, keyspace_) {}
+    : env_(env), config_(std::move(config)), cluster_(env_, config_, keyspace_),
+      repl_(env_, config_, keyspace_,
+            [this](const std::vector<std::string>& argv) { ApplyFromPrimary(argv); }) {
+  ClusterHooks hooks;
+  hooks.become_replica = [this](const std::string& host, uint16_t port) {
+    repl_.SetPrimary(host, port);
+  };
+  hooks.become_primary = [this] { repl_.BecomePrimary(); };
+  hooks.repl_offset = [this] { return repl_.offset(); };
+  hooks.repl_data_age_ms = [this] { return repl_.DataAgeMs(); };
+  hooks.propagate = [this](const std::vector<std::string>& argv) {
+    repl_.Propagate(argv);
+  };
+  cluster_.set_hooks(std::move(hooks));
+  repl_.set_on_ack([this] { CheckWaitingClients(); });
+}
 
 bool Server::Start() {
   env_.SetNetHandler(this);
@@ -36,8 +52,19 @@ bool Server::Start() {
     env_.Unlisten(config_.port);
     return false;
   }
+  repl_.Start();
   cluster_.Start();
   return true;
+}
+
+void Server::ApplyFromPrimary(const std::vector<std::string>& argv) {
+  const CommandSpec* cmd = LookupCommand(argv[0]);
+  if (cmd == nullptr || cmd->proc == nullptr) {
+    env_.Trace({"ReplUnknownCommand", "", "", "cmd=" + argv[0]});
+    return;
+  }
+  std::string discard;
+  cmd->proc(keyspace_, argv, &discard);
 }
 
 void Server::OnAccept(uint16_t local_port, ConnId conn,
@@ -54,6 +81,7 @@ void Server::OnAccept(uint16_t local_port, ConnId conn,
     }
     auto c = std::make_unique<Client>(config_.resp_limits);
     c->conn = conn;
+    c->peer_host = peer_host;
     clients_.emplace(conn, std::move(c));
   }
   cluster_.AfterEvent();
@@ -61,12 +89,15 @@ void Server::OnAccept(uint16_t local_port, ConnId conn,
 
 void Server::OnConnected(ConnId conn) {
   if (cluster_.IsBusLink(conn)) cluster_.OnBusConnected(conn);
+  if (repl_.IsLink(conn)) repl_.OnLinkConnected(conn);
   cluster_.AfterEvent();
 }
 
 void Server::OnData(ConnId conn, std::string_view bytes) {
   if (cluster_.IsBusLink(conn)) {
     cluster_.OnBusData(conn, bytes);
+  } else if (repl_.IsLink(conn)) {
+    repl_.OnLinkData(conn, bytes);
   } else if (auto it = clients_.find(conn); it != clients_.end()) {
     Client& c = *it->second;
     c.parser.Feed(bytes);
@@ -77,7 +108,12 @@ void Server::OnData(ConnId conn, std::string_view bytes) {
 
 void Server::OnClosed(ConnId conn, std::string_view reason) {
   if (cluster_.IsBusLink(conn)) cluster_.OnBusClosed(conn);
-  clients_.erase(conn);
+  if (repl_.IsLink(conn)) repl_.OnLinkClosed(conn);
+  if (auto it = clients_.find(conn); it != clients_.end()) {
+    if (it->second->wait_timer != kNoTimer) env_.CancelTimer(it->second->wait_timer);
+    repl_.OnClientClosed(conn);
+    clients_.erase(it);
+  }
   cluster_.AfterEvent();
 }
 
@@ -86,8 +122,9 @@ void Server::ProcessInput(Client& c) {
   std::string out;
   std::vector<std::string> argv;
   bool close = false;
-  // Each iteration consumes at least one request from finite input.
-  while (!close) {
+  // Each iteration consumes at least one request from finite input. A
+  // blocked client's further input waits until it is unblocked.
+  while (!close && !c.blocked) {
     ParseStatus st = c.parser.Next(&argv);
     if (st == ParseStatus::kIncomplete) break;
     if (st == ParseStatus::kError) {
@@ -107,6 +144,8 @@ void Server::ProcessInput(Client& c) {
   if (!out.empty()) env_.Send(conn, out, "Reply");
   if (close) {
     env_.Close(conn);
+    if (c.wait_timer != kNoTimer) env_.CancelTimer(c.wait_timer);
+    repl_.OnClientClosed(conn);
     clients_.erase(conn);  // invalidates c
   }
 }
@@ -141,7 +180,13 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
     }
   }
   if (cmd->proc != nullptr) {
+    const uint64_t dirty_before = keyspace_.dirty();
     cmd->proc(keyspace_, argv, out);
+    // Propagate what changed the data (call(): server.dirty).
+    if (keyspace_.dirty() != dirty_before && cluster_.myself().IsPrimary()) {
+      repl_.Propagate(argv);
+      c.woff = repl_.offset();
+    }
     return true;
   }
   const std::string name = cmd->name;
@@ -169,6 +214,8 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
   } else if (name == "asking") {
     c.asking = true;
     resp::AppendSimple(out, "OK");
+  } else if (name == "psync" || name == "replconf" || name == "wait") {
+    return ReplicationCommand(c, argv, out);
   } else if (name == "quit") {
     resp::AppendSimple(out, "OK");
     return false;
@@ -198,17 +245,7 @@ std::string Server::InfoReply(const std::string& section) const {
          "\r\nprotocol_errors:" + std::to_string(protocol_errors_) + "\r\n\r\n";
   }
   if (want("replication")) {
-    const auto& me = cluster_.myself();
-    s += "# Replication\r\nrole:";
-    s += me.IsPrimary() ? "master" : "slave";
-    s += "\r\n";
-    if (me.IsPrimary()) {
-      s += "connected_slaves:0\r\n";
-    } else if (const ClusterNode* p = cluster_.LookupNode(me.primary_name)) {
-      s += "master_host:" + p->ip + "\r\nmaster_port:" +
-           std::to_string(p->port) + "\r\nmaster_link_status:down\r\n";
-    }
-    s += "\r\n";
+    s += "# Replication\r\n" + repl_.InfoSection(cluster_.myself().IsPrimary()) + "\r\n";
   }
   if (want("cluster")) s += "# Cluster\r\ncluster_enabled:1\r\n\r\n";
   if (want("keyspace")) {
@@ -218,6 +255,119 @@ std::string Server::InfoReply(const std::string& section) const {
            ",expires=0,avg_ttl=0\r\n";
   }
   return s;
+}
+
+}  // namespace slotsim
+
+namespace slotsim {
+
+bool Server::ReplicationCommand(Client& c, const std::vector<std::string>& argv,
+                                std::string* out) {
+  const std::string name = Lower(argv[0]);
+  auto parse_ll = [](const std::string& s, int64_t* v) {
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
+    return ec == std::errc() && p == s.data() + s.size();
+  };
+  if (name == "replconf") {
+    // REPLCONF <option> <value> ... ; ACK has no reply (replconfCommand).
+    if (argv.size() % 2 == 0) {
+      resp::AppendError(out, "ERR syntax error");
+      return true;
+    }
+    for (size_t j = 1; j + 1 < argv.size(); j += 2) {
+      const std::string opt = Lower(argv[j]);
+      int64_t v = 0;
+      if (opt == "ack") {
+        if (parse_ll(argv[j + 1], &v)) repl_.OnReplicaAck(c.conn, v);
+        return true;
+      }
+      if (opt == "listening-port") {
+        if (!parse_ll(argv[j + 1], &v) || v <= 0 || v > 65535) {
+          resp::AppendError(out, "ERR value is not an integer or out of range");
+          return true;
+        }
+        c.listening_port = static_cast<uint16_t>(v);
+      } else if (opt == "getack") {
+        return true;  // only meaningful on a replica's link
+      } else if (opt != "capa" && opt != "ip-address") {
+        resp::AppendError(out, "ERR Unrecognized REPLCONF option: " + argv[j]);
+        return true;
+      }
+    }
+    resp::AppendSimple(out, "OK");
+    return true;
+  }
+  if (name == "psync") {
+    int64_t offset;
+    if (argv.size() != 3 || !parse_ll(argv[2], &offset)) {
+      resp::AppendError(out, "ERR syntax error");
+      return true;
+    }
+    if (!cluster_.myself().IsPrimary()) {
+      resp::AppendError(out, "NOMASTERLINK replicas do not chain in slotsim");
+      return true;
+    }
+    if (c.is_replica) return true;  // a second PSYNC on one link: ignore
+    c.is_replica = true;
+    repl_.HandlePsync(c.conn, c.peer_host, c.listening_port, argv[1], offset);
+    return true;
+  }
+  // WAIT numreplicas timeout (waitCommand).
+  if (!cluster_.myself().IsPrimary()) {
+    resp::AppendError(out, "ERR WAIT cannot be used with replica instances.");
+    return true;
+  }
+  int64_t numreplicas, timeout;
+  if (!parse_ll(argv[1], &numreplicas) || !parse_ll(argv[2], &timeout)) {
+    resp::AppendError(out, "ERR value is not an integer or out of range");
+    return true;
+  }
+  if (timeout < 0) {
+    resp::AppendError(out, "ERR timeout is negative");
+    return true;
+  }
+  const int acked = repl_.CountReplicasAcked(c.woff);
+  if (acked >= numreplicas) {
+    resp::AppendInteger(out, acked);
+    return true;
+  }
+  c.blocked = true;
+  c.wait_replicas = static_cast<int>(std::min<int64_t>(numreplicas, 1 << 20));
+  c.wait_offset = c.woff;
+  if (timeout > 0) {
+    const ConnId conn = c.conn;
+    c.wait_timer = env_.AddTimer(timeout, "waitTimeout", [this, conn] {
+      auto it = clients_.find(conn);
+      if (it == clients_.end()) return;
+      it->second->wait_timer = kNoTimer;
+      UnblockWait(*it->second);
+      cluster_.AfterEvent();
+    });
+  }
+  repl_.RequestAcks();
+  return true;
+}
+
+void Server::UnblockWait(Client& c) {
+  if (!c.blocked) return;
+  c.blocked = false;
+  if (c.wait_timer != kNoTimer) {
+    env_.CancelTimer(c.wait_timer);
+    c.wait_timer = kNoTimer;
+  }
+  std::string out;
+  resp::AppendInteger(&out, repl_.CountReplicasAcked(c.wait_offset));
+  env_.Send(c.conn, out, "Reply");
+  ProcessInput(c);  // input that arrived while blocked
+}
+
+void Server::CheckWaitingClients() {
+  std::vector<ConnId> ready;
+  for (const auto& [conn, c] : clients_)
+    if (c->blocked && repl_.CountReplicasAcked(c->wait_offset) >= c->wait_replicas)
+      ready.push_back(conn);
+  for (ConnId conn : ready)
+    if (auto it = clients_.find(conn); it != clients_.end()) UnblockWait(*it->second);
 }
 
 }  // namespace slotsim

@@ -16,6 +16,7 @@
 #include "engine/config.h"
 #include "engine/env.h"
 #include "engine/keyspace.h"
+#include "engine/replication.h"
 #include "engine/resp.h"
 
 namespace slotsim {
@@ -40,6 +41,7 @@ class Server : public NetHandler {
 
   // Ground truth for the simulator, checkers and tests.
   const Cluster& cluster() const { return cluster_; }
+  const Replication& replication() const { return repl_; }
   const Keyspace& keyspace() const { return keyspace_; }
   const EngineConfig& config() const { return config_; }
   size_t connected_clients() const { return clients_.size(); }
@@ -48,9 +50,19 @@ class Server : public NetHandler {
  private:
   struct Client {
     ConnId conn = kNoConn;
+    std::string peer_host;
     RequestParser parser;
     bool readonly = false;  // READONLY: may read from a replica
     bool asking = false;    // ASKING: next command may hit an importing slot
+    uint16_t listening_port = 0;  // REPLCONF listening-port
+    bool is_replica = false;      // after PSYNC: a replica's link
+    int64_t woff = 0;             // replication offset after its last write
+    // WAIT: the client is blocked until enough replicas reach `wait_offset`
+    // or the timer fires; its later input waits in the parser.
+    bool blocked = false;
+    int wait_replicas = 0;
+    int64_t wait_offset = 0;
+    TimerId wait_timer = kNoTimer;
     explicit Client(const RespLimits& limits) : parser(limits) {}
   };
 
@@ -60,11 +72,20 @@ class Server : public NetHandler {
   bool ExecuteCommand(Client& c, const std::vector<std::string>& argv,
                       std::string* out);
   std::string InfoReply(const std::string& section) const;
+  // Replication commands (PSYNC, REPLCONF, WAIT); false closes.
+  bool ReplicationCommand(Client& c, const std::vector<std::string>& argv,
+                          std::string* out);
+  // Unblocks WAIT clients whose condition holds (or all, on timeout).
+  void CheckWaitingClients();
+  void UnblockWait(Client& c);
+  // Executes a write from the primary's replication stream.
+  void ApplyFromPrimary(const std::vector<std::string>& argv);
 
   Env& env_;
   const EngineConfig config_;
   Keyspace keyspace_;
   Cluster cluster_;
+  Replication repl_;
   std::map<ConnId, std::unique_ptr<Client>> clients_;
   int64_t protocol_errors_ = 0;
   int64_t commands_processed_ = 0;

@@ -93,3 +93,28 @@ TEST(Simulation, NamedStreamsAreIndependent) {
 
 }  // namespace
 }  // namespace slotsim
+
+namespace slotsim {
+namespace {
+
+TEST(Simulation, PausedMachineQueuesTimersInOrder) {
+  Simulation sim(SimOptions{});
+  int m = sim.AddMachine("n0");
+  std::vector<std::pair<int, int64_t>> fired;
+  for (int i = 0; i < 3; ++i)
+    sim.env(m).AddTimer(10 * (i + 1), "t", [&, i] { fired.emplace_back(i, sim.now_us()); });
+  sim.RunUntil(5'000);
+  sim.Pause(m);
+  sim.RunUntil(100'000);
+  EXPECT_TRUE(fired.empty());
+  sim.Resume(m);
+  sim.RunUntil(100'000);
+  ASSERT_EQ(fired.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(fired[i].first, i);
+    EXPECT_EQ(fired[i].second, 100'000);  // all ran at resume time
+  }
+}
+
+}  // namespace
+}  // namespace slotsim

@@ -81,6 +81,8 @@ void Simulation::Crash(int machine) {
   Machine& m = *machines_.at(machine);
   SLOTSIM_CHECK(m.up);
   m.up = false;
+  m.paused = false;
+  m.frozen.clear();
   m.incarnation++;  // pending events of the old incarnation are dropped
   network_.CrashMachine(machine);
   m.disk.Crash();
@@ -97,15 +99,45 @@ void Simulation::Restart(int machine) {
   Record(machine, "Restart", -1, "", "incarnation=" + std::to_string(m.incarnation));
 }
 
+void Simulation::Pause(int machine) {
+  Machine& m = *machines_.at(machine);
+  SLOTSIM_CHECK(m.up && !m.paused);
+  m.paused = true;
+  Record(machine, "Pause", -1, "", "");
+}
+
+void Simulation::Resume(int machine) {
+  Machine& m = *machines_.at(machine);
+  SLOTSIM_CHECK(m.paused);
+  m.paused = false;
+  Record(machine, "Resume", -1, "", "queued=" + std::to_string(m.frozen.size()));
+  auto frozen = std::move(m.frozen);
+  m.frozen.clear();
+  // Re-run in the original order, at the current time, still guarded by
+  // the incarnation.
+  for (auto& fn : frozen) Schedule(machine, 0, std::move(fn));
+}
+
+bool Simulation::machine_paused(int machine) const {
+  return machine >= 0 && machine < machine_count() && machines_[machine]->paused;
+}
+
 EventQueue::Id Simulation::Schedule(int machine, int64_t delay_us,
                                     std::function<void()> fn) {
   SLOTSIM_CHECK(delay_us >= 0);
   if (machine < 0) return queue_.Schedule(now_us_ + delay_us, std::move(fn));
   const int inc = machines_.at(machine)->incarnation;
   return queue_.Schedule(now_us_ + delay_us,
-                         [this, machine, inc, fn = std::move(fn)] {
-                           const Machine& m = *machines_[machine];
-                           if (m.up && m.incarnation == inc) fn();
+                         [this, machine, inc, fn = std::move(fn)]() mutable {
+                           Machine& m = *machines_[machine];
+                           if (!m.up || m.incarnation != inc) return;
+                           if (m.paused) {
+                             SLOTSIM_CHECK_MSG(m.frozen.size() < 10'000'000,
+                                               "paused machine queue limit");
+                             m.frozen.push_back(std::move(fn));
+                             return;
+                           }
+                           fn();
                          });
 }
 

@@ -71,6 +71,13 @@ class Simulation {
   // Brings a crashed machine back with a fresh Env incarnation; the caller
   // creates a new engine over the same disk.
   void Restart(int machine);
+  // Freezes a machine (SIGSTOP): its timers and arriving messages queue
+  // up, in order, until Resume; its peers see nothing but silence.
+  void Pause(int machine);
+  // Thaws a paused machine: everything that queued up runs now, in the
+  // order it would have run.
+  void Resume(int machine);
+  bool machine_paused(int machine) const;
   // Machine index listening on host:port, or -1.
   int MachineAt(const std::string& host, uint16_t port) const;
 
@@ -119,6 +126,9 @@ class Simulation {
     std::string name;
     int incarnation = 0;
     bool up = true;
+    bool paused = false;
+    // Events that came due while paused, in due order.
+    std::vector<std::function<void()>> frozen;
     SimDisk disk;
     std::unique_ptr<SimEnv> env;
   };

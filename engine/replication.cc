@@ -1,0 +1,358 @@
+#include "engine/replication.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "engine/check.h"
+
+namespace slotsim {
+namespace {
+
+bool ParseInt(std::string_view s, int64_t* out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+}  // namespace
+
+Replication::Replication(Env& env, const EngineConfig& config,
+                         Keyspace& keyspace, ApplyFn apply)
+    : env_(env), config_(config), keyspace_(keyspace), apply_(std::move(apply)) {
+  SLOTSIM_CHECK(config_.repl_backlog_bytes > 0);
+}
+
+std::string Replication::RandomReplid() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(40, '0');
+  for (auto& c : id) c = kHex[env_.RandomBelow(16)];
+  return id;
+}
+
+void Replication::Start() {
+  replid_ = RandomReplid();
+  ScheduleCron();
+}
+
+void Replication::RestoreIdentity(const std::string& replid, int64_t offset) {
+  replid_ = replid;
+  offset_ = offset;
+  backlog_.clear();
+  backlog_first_ = offset_ + 1;
+}
+
+void Replication::ScheduleCron() {
+  env_.AddTimer(1000, "replicationCron", [this] {
+    Cron();
+    ScheduleCron();
+  });
+}
+
+// ---- Backlog -------------------------------------------------------------------
+
+void Replication::FeedBacklog(std::string_view bytes) {
+  backlog_.append(bytes);
+  offset_ += static_cast<int64_t>(bytes.size());
+  const int64_t excess = static_cast<int64_t>(backlog_.size()) - config_.repl_backlog_bytes;
+  if (excess > 0) {
+    backlog_.erase(0, static_cast<size_t>(excess));
+    backlog_first_ += excess;
+  }
+  SLOTSIM_CHECK(backlog_first_ + static_cast<int64_t>(backlog_.size()) == offset_ + 1);
+}
+
+bool Replication::BacklogHas(int64_t from) const {
+  return from >= backlog_first_ && from <= offset_ + 1;
+}
+
+// ---- Primary side ----------------------------------------------------------------
+
+void Replication::HandlePsync(ConnId conn, const std::string& peer_ip,
+                              uint16_t listening_port,
+                              const std::string& replid, int64_t offset) {
+  // masterTryPartialResynchronization: our own history, or our parent's
+  // up to the point where we took over.
+  const bool same_history =
+      replid == replid_ ||
+      (replid == replid2_ && offset <= second_replid_offset_);
+  std::string out;
+  if (same_history && BacklogHas(offset)) {
+    out = "+CONTINUE " + replid_ + "\r\n";
+    out.append(backlog_, static_cast<size_t>(offset - backlog_first_));
+    partial_syncs_++;
+    env_.Trace({"ReplPartialSync", "", "",
+                "replica_port=" + std::to_string(listening_port) +
+                    " from=" + std::to_string(offset) + " to=" + std::to_string(offset_)});
+  } else {
+    out = "+FULLRESYNC " + replid_ + " " + std::to_string(offset_) + "\r\n";
+    resp::AppendBulk(&out, keyspace_.SnapshotAsCommands());
+    full_syncs_++;
+    env_.Trace({"ReplFullSync", "", "",
+                "replica_port=" + std::to_string(listening_port) +
+                    " offset=" + std::to_string(offset_) +
+                    " keys=" + std::to_string(keyspace_.size())});
+  }
+  env_.Send(conn, out, "ReplSync");
+  ReplicaConn& r = replicas_[conn];
+  r.ip = peer_ip;
+  r.listening_port = listening_port;
+  r.ack_offset = 0;
+  r.ack_ms = env_.NowMs();
+}
+
+void Replication::OnReplicaAck(ConnId conn, int64_t offset) {
+  auto it = replicas_.find(conn);
+  if (it == replicas_.end()) return;
+  it->second.ack_offset = std::max(it->second.ack_offset, offset);
+  it->second.ack_ms = env_.NowMs();
+  if (on_ack_) on_ack_();
+}
+
+void Replication::OnClientClosed(ConnId conn) { replicas_.erase(conn); }
+
+void Replication::Propagate(const std::vector<std::string>& argv) {
+  const std::string bytes = resp::EncodeCommand(argv);
+  FeedBacklog(bytes);
+  for (const auto& [conn, r] : replicas_) env_.Send(conn, bytes, "ReplStream");
+}
+
+int Replication::CountReplicasAcked(int64_t offset) const {
+  int n = 0;
+  for (const auto& [conn, r] : replicas_) n += r.ack_offset >= offset ? 1 : 0;
+  return n;
+}
+
+void Replication::RequestAcks() {
+  if (!replicas_.empty()) Propagate({"REPLCONF", "GETACK", "*"});
+}
+
+void Replication::DisconnectReplicas() {
+  for (const auto& [conn, r] : replicas_) env_.Close(conn);
+  replicas_.clear();
+}
+
+// ---- Replica side -----------------------------------------------------------------
+
+void Replication::SetPrimary(const std::string& host, uint16_t port) {
+  if (host == primary_host_ && port == primary_port_) return;
+  DropLink();
+  DisconnectReplicas();
+  primary_host_ = host;
+  primary_port_ = port;
+  if (down_since_ms_ == 0) down_since_ms_ = env_.NowMs();
+  env_.Trace({"ReplFollow", host + ":" + std::to_string(port), "", ""});
+  // Connect now rather than at the next cron: a new primary should get
+  // its replicas back quickly.
+  Connect();
+}
+
+void Replication::BecomePrimary() {
+  if (!following()) return;
+  DropLink();
+  primary_host_.clear();
+  primary_port_ = 0;
+  // shiftReplicationId: the old history stays valid up to here.
+  replid2_ = replid_;
+  second_replid_offset_ = offset_ + 1;
+  replid_ = RandomReplid();
+  env_.Trace({"ReplPromoted", "", "",
+              "replid2=" + replid2_ + " second_offset=" + std::to_string(second_replid_offset_)});
+}
+
+void Replication::DropLink() {
+  if (link_ != kNoConn) env_.Close(link_);
+  if (state_ == LinkState::kConnected) down_since_ms_ = env_.NowMs();
+  link_ = kNoConn;
+  state_ = LinkState::kNone;
+}
+
+void Replication::SendOnLink(const std::vector<std::string>& argv) {
+  env_.Send(link_, resp::EncodeCommand(argv), argv[0]);
+}
+
+void Replication::OnLinkConnected(ConnId conn) {}
+
+void Replication::OnLinkClosed(ConnId conn) {
+  if (conn != link_) return;
+  if (state_ == LinkState::kConnected) down_since_ms_ = env_.NowMs();
+  link_ = kNoConn;
+  state_ = LinkState::kNone;
+  env_.Trace({"ReplLinkDown", "", "", ""});
+  // The cron reconnects.
+}
+
+// connectWithMaster + the handshake: REPLCONF, then PSYNC with the history
+// we have. The sends queue until the connection completes.
+void Replication::Connect() {
+  SLOTSIM_CHECK(following() && link_ == kNoConn);
+  link_ = env_.Connect(primary_host_, primary_port_);
+  link_parser_ = ReplyParser();
+  state_ = LinkState::kHandshake;
+  SendOnLink({"REPLCONF", "listening-port", std::to_string(config_.port)});
+  SendOnLink({"PSYNC", replid_, std::to_string(offset_ + 1)});
+}
+
+void Replication::OnLinkData(ConnId conn, std::string_view bytes) {
+  if (conn != link_) return;
+  last_interaction_ms_ = env_.NowMs();
+  link_parser_.Feed(bytes);
+  RespValue v;
+  int replies_in_handshake = 0;
+  // Each iteration consumes one reply of a finite buffer.
+  while (link_ == conn) {
+    ParseStatus st = link_parser_.Next(&v);
+    if (st == ParseStatus::kIncomplete) return;
+    if (st == ParseStatus::kError) {
+      env_.Trace({"ReplProtocolError", "", "", "reason=" + link_parser_.error()});
+      DropLink();
+      return;
+    }
+    switch (state_) {
+      case LinkState::kHandshake: {
+        if (v.type == RespValue::Type::kSimple && v.str == "OK") {
+          ++replies_in_handshake;
+          break;
+        }
+        if (v.type == RespValue::Type::kSimple && v.str.rfind("FULLRESYNC ", 0) == 0) {
+          // "+FULLRESYNC <replid> <offset>"
+          std::string_view rest = std::string_view(v.str).substr(11);
+          size_t sp = rest.find(' ');
+          int64_t off;
+          if (sp != 40 || !ParseInt(rest.substr(sp + 1), &off)) {
+            DropLink();
+            return;
+          }
+          replid_.assign(rest.substr(0, sp));
+          offset_ = off;
+          state_ = LinkState::kTransfer;
+          break;
+        }
+        if (v.type == RespValue::Type::kSimple && v.str.rfind("CONTINUE ", 0) == 0) {
+          std::string new_id = v.str.substr(9);
+          if (new_id != replid_) {
+            // The primary's history continues ours under a new id (PSYNC2).
+            replid2_ = replid_;
+            second_replid_offset_ = offset_ + 1;
+            replid_ = new_id;
+          }
+          state_ = LinkState::kConnected;
+          env_.Trace({"ReplLinkUp", "", "", "mode=partial offset=" + std::to_string(offset_)});
+          break;
+        }
+        env_.Trace({"ReplSyncRefused", "", "", "reply=" + v.ToString()});
+        DropLink();
+        return;
+      }
+      case LinkState::kTransfer: {
+        if (v.type != RespValue::Type::kBulk) {
+          DropLink();
+          return;
+        }
+        keyspace_.Clear();
+        RequestParser snapshot;
+        snapshot.Feed(v.str);
+        std::vector<std::string> argv;
+        while (snapshot.Next(&argv) == ParseStatus::kOk) apply_(argv);
+        backlog_.clear();
+        backlog_first_ = offset_ + 1;
+        replid2_.assign(40, '0');
+        second_replid_offset_ = -1;
+        state_ = LinkState::kConnected;
+        env_.Trace({"ReplLinkUp", "", "",
+                    "mode=full offset=" + std::to_string(offset_) +
+                        " keys=" + std::to_string(keyspace_.size())});
+        break;
+      }
+      case LinkState::kConnected: {
+        if (v.type != RespValue::Type::kArray || v.elements.empty()) {
+          DropLink();
+          return;
+        }
+        std::vector<std::string> argv;
+        argv.reserve(v.elements.size());
+        for (auto& e : v.elements) argv.push_back(std::move(e.str));
+        FeedBacklog(resp::EncodeCommand(argv));
+        if (argv[0] == "PING") break;
+        if (argv[0] == "REPLCONF") {
+          if (argv.size() >= 2 && argv[1] == "GETACK")
+            SendOnLink({"REPLCONF", "ACK", std::to_string(offset_)});
+          break;
+        }
+        apply_(argv);
+        break;
+      }
+      default:
+        DropLink();
+        return;
+    }
+  }
+}
+
+void Replication::Cron() {
+  const int64_t now = env_.NowMs();
+  if (following()) {
+    if (link_ == kNoConn) {
+      Connect();
+    } else if (state_ == LinkState::kConnected) {
+      if (now - last_interaction_ms_ > config_.repl_timeout_ms) {
+        env_.Trace({"ReplTimeout", "", "", ""});
+        DropLink();
+      } else {
+        SendOnLink({"REPLCONF", "ACK", std::to_string(offset_)});
+      }
+    }
+  }
+  if (!replicas_.empty() && now - last_ping_ms_ >= config_.repl_ping_period_ms) {
+    last_ping_ms_ = now;
+    Propagate({"PING"});
+  }
+}
+
+int64_t Replication::DataAgeMs() const {
+  const int64_t now = env_.NowMs();
+  return link_up() ? now - last_interaction_ms_ : now - down_since_ms_;
+}
+
+std::string Replication::InfoSection(bool is_primary) const {
+  std::string s;
+  auto line = [&](const std::string& k, const std::string& v) { s += k + ":" + v + "\r\n"; };
+  const int64_t now = env_.NowMs();
+  if (is_primary) {
+    line("role", "master");
+    line("connected_slaves", std::to_string(replicas_.size()));
+    int i = 0;
+    for (const auto& [conn, r] : replicas_) {
+      line("slave" + std::to_string(i++),
+           "ip=" + r.ip + ",port=" + std::to_string(r.listening_port) +
+               ",state=online,offset=" + std::to_string(r.ack_offset) +
+               ",lag=" + std::to_string((now - r.ack_ms) / 1000));
+    }
+  } else {
+    line("role", "slave");
+    line("master_host", primary_host_);
+    line("master_port", std::to_string(primary_port_));
+    line("master_link_status", link_up() ? "up" : "down");
+    line("master_last_io_seconds_ago",
+         link_up() ? std::to_string((now - last_interaction_ms_) / 1000) : "-1");
+    line("master_sync_in_progress", state_ == LinkState::kTransfer ? "1" : "0");
+    line("slave_read_repl_offset", std::to_string(offset_));
+    line("slave_repl_offset", std::to_string(offset_));
+    if (!link_up())
+      line("master_link_down_since_seconds", std::to_string((now - down_since_ms_) / 1000));
+    line("slave_priority", "100");
+    line("slave_read_only", "1");
+    line("replica_announced", "1");
+    line("connected_slaves", "0");
+  }
+  line("master_failover_state", "no-failover");
+  line("master_replid", replid_);
+  line("master_replid2", replid2_);
+  line("master_repl_offset", std::to_string(offset_));
+  line("second_repl_offset", std::to_string(second_replid_offset_));
+  line("repl_backlog_active", "1");
+  line("repl_backlog_size", std::to_string(config_.repl_backlog_bytes));
+  line("repl_backlog_first_byte_offset", std::to_string(backlog_first_));
+  line("repl_backlog_histlen", std::to_string(backlog_.size()));
+  return s;
+}
+
+}  // namespace slotsim

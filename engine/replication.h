@@ -1,0 +1,134 @@
+// Primary-replica replication (Redis's replication.c, reduced to what the
+// cluster needs). A replica connects to its primary's client port and
+// sends REPLCONF listening-port and PSYNC <replid> <offset>; the primary
+// answers +FULLRESYNC with a snapshot, or +CONTINUE with the missing part
+// of its backlog, then streams every write as a RESP command. Offsets
+// count stream bytes, as in Redis. Replicas acknowledge with REPLCONF ACK
+// once a second and when asked (REPLCONF GETACK, used by WAIT).
+//
+// Deliberate differences from Redis: the snapshot is a RESP bulk string
+// holding SET/HSET commands (not RDB), and replicas never chain.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/config.h"
+#include "engine/env.h"
+#include "engine/keyspace.h"
+#include "engine/resp.h"
+
+namespace slotsim {
+
+class Replication {
+ public:
+  using ApplyFn = std::function<void(const std::vector<std::string>& argv)>;
+
+  // `apply` executes a write from the primary's stream on this node.
+  Replication(Env& env, const EngineConfig& config, Keyspace& keyspace,
+              ApplyFn apply);
+
+  // Draws a fresh replication id and starts the once-a-second cron.
+  void Start();
+  // Restores the replication id and offset saved with the data (AOF
+  // restart), so a restarted replica can still resync partially.
+  void RestoreIdentity(const std::string& replid, int64_t offset);
+
+  // ---- Primary side --------------------------------------------------------
+  // PSYNC from the client connection `conn`. Sends +FULLRESYNC and a
+  // snapshot, or +CONTINUE and the backlog tail, and from then on streams
+  // writes to `conn`.
+  void HandlePsync(ConnId conn, const std::string& peer_ip,
+                   uint16_t listening_port, const std::string& replid,
+                   int64_t offset);
+  // REPLCONF ACK <offset> from a replica connection.
+  void OnReplicaAck(ConnId conn, int64_t offset);
+  // A client connection closed; forget it if it was a replica.
+  void OnClientClosed(ConnId conn);
+  bool IsReplicaConn(ConnId conn) const { return replicas_.count(conn) != 0; }
+  // Feeds one write into the backlog and to every replica.
+  void Propagate(const std::vector<std::string>& argv);
+  // Replicas whose acknowledged offset is at least `offset`.
+  int CountReplicasAcked(int64_t offset) const;
+  // Asks every replica for an ACK now (REPLCONF GETACK *).
+  void RequestAcks();
+  // Called after every ACK; WAIT uses it to wake blocked clients.
+  void set_on_ack(std::function<void()> fn) { on_ack_ = std::move(fn); }
+
+  // ---- Replica side ---------------------------------------------------------
+  // Follow host:port (a new primary). Drops any current link and this
+  // node's own replicas; the next cron connects.
+  void SetPrimary(const std::string& host, uint16_t port);
+  // Promotion (or reset to primary): stop following, keep the data and
+  // offset, and start a new history whose parent is the old one (PSYNC2),
+  // so former siblings can still resync partially.
+  void BecomePrimary();
+  bool IsLink(ConnId conn) const { return conn != kNoConn && conn == link_; }
+  void OnLinkConnected(ConnId conn);
+  void OnLinkData(ConnId conn, std::string_view bytes);
+  void OnLinkClosed(ConnId conn);
+
+  // ---- State ----------------------------------------------------------------
+  bool following() const { return !primary_host_.empty(); }
+  bool link_up() const { return state_ == LinkState::kConnected; }
+  // master_repl_offset on a primary; the processed offset on a replica.
+  int64_t offset() const { return offset_; }
+  const std::string& replid() const { return replid_; }
+  // How stale a replica's data may be, in ms (clusterHandleSlaveFailover's
+  // data_age before the node_timeout adjustment).
+  int64_t DataAgeMs() const;
+  // The "# Replication" INFO section (without the header line).
+  std::string InfoSection(bool is_primary) const;
+  int64_t full_syncs_served() const { return full_syncs_; }
+  int64_t partial_syncs_served() const { return partial_syncs_; }
+
+ private:
+  enum class LinkState { kNone, kConnecting, kHandshake, kTransfer, kConnected };
+  struct ReplicaConn {
+    std::string ip;
+    uint16_t listening_port = 0;
+    int64_t ack_offset = 0;
+    int64_t ack_ms = 0;
+  };
+
+  void Cron();
+  void ScheduleCron();
+  void FeedBacklog(std::string_view bytes);
+  // True if the backlog holds every byte from `from` on.
+  bool BacklogHas(int64_t from) const;
+  void DropLink();
+  void Connect();
+  void SendOnLink(const std::vector<std::string>& argv);
+  void DisconnectReplicas();
+  std::string RandomReplid();
+
+  Env& env_;
+  const EngineConfig& config_;
+  Keyspace& keyspace_;
+  ApplyFn apply_;
+  std::function<void()> on_ack_;
+
+  std::string replid_;
+  std::string replid2_ = std::string(40, '0');
+  int64_t second_replid_offset_ = -1;
+  int64_t offset_ = 0;
+  std::string backlog_;          // the last bytes of the stream
+  int64_t backlog_first_ = 1;    // stream offset of backlog_[0]
+
+  std::map<ConnId, ReplicaConn> replicas_;  // primary side
+
+  std::string primary_host_;     // replica side
+  uint16_t primary_port_ = 0;
+  ConnId link_ = kNoConn;
+  LinkState state_ = LinkState::kNone;
+  ReplyParser link_parser_;
+  int64_t last_interaction_ms_ = 0;
+  int64_t down_since_ms_ = 0;
+  int64_t last_ping_ms_ = 0;
+  int64_t full_syncs_ = 0, partial_syncs_ = 0;
+};
+
+}  // namespace slotsim

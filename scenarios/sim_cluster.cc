@@ -1,0 +1,107 @@
+#include "scenarios/sim_cluster.h"
+
+#include "client/cluster_create.h"
+#include "engine/check.h"
+
+namespace slotsim {
+
+SimCluster::SimCluster(const scenario::Scenario& s, uint64_t seed, bool buggify,
+                       const std::vector<TraceSink*>& sinks)
+    : scenario_(s) {
+  SimOptions so;
+  so.seed = seed;
+  so.buggify = buggify;
+  so.network.link_latency_min_us = s.network().link_latency_min_us();
+  so.network.link_latency_max_us = s.network().link_latency_max_us();
+  so.network.jitter_mean_us = s.network().jitter_mean_us();
+  sim_ = std::make_unique<Simulation>(so);
+  for (TraceSink* sink : sinks) sim_->AddTraceSink(sink);
+  sim_->Record(-1, "RunStart", -1, "",
+               "scenario=" + s.name() + " seed=" + std::to_string(seed));
+
+  const auto& topo = s.topology();
+  const int nodes = topo.primaries() * (1 + topo.replicas_per_primary());
+  for (int i = 0; i < nodes; ++i) {
+    int m = sim_->AddMachine("node" + std::to_string(i));
+    SLOTSIM_CHECK(m == i);
+    EngineConfig cfg = ConfigFor(i);
+    addrs_.push_back(cfg.announce_ip + ":" + std::to_string(cfg.port));
+    servers_.push_back(std::make_unique<Server>(sim_->env(m), cfg));
+    SLOTSIM_CHECK_MSG(servers_.back()->Start(), "node port already taken");
+  }
+  int am = sim_->AddMachine("admin");
+  ClientOptions co;
+  co.seeds = addrs_;
+  admin_ = std::make_unique<ClusterClient>(*sim_, am, -1, co, nullptr);
+
+  const auto& w = s.workload();
+  WorkloadOptions wo;
+  wo.clients = w.clients();
+  wo.ops_per_sec = w.ops_per_sec();
+  wo.keyspace = w.keyspace();
+  wo.value_bytes = w.value_bytes();
+  wo.mix = OpMix{w.mix().get(), w.mix().set(), w.mix().incr(),
+                 w.mix().hset(), w.mix().hget(), w.mix().del()};
+  wo.start_us = w.start_ms() * 1000;
+  wo.end_us = w.end_ms() * 1000;
+  wo.client.seeds = addrs_;
+  workload_ = std::make_unique<Workload>(*sim_, wo, &history_);
+}
+
+SimCluster::~SimCluster() {
+  // Fibers reference the clients: stop them before anything is freed.
+  sim_->Shutdown();
+}
+
+EngineConfig SimCluster::ConfigFor(int i) const {
+  EngineConfig c;
+  c.announce_ip = "127.0.0.1";
+  c.port = static_cast<uint16_t>(scenario_.topology().base_port() + i);
+  c.node_timeout_ms = scenario_.engine().node_timeout_ms();
+  c.require_full_coverage = scenario_.engine().require_full_coverage();
+  c.allow_reads_when_down = scenario_.engine().allow_reads_when_down();
+  return c;
+}
+
+int SimCluster::IndexOf(const std::string& name) const {
+  for (int i = 0; i < node_count(); ++i)
+    if (servers_[i] && servers_[i]->cluster().myself().name == name) return i;
+  return -1;
+}
+
+std::vector<const Cluster*> SimCluster::LiveClusters() const {
+  std::vector<const Cluster*> out;
+  for (const auto& s : servers_)
+    if (s) out.push_back(&s->cluster());
+  return out;
+}
+
+void SimCluster::StartActors(std::string* bootstrap_error) {
+  const auto& topo = scenario_.topology();
+  if (topo.bootstrap() == scenario::Topology::CREATE) {
+    CreateClusterPlan plan;
+    plan.primaries.assign(addrs_.begin(), addrs_.begin() + topo.primaries());
+    plan.replicas.assign(addrs_.begin() + topo.primaries(), addrs_.end());
+    sim_->Spawn("admin-create", [this, plan, bootstrap_error] {
+      *bootstrap_error = RunCreateCluster(*sim_, *admin_, plan);
+      if (!bootstrap_error->empty())
+        sim_->Record(-1, "AdminFailed", -1, "", "error=" + *bootstrap_error);
+    });
+  }
+  workload_->Start();
+}
+
+void SimCluster::Crash(int i) {
+  SLOTSIM_CHECK(servers_.at(i) != nullptr);
+  sim_->Crash(i);
+  servers_[i].reset();
+}
+
+void SimCluster::Restart(int i) {
+  SLOTSIM_CHECK(servers_.at(i) == nullptr);
+  sim_->Restart(i);
+  servers_[i] = std::make_unique<Server>(sim_->env(i), ConfigFor(i));
+  SLOTSIM_CHECK_MSG(servers_[i]->Start(), "restarted node cannot listen");
+}
+
+}  // namespace slotsim

@@ -1,0 +1,64 @@
+// A simulated cluster built from a scenario: the Simulation, one engine
+// Server per node, the admin client, the workload and the process faults
+// (crash, restart, pause, resume). The runner drives it; tests use it
+// directly to reach the ground truth of every node.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client/cluster_client.h"
+#include "client/history.h"
+#include "client/workload.h"
+#include "engine/server.h"
+#include "scenarios/scenario.pb.h"
+#include "sim/simulation.h"
+
+namespace slotsim {
+
+class SimCluster {
+ public:
+  // Builds the machines and starts every node; nothing runs until the
+  // caller runs the simulation. `buggify` as in SimOptions.
+  SimCluster(const scenario::Scenario& s, uint64_t seed, bool buggify,
+             const std::vector<TraceSink*>& sinks);
+  ~SimCluster();
+
+  Simulation& sim() { return *sim_; }
+  int node_count() const { return static_cast<int>(servers_.size()); }
+  // The node's engine, or nullptr while it is crashed.
+  Server* node(int i) { return servers_.at(i).get(); }
+  const std::string& addr(int i) const { return addrs_.at(i); }
+  const std::vector<std::string>& addrs() const { return addrs_; }
+  // Index of the node whose cluster name is `name`, or -1.
+  int IndexOf(const std::string& name) const;
+  // Clusters of the nodes that are up.
+  std::vector<const Cluster*> LiveClusters() const;
+  OpHistory& history() { return history_; }
+  ClusterClient& admin() { return *admin_; }
+
+  // Starts the bootstrap driver (if the scenario asks for one) and the
+  // workload fibers. `*bootstrap_error` is set when the driver finishes.
+  void StartActors(std::string* bootstrap_error);
+
+  // Process faults. Crash loses the node's memory and unsynced disk data;
+  // Restart builds a fresh engine over the same disk.
+  void Crash(int i);
+  void Restart(int i);
+  void Pause(int i) { sim_->Pause(i); }
+  void Resume(int i) { sim_->Resume(i); }
+
+ private:
+  EngineConfig ConfigFor(int i) const;
+
+  scenario::Scenario scenario_;
+  std::unique_ptr<Simulation> sim_;
+  std::vector<std::unique_ptr<Server>> servers_;
+  std::vector<std::string> addrs_;
+  OpHistory history_;
+  std::unique_ptr<ClusterClient> admin_;
+  std::unique_ptr<Workload> workload_;
+};
+
+}  // namespace slotsim
