@@ -17,18 +17,31 @@ Cluster::Cluster(Env& env, const EngineConfig& config, Keyspace& keyspace)
   SLOTSIM_CHECK(config_.cron_period_ms > 0);
 }
 
-void Cluster::Start() {
+bool Cluster::Start(std::string* error) {
   SLOTSIM_CHECK(myself_ == nullptr);
-  myself_ = CreateNode(RandomNodeName(), kNodeMyself | kNodePrimary);
+  if (!LoadConfig(error)) return false;
+  if (myself_ == nullptr) {
+    myself_ = CreateNode(RandomNodeName(), kNodeMyself | kNodePrimary);
+    TraceNodeEvent("NodeStart", *myself_);
+    SaveConfig(true);
+  } else {
+    TraceNodeEvent("NodeRestart", *myself_,
+                   "current_epoch=" + std::to_string(current_epoch_) +
+                       " last_vote_epoch=" + std::to_string(last_vote_epoch_));
+    // A restarted replica follows its primary again.
+    if (myself_->IsReplica())
+      if (ClusterNode* p = Lookup(myself_->primary_name))
+        if (hooks_.become_replica && !p->ip.empty()) hooks_.become_replica(p->ip, p->port);
+  }
   myself_->ip = config_.announce_ip;
   myself_->port = config_.port;
   myself_->cport = config_.bus_port();
-  TraceNodeEvent("NodeStart", *myself_);
   // Processes start at different moments, so their crons are out of
   // phase; a random first delay keeps simulated nodes from ticking in
   // lockstep.
   ScheduleCron(1 + static_cast<int64_t>(env_.RandomBelow(config_.cron_period_ms)));
   AfterEvent();
+  return true;
 }
 
 std::string Cluster::RandomNodeName() {
@@ -73,6 +86,7 @@ void Cluster::DelNode(ClusterNode* node) {
   TraceNodeEvent("NodeDeleted", *node);
   nodes_.erase(node->name);
   todo_update_state_ = true;
+  TodoSave(false);
 }
 
 void Cluster::RenameNode(ClusterNode* node, const std::string& new_name) {
@@ -151,6 +165,7 @@ void Cluster::SetMyPrimary(ClusterNode* primary) {
   myself_->primary_name = primary->name;
   AddReplica(primary, myself_);
   todo_update_state_ = true;
+  TodoSave(true);  // demotion
   if (hooks_.become_replica && !primary->ip.empty())
     hooks_.become_replica(primary->ip, primary->port);
 }
@@ -179,6 +194,7 @@ void Cluster::UpdateSlotsConfigWith(ClusterNode* sender,
       if (owner == cur_primary) ++newly_owned_by_sender;
       DelSlot(j);
       AddSlot(sender, j);
+      TodoSave(true);  // slot rebind: saved and fsynced
     }
   }
   if (newly_owned_by_sender > 0 && cur_primary != nullptr &&
@@ -211,6 +227,7 @@ void Cluster::HandleConfigEpochCollision(ClusterNode* sender) {
   if (sender->name <= myself_->name) return;
   current_epoch_++;
   myself_->config_epoch = current_epoch_;
+  TodoSave(true);
   env_.Trace({"ConfigEpochCollision", PeerAddr(sender), "",
               "new_config_epoch=" + std::to_string(current_epoch_)});
 }
@@ -265,7 +282,12 @@ void Cluster::UpdateState() {
 }
 
 void Cluster::AfterEvent() {
+  if (todo_handle_failover_) HandleReplicaFailover();
   if (todo_update_state_) UpdateState();
+  if (todo_save_) {
+    SaveConfig(todo_fsync_);
+    todo_save_ = todo_fsync_ = false;
+  }
   // Trace this node's state whenever any part of it changed (the viewer's
   // scrubber and the checkers read these rows).
   std::string s = "role=";

@@ -58,9 +58,11 @@ class Cluster {
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
 
-  // Creates myself as a primary with a fresh random name and starts the
-  // cron. Call once, after the bus port listens.
-  void Start();
+  // Loads nodes.conf from the node's disk if there is one (a restart),
+  // else creates myself as a fresh primary with a random name; then starts
+  // the cron. Call once, after the ports listen. False (and *error) if the
+  // saved config is corrupt: the node must not start (Redis exits).
+  bool Start(std::string* error);
   // Must be set before Start.
   void set_hooks(ClusterHooks hooks) { hooks_ = std::move(hooks); }
 
@@ -142,6 +144,41 @@ class Cluster {
   void ProcessGossip(ClusterNode* sender, const bus::BusMessage& msg);
   static std::string PeerAddr(const ClusterNode* node);
 
+  // ---- Failure detection and failover (cluster_failover.cc) --------------
+  void AddFailureReport(ClusterNode* failing, ClusterNode* sender);
+  void DelFailureReport(ClusterNode* failing, ClusterNode* sender);
+  int CountFailureReports(ClusterNode* node);  // drops expired ones
+  void MarkNodeAsFailingIfNeeded(ClusterNode* node);
+  void ClearNodeFailureIfNeeded(ClusterNode* node);
+  void SendFail(const ClusterNode& failing);
+  void ProcessFail(ClusterNode* sender, const bus::BusMessage& msg);
+  void SendUpdate(ConnId conn, const ClusterNode& node);
+  void ProcessUpdate(ClusterNode* sender, const bus::BusMessage& msg);
+  // clusterBroadcastMessage to every node with a link (or only my
+  // primary's other replicas).
+  void Broadcast(const bus::BusMessage& msg, bool local_replicas_only = false);
+  void BroadcastPong(bool local_replicas_only);
+  void HandleReplicaFailover();  // clusterHandleSlaveFailover
+  int ReplicaRank();
+  void RequestFailoverAuth();
+  void SendFailoverAuthIfNeeded(ClusterNode* requester, const bus::BusMessage& msg);
+  void ProcessFailoverAuthAck(ClusterNode* sender, const bus::BusMessage& msg);
+  void FailoverReplaceMyPrimary();
+  // clusterBumpConfigEpochWithoutConsensus; true if it bumped.
+  bool BumpConfigEpochWithoutConsensus();
+
+  // ---- Persistence (cluster_config.cc) -----------------------------------
+  // Writes nodes.conf (temp file, rename); with `fsync`, fsyncs the file
+  // before and the directory after the rename (clusterSaveConfig).
+  void SaveConfig(bool fsync);
+  // Loads nodes.conf if present. False (and *error) if it is corrupt.
+  bool LoadConfig(std::string* error);
+  // clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG [| FSYNC_CONFIG]).
+  void TodoSave(bool fsync) {
+    todo_save_ = true;
+    todo_fsync_ = todo_fsync_ || fsync;
+  }
+
   // ---- Cron (cluster_cron.cc) --------------------------------------------
   void Cron();
   void ScheduleCron(int64_t delay_ms);
@@ -175,6 +212,14 @@ class Cluster {
   int stats_pfail_nodes_ = 0;
   ClusterStats stats_;
   std::string last_traced_state_;  // to trace only changes
+  bool todo_save_ = false, todo_fsync_ = false;
+  bool todo_handle_failover_ = false;
+  // Election state (server.cluster->failover_auth_*).
+  int64_t failover_auth_time_ms_ = 0;
+  int failover_auth_count_ = 0;
+  bool failover_auth_sent_ = false;
+  int failover_auth_rank_ = 0;
+  uint64_t failover_auth_epoch_ = 0;
 };
 
 }  // namespace slotsim

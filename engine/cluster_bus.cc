@@ -222,9 +222,14 @@ void Cluster::ProcessPacket(BusLink* link, const bus::BusMessage& msg) {
 
   const SlotBitmap claimed = BitmapFromBytes(h.slots());
   if (sender != nullptr) {
-    if (h.current_epoch() > current_epoch_) current_epoch_ = h.current_epoch();
-    if (h.config_epoch() > sender->config_epoch)
+    if (h.current_epoch() > current_epoch_) {
+      current_epoch_ = h.current_epoch();
+      TodoSave(true);
+    }
+    if (h.config_epoch() > sender->config_epoch) {
       sender->config_epoch = h.config_epoch();
+      TodoSave(true);
+    }
     sender->repl_offset = h.repl_offset();
   }
 
@@ -237,15 +242,30 @@ void Cluster::ProcessPacket(BusLink* link, const bus::BusMessage& msg) {
       n->port = static_cast<uint16_t>(h.port());
       n->cport = static_cast<uint16_t>(h.cport());
       TraceNodeEvent("MeetReceived", *n);
+      TodoSave(false);
       ProcessGossip(nullptr, msg);
     }
     SendPing(link->conn, bus::PONG);
   }
 
-  if (type != bus::PING && type != bus::PONG && type != bus::MEET) {
-    // FAIL, UPDATE, failover and PUBLISH messages belong to the HA and
-    // pub/sub work; counted and otherwise ignored for now.
-    return;
+  switch (type) {
+    case bus::FAIL:
+      ProcessFail(sender, msg);
+      return;
+    case bus::UPDATE:
+      ProcessUpdate(sender, msg);
+      return;
+    case bus::FAILOVER_AUTH_REQUEST:
+      if (sender != nullptr) SendFailoverAuthIfNeeded(sender, msg);
+      return;
+    case bus::FAILOVER_AUTH_ACK:
+      if (sender != nullptr) ProcessFailoverAuthAck(sender, msg);
+      return;
+    case bus::PUBLISH:
+    case bus::MFSTART:
+      return;  // pub/sub and manual failover: not implemented yet
+    default:
+      break;  // PING, PONG, MEET below
   }
 
   if (!link->inbound && link->node != nullptr) {
@@ -264,6 +284,7 @@ void Cluster::ProcessPacket(BusLink* link, const bus::BusMessage& msg) {
       RenameNode(node, h.sender());
       node->flags &= ~kNodeHandshake;
       node->flags |= h.flags() & (kNodePrimary | kNodeReplica);
+      TodoSave(false);
       // As in Redis, the rest of this first PONG is not processed: the
       // sender was unknown when it arrived. The next one will be.
       TraceNodeEvent("HandshakeDone", *node);
@@ -286,6 +307,8 @@ void Cluster::ProcessPacket(BusLink* link, const bus::BusMessage& msg) {
       node->flags &= ~kNodePfail;
       todo_update_state_ = true;
       TraceNodeEvent("PfailCleared", *node);
+    } else if (node->Failed()) {
+      ClearNodeFailureIfNeeded(node);
     }
   }
 
@@ -316,8 +339,19 @@ void Cluster::ProcessPacket(BusLink* link, const bus::BusMessage& msg) {
   bool dirty = sender_primary != nullptr && sender_primary->slots != claimed;
   if (sender->IsPrimary() && dirty)
     UpdateSlotsConfigWith(sender, h.config_epoch(), claimed);
-  // The reverse case (sender claims slots owned with a higher epoch) sends
-  // an UPDATE; that message is the HA issue's.
+  // The reverse case: the sender claims a slot that a node with a higher
+  // configEpoch owns. Tell it with an UPDATE about that owner.
+  if (dirty && sender->link != kNoConn) {
+    for (int j = 0; j < kClusterSlots; ++j) {
+      if (!claimed.test(j)) continue;
+      const ClusterNode* owner = slots_[j];
+      if (owner == nullptr || owner == sender) continue;
+      if (owner->config_epoch > h.config_epoch()) {
+        SendUpdate(sender->link, *owner);
+        break;
+      }
+    }
+  }
 
   if (myself_->IsPrimary() && sender->IsPrimary() &&
       h.config_epoch() == myself_->config_epoch)
@@ -334,9 +368,19 @@ void Cluster::ProcessGossip(ClusterNode* sender, const bus::BusMessage& msg) {
     ClusterNode* node = Lookup(g.node_id());
     if (node != nullptr) {
       if (node == myself_) continue;
+      // Failure reports count only from primaries.
+      if (sender != nullptr && sender->IsPrimary()) {
+        if (g.flags() & (kNodeFail | kNodePfail)) {
+          AddFailureReport(node, sender);
+          MarkNodeAsFailingIfNeeded(node);
+        } else {
+          DelFailureReport(node, sender);
+        }
+      }
       // Trust a newer pong time from a peer only if we have nothing
       // pending and no reason to doubt the node.
       if (!(g.flags() & (kNodePfail | kNodeFail)) && node->ping_sent_ms == 0 &&
+          CountFailureReports(node) == 0 &&
           g.pong_received_ms() <= now + 500 &&
           g.pong_received_ms() > node->pong_received_ms)
         node->pong_received_ms = g.pong_received_ms();
@@ -365,6 +409,7 @@ void Cluster::ProcessGossip(ClusterNode* sender, const bus::BusMessage& msg) {
       n->port = static_cast<uint16_t>(g.port());
       n->cport = static_cast<uint16_t>(g.cport());
       TraceNodeEvent("NodeLearned", *n, "from=" + sender->name);
+      TodoSave(false);
     }
   }
 }

@@ -133,6 +133,8 @@ void Cluster::Command(const std::vector<std::string>& argv, std::string* out) {
       myself_->config_epoch = static_cast<uint64_t>(epoch);
       if (current_epoch_ < myself_->config_epoch)
         current_epoch_ = myself_->config_epoch;
+      todo_update_state_ = true;
+      TodoSave(true);
       resp::AppendSimple(out, "OK");
     }
   } else {
@@ -192,6 +194,7 @@ void Cluster::CommandAddSlots(const std::vector<std::string>& argv,
     }
   }
   for (int s : requested) SLOTSIM_CHECK(AddSlot(myself_, s));
+  TodoSave(false);
   env_.Trace({"SlotsAdded", "", "",
               "count=" + std::to_string(requested.size())});
   resp::AppendSimple(out, "OK");

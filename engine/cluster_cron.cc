@@ -96,6 +96,7 @@ void Cluster::Cron() {
                      "delay_ms=" + std::to_string(node_delay));
     }
   }
+  if (myself_->IsReplica()) HandleReplicaFailover();
   if (state_ == ClusterHealth::kFail) todo_update_state_ = true;
 }
 

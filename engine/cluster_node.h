@@ -3,6 +3,7 @@
 
 #include <bitset>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,11 @@ struct ClusterNode {
   int64_t pong_received_ms = 0;
   int64_t data_received_ms = 0;
   int64_t repl_offset = 0;
+  int64_t fail_time_ms = 0;     // when we flagged it FAIL
+  int64_t voted_time_ms = 0;    // last vote for one of its replicas
+  // Failure reports: primaries that said this node is PFAIL/FAIL, with
+  // when they last said it (clusterNodeFailReport).
+  std::map<std::string, int64_t> fail_reports;
   ConnId link = kNoConn;          // our outbound bus link to it
   int64_t link_ctime_ms = 0;
   ConnId inbound_link = kNoConn;  // its bus link to us

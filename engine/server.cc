@@ -47,13 +47,21 @@ Server::Server(Env& env, EngineConfig config)
 
 bool Server::Start() {
   env_.SetNetHandler(this);
-  if (!env_.Listen(config_.port)) return false;
+  if (!env_.Listen(config_.port)) {
+    start_error_ = "port " + std::to_string(config_.port) + " is taken";
+    return false;
+  }
   if (!env_.Listen(config_.bus_port())) {
     env_.Unlisten(config_.port);
+    start_error_ = "bus port " + std::to_string(config_.bus_port()) + " is taken";
     return false;
   }
   repl_.Start();
-  cluster_.Start();
+  if (!cluster_.Start(&start_error_)) {
+    env_.Unlisten(config_.port);
+    env_.Unlisten(config_.bus_port());
+    return false;
+  }
   return true;
 }
 

@@ -28,9 +28,11 @@ class Server : public NetHandler {
   Server& operator=(const Server&) = delete;
 
   // Installs itself as the Env's net handler, listens on the client and
-  // bus ports and starts the cluster. Returns false (and does nothing else)
-  // if a port is taken.
+  // bus ports, loads what the disk holds and starts the cluster. Returns
+  // false with start_error() set if a port is taken or the saved cluster
+  // config is corrupt.
   bool Start();
+  const std::string& start_error() const { return start_error_; }
 
   // NetHandler.
   void OnAccept(uint16_t local_port, ConnId conn,
@@ -88,6 +90,7 @@ class Server : public NetHandler {
   Replication repl_;
   std::map<ConnId, std::unique_ptr<Client>> clients_;
   int64_t protocol_errors_ = 0;
+  std::string start_error_;
   int64_t commands_processed_ = 0;
 };
 

@@ -71,8 +71,8 @@ int SimCluster::IndexOf(const std::string& name) const {
 
 std::vector<const Cluster*> SimCluster::LiveClusters() const {
   std::vector<const Cluster*> out;
-  for (const auto& s : servers_)
-    if (s) out.push_back(&s->cluster());
+  for (int i = 0; i < node_count(); ++i)
+    if (up(i)) out.push_back(&servers_[i]->cluster());
   return out;
 }
 
@@ -97,11 +97,20 @@ void SimCluster::Crash(int i) {
   servers_[i].reset();
 }
 
+void SimCluster::CrashAtSideEffect(int i, int64_t n) {
+  SLOTSIM_CHECK(up(i));
+  sim_->ArmCrash(i, n, [this, i] {
+    // We are inside node i's own handler: free it once that returns.
+    sim_->Schedule(-1, 0, [this, i] { servers_[i].reset(); });
+  });
+}
+
 void SimCluster::Restart(int i) {
-  SLOTSIM_CHECK(servers_.at(i) == nullptr);
+  SLOTSIM_CHECK(!sim_->machine_up(i));
+  servers_.at(i).reset();
   sim_->Restart(i);
   servers_[i] = std::make_unique<Server>(sim_->env(i), ConfigFor(i));
-  SLOTSIM_CHECK_MSG(servers_[i]->Start(), "restarted node cannot listen");
+  SLOTSIM_CHECK_MSG(servers_[i]->Start(), servers_[i]->start_error().c_str());
 }
 
 }  // namespace slotsim

@@ -45,7 +45,11 @@ class SimCluster {
   // Process faults. Crash loses the node's memory and unsynced disk data;
   // Restart builds a fresh engine over the same disk.
   void Crash(int i);
+  // Crashes node i just before its n-th side effect from now (see
+  // Simulation::ArmCrash); the engine is destroyed right after.
+  void CrashAtSideEffect(int i, int64_t n);
   void Restart(int i);
+  bool up(int i) const { return sim_->machine_up(i) && servers_.at(i) != nullptr; }
   void Pause(int i) { sim_->Pause(i); }
   void Resume(int i) { sim_->Resume(i); }
 

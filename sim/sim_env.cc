@@ -5,18 +5,24 @@
 namespace slotsim {
 
 SimEnv::SimEnv(Simulation& sim, int machine, int incarnation)
-    : sim_(sim), machine_(machine),
+    : sim_(sim), machine_(machine), incarnation_(incarnation),
       prng_(sim.Stream("machine/" + std::to_string(machine) + "/" +
                        std::to_string(incarnation))) {}
 
 int64_t SimEnv::NowUs() { return sim_.now_us() + clock_offset_us_; }
 int64_t SimEnv::NowMs() { return NowUs() / 1000; }
 
+bool SimEnv::Alive() const {
+  return sim_.machine_up(machine_) && sim_.incarnation(machine_) == incarnation_;
+}
+
+bool SimEnv::SideEffect() { return sim_.BeforeSideEffect(machine_, incarnation_); }
+
 TimerId SimEnv::AddTimer(int64_t delay_ms, std::string_view name,
                          std::function<void()> fn) {
   SLOTSIM_CHECK(delay_ms >= 0);
   std::string label(name);
-  return sim_.Schedule(machine_, delay_ms * 1000,
+  return sim_.ScheduleFor(machine_, incarnation_, delay_ms * 1000,
                        [this, label, fn = std::move(fn)] {
                          sim_.Record(machine_, "Timer", -1, label, "");
                          fn();
@@ -26,43 +32,51 @@ TimerId SimEnv::AddTimer(int64_t delay_ms, std::string_view name,
 void SimEnv::CancelTimer(TimerId id) { sim_.Cancel(id); }
 
 void SimEnv::SetNetHandler(NetHandler* handler) {
-  sim_.network().SetHandler(machine_, handler);
+  if (Alive()) sim_.network().SetHandler(machine_, handler);
 }
 bool SimEnv::Listen(uint16_t port) {
-  return sim_.network().Listen(machine_, port);
+  return Alive() && sim_.network().Listen(machine_, port);
 }
 void SimEnv::Unlisten(uint16_t port) {
-  sim_.network().Unlisten(machine_, port);
+  if (Alive()) sim_.network().Unlisten(machine_, port);
 }
 ConnId SimEnv::Connect(const std::string& host, uint16_t port) {
+  // A dead process's connect goes nowhere; the id is never used again.
+  if (!SideEffect()) return ~ConnId{0};
   return sim_.network().Connect(machine_, host, port);
 }
 void SimEnv::Send(ConnId conn, std::string_view bytes, std::string_view label) {
-  sim_.network().Send(machine_, conn, bytes, label);
+  if (SideEffect()) sim_.network().Send(machine_, conn, bytes, label);
 }
-void SimEnv::Close(ConnId conn) { sim_.network().Close(machine_, conn); }
+void SimEnv::Close(ConnId conn) {
+  if (SideEffect()) sim_.network().Close(machine_, conn);
+}
 
+// A dead process's disk calls "succeed" with no effect: nobody is left to
+// see the result.
 bool SimEnv::WriteFile(const std::string& name, std::string_view data) {
-  return sim_.disk(machine_).Write(name, data);
+  return !SideEffect() || sim_.disk(machine_).Write(name, data);
 }
 bool SimEnv::AppendFile(const std::string& name, std::string_view data) {
-  return sim_.disk(machine_).Append(name, data);
+  return !SideEffect() || sim_.disk(machine_).Append(name, data);
 }
 bool SimEnv::SyncFile(const std::string& name) {
-  return sim_.disk(machine_).SyncFile(name);
+  return !SideEffect() || sim_.disk(machine_).SyncFile(name);
 }
 bool SimEnv::RenameFile(const std::string& from, const std::string& to) {
-  return sim_.disk(machine_).Rename(from, to);
+  return !SideEffect() || sim_.disk(machine_).Rename(from, to);
 }
-bool SimEnv::SyncDir() { return sim_.disk(machine_).SyncDir(); }
+bool SimEnv::SyncDir() { return !SideEffect() || sim_.disk(machine_).SyncDir(); }
 bool SimEnv::DeleteFile(const std::string& name) {
-  return sim_.disk(machine_).Delete(name);
+  return !SideEffect() || sim_.disk(machine_).Delete(name);
 }
 std::optional<std::string> SimEnv::ReadFile(const std::string& name) {
+  if (!Alive()) return std::nullopt;
   return sim_.disk(machine_).Read(name);
 }
 
 void SimEnv::Trace(const TraceEvent& e) {
+  if (!Alive()) return;
   int peer = -1;
   if (!e.peer_addr.empty()) {
     auto colon = e.peer_addr.rfind(':');

@@ -45,8 +45,15 @@ class SimEnv : public Env {
   bool Buggify(std::string_view point) override;
 
  private:
+  // False once this incarnation of the machine is dead: a crashed
+  // process's handler may still be running, and must have no effect.
+  bool Alive() const;
+  // Alive, and not killed by an armed crash at this side effect.
+  bool SideEffect();
+
   Simulation& sim_;
   const int machine_;
+  const int incarnation_;
   Prng prng_;
   int64_t clock_offset_us_ = 0;
 };

@@ -83,6 +83,7 @@ void Simulation::Crash(int machine) {
   m.up = false;
   m.paused = false;
   m.frozen.clear();
+  m.crash_countdown = 0;
   m.incarnation++;  // pending events of the old incarnation are dropped
   network_.CrashMachine(machine);
   m.disk.Crash();
@@ -126,7 +127,34 @@ EventQueue::Id Simulation::Schedule(int machine, int64_t delay_us,
                                     std::function<void()> fn) {
   SLOTSIM_CHECK(delay_us >= 0);
   if (machine < 0) return queue_.Schedule(now_us_ + delay_us, std::move(fn));
-  const int inc = machines_.at(machine)->incarnation;
+  return ScheduleFor(machine, machines_.at(machine)->incarnation, delay_us,
+                     std::move(fn));
+}
+
+void Simulation::ArmCrash(int machine, int64_t n, std::function<void()> on_crash) {
+  SLOTSIM_CHECK(n >= 1);
+  Machine& m = *machines_.at(machine);
+  m.crash_countdown = n;
+  m.on_crash = std::move(on_crash);
+}
+
+bool Simulation::BeforeSideEffect(int machine, int inc) {
+  Machine& m = *machines_.at(machine);
+  if (!m.up || m.incarnation != inc) return false;
+  if (m.crash_countdown > 0 && --m.crash_countdown == 0) {
+    Record(machine, "CrashPoint", -1, "", "");
+    auto cb = std::move(m.on_crash);
+    m.on_crash = nullptr;
+    Crash(machine);
+    if (cb) cb();
+    return false;
+  }
+  return true;
+}
+
+EventQueue::Id Simulation::ScheduleFor(int machine, int inc, int64_t delay_us,
+                                       std::function<void()> fn) {
+  SLOTSIM_CHECK(delay_us >= 0);
   return queue_.Schedule(now_us_ + delay_us,
                          [this, machine, inc, fn = std::move(fn)]() mutable {
                            Machine& m = *machines_[machine];

@@ -78,6 +78,19 @@ class Simulation {
   // order it would have run.
   void Resume(int machine);
   bool machine_paused(int machine) const;
+  // Arms a crash of `machine` just before its `n`-th side effect from now
+  // (n >= 1): a send, connect, close or disk mutation. The side effect
+  // does not happen; the process dies mid-handler, and its Env goes inert
+  // for the rest of that handler. `on_crash` runs right after the crash
+  // (the owner must destroy the engine later, not from inside it).
+  void ArmCrash(int machine, int64_t n, std::function<void()> on_crash);
+  // Called by SimEnv before each side effect; false if the machine just
+  // crashed (or is dead) and the side effect must be skipped.
+  bool BeforeSideEffect(int machine, int incarnation);
+  int incarnation(int machine) const { return machines_.at(machine)->incarnation; }
+  // Like Schedule, for a given incarnation (stale ones never run).
+  EventQueue::Id ScheduleFor(int machine, int incarnation, int64_t delay_us,
+                             std::function<void()> fn);
   // Machine index listening on host:port, or -1.
   int MachineAt(const std::string& host, uint16_t port) const;
 
@@ -129,6 +142,8 @@ class Simulation {
     bool paused = false;
     // Events that came due while paused, in due order.
     std::vector<std::function<void()>> frozen;
+    int64_t crash_countdown = 0;  // > 0: armed
+    std::function<void()> on_crash;
     SimDisk disk;
     std::unique_ptr<SimEnv> env;
   };

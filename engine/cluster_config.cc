@@ -1,0 +1,159 @@
+// nodes.conf: the durable cluster config (clusterSaveConfig,
+// clusterLoadConfig). Same line format as Redis's, so the file reads like
+// one: a CLUSTER NODES line per node, then
+// "vars currentEpoch <n> lastVoteEpoch <n>".
+//
+// Saved as temp file -> (fsync) -> rename -> (fsync dir). Without fsync the
+// new file is only in the page cache, and the simulator's disk drops it on
+// a crash, exactly as a real one could.
+#include <charconv>
+#include <sstream>
+
+#include "engine/check.h"
+#include "engine/cluster.h"
+
+namespace slotsim {
+namespace {
+
+constexpr const char* kConfigFile = "nodes.conf";
+constexpr const char* kConfigTemp = "nodes.conf.tmp";
+
+bool ParseU64(std::string_view s, uint64_t* v) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+std::vector<std::string> Split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == sep) {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur.push_back(c);
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+}  // namespace
+
+void Cluster::SaveConfig(bool fsync) {
+  std::string content;
+  for (const auto& [name, n] : nodes_) {
+    if (n->InHandshake()) continue;
+    content += NodeDescription(*n);
+    content += '\n';
+  }
+  content += "vars currentEpoch " + std::to_string(current_epoch_) +
+             " lastVoteEpoch " + std::to_string(last_vote_epoch_) + "\n";
+  bool ok = env_.WriteFile(kConfigTemp, content);
+  if (ok && fsync) ok = env_.SyncFile(kConfigTemp);
+  if (ok) ok = env_.RenameFile(kConfigTemp, kConfigFile);
+  if (ok && fsync) ok = env_.SyncDir();
+  // Redis exits when it cannot save the config (clusterSaveConfigOrDie);
+  // a node that cannot persist its votes must not keep voting.
+  SLOTSIM_CHECK_MSG(ok, "cannot save nodes.conf");
+  env_.Trace({"ConfigSaved", "", "", fsync ? "fsync=1" : "fsync=0"});
+}
+
+bool Cluster::LoadConfig(std::string* error) {
+  std::optional<std::string> content = env_.ReadFile(kConfigFile);
+  if (!content || content->empty()) return true;  // first start
+  std::istringstream in(*content);
+  std::string line;
+  int lineno = 0;
+  auto fail = [&](const std::string& why) {
+    *error = std::string(kConfigFile) + ":" + std::to_string(lineno) + ": " + why;
+    nodes_.clear();
+    myself_ = nullptr;
+    std::fill(slots_.begin(), slots_.end(), nullptr);
+    return false;
+  };
+  std::vector<std::pair<ClusterNode*, std::string>> replica_of;
+  // Bounded by the file's lines.
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.empty()) continue;
+    auto argv = Split(line, ' ');
+    if (argv[0] == "vars") {
+      for (size_t j = 1; j + 1 < argv.size(); j += 2) {
+        uint64_t v;
+        if (!ParseU64(argv[j + 1], &v)) return fail("bad value for " + argv[j]);
+        if (argv[j] == "currentEpoch") current_epoch_ = v;
+        else if (argv[j] == "lastVoteEpoch") last_vote_epoch_ = v;
+        else return fail("unknown var " + argv[j]);
+      }
+      continue;
+    }
+    if (argv.size() < 8) return fail("node line has fewer than 8 fields");
+    if (!IsValidNodeName(argv[0])) return fail("bad node id");
+    if (Lookup(argv[0]) != nullptr) return fail("duplicate node id");
+    // ip:port@cport
+    const std::string& addr = argv[1];
+    size_t at = addr.rfind('@'), colon = addr.rfind(':', at);
+    uint64_t port, cport;
+    if (at == std::string::npos || colon == std::string::npos ||
+        !ParseU64(std::string_view(addr).substr(colon + 1, at - colon - 1), &port) ||
+        !ParseU64(std::string_view(addr).substr(at + 1), &cport) || port > 65535 ||
+        cport > 65535)
+      return fail("bad address " + addr);
+    uint32_t flags = 0;
+    for (const auto& f : Split(argv[2], ',')) {
+      if (f == "myself") flags |= kNodeMyself;
+      else if (f == "master") flags |= kNodePrimary;
+      else if (f == "slave") flags |= kNodeReplica;
+      else if (f == "fail?") flags |= kNodePfail;
+      else if (f == "fail") flags |= kNodeFail;
+      else if (f == "handshake") flags |= kNodeHandshake;
+      else if (f == "noaddr") flags |= kNodeNoAddr;
+      else if (f == "nofailover") flags |= kNodeNoFailover;
+      else if (f != "noflags") return fail("unknown flag " + f);
+    }
+    uint64_t epoch;
+    if (!ParseU64(argv[6], &epoch)) return fail("bad config epoch");
+    ClusterNode* n = CreateNode(argv[0], flags);
+    n->ip = addr.substr(0, colon);
+    n->port = static_cast<uint16_t>(port);
+    n->cport = static_cast<uint16_t>(cport);
+    n->config_epoch = epoch;
+    if (n->Failed()) n->fail_time_ms = env_.NowMs();
+    if (flags & kNodeMyself) {
+      if (myself_ != nullptr) return fail("two lines say myself");
+      myself_ = n;
+    }
+    if (argv[3] != "-") {
+      if (!IsValidNodeName(argv[3])) return fail("bad primary id");
+      replica_of.emplace_back(n, argv[3]);
+    }
+    for (size_t j = 8; j < argv.size(); ++j) {
+      if (argv[j][0] == '[') continue;  // open slots: the migration issue's
+      size_t dash = argv[j].find('-');
+      uint64_t a, b;
+      if (dash == std::string::npos) {
+        if (!ParseU64(argv[j], &a)) return fail("bad slot " + argv[j]);
+        b = a;
+      } else if (!ParseU64(std::string_view(argv[j]).substr(0, dash), &a) ||
+                 !ParseU64(std::string_view(argv[j]).substr(dash + 1), &b)) {
+        return fail("bad slot range " + argv[j]);
+      }
+      if (a > b || b >= kClusterSlots) return fail("bad slot range " + argv[j]);
+      for (uint64_t s = a; s <= b; ++s)
+        if (!AddSlot(n, static_cast<int>(s))) return fail("slot claimed twice");
+    }
+  }
+  if (myself_ == nullptr) return fail("no line says myself");
+  for (auto& [replica, primary_name] : replica_of) {
+    ClusterNode* p = Lookup(primary_name);
+    if (p == nullptr) p = CreateNode(primary_name, 0);  // as Redis does
+    replica->primary_name = p->name;
+    AddReplica(p, replica);
+  }
+  // Timestamps do not survive a restart; links are made afresh.
+  todo_update_state_ = true;
+  return true;
+}
+
+}  // namespace slotsim

@@ -1,0 +1,332 @@
+// Failure detection and replica failover (cluster_legacy.c:
+// clusterNodeAddFailureReport, markNodeAsFailingIfNeeded,
+// clearNodeFailureIfNeeded, clusterHandleSlaveFailover,
+// clusterSendFailoverAuthIfNeeded, clusterFailoverReplaceYourMaster,
+// clusterBumpConfigEpochWithoutConsensus, clusterSendUpdate).
+#include <algorithm>
+
+#include "engine/check.h"
+#include "engine/cluster.h"
+
+namespace slotsim {
+namespace {
+
+constexpr int64_t kFailReportValidityMult = 2;  // CLUSTER_FAIL_REPORT_VALIDITY_MULT
+constexpr int64_t kFailUndoTimeMult = 2;        // CLUSTER_FAIL_UNDO_TIME_MULT
+constexpr uint32_t kMflagForceAck = 2;          // CLUSTERMSG_FLAG0_FORCEACK
+
+SlotBitmap BitmapFrom(const std::string& s) {
+  SlotBitmap b;
+  if (s.size() != kSlotBitmapBytes) return b;
+  for (int j = 0; j < kClusterSlots; ++j)
+    if (static_cast<unsigned char>(s[j >> 3]) & (1 << (j & 7))) b.set(j);
+  return b;
+}
+
+}  // namespace
+
+// ---- Failure reports and FAIL ---------------------------------------------------
+
+void Cluster::AddFailureReport(ClusterNode* failing, ClusterNode* sender) {
+  failing->fail_reports[sender->name] = env_.NowMs();
+}
+
+void Cluster::DelFailureReport(ClusterNode* failing, ClusterNode* sender) {
+  failing->fail_reports.erase(sender->name);
+}
+
+int Cluster::CountFailureReports(ClusterNode* node) {
+  const int64_t max_age = config_.node_timeout_ms * kFailReportValidityMult;
+  const int64_t now = env_.NowMs();
+  for (auto it = node->fail_reports.begin(); it != node->fail_reports.end();)
+    it = now - it->second > max_age ? node->fail_reports.erase(it) : std::next(it);
+  return static_cast<int>(node->fail_reports.size());
+}
+
+void Cluster::MarkNodeAsFailingIfNeeded(ClusterNode* node) {
+  const int needed_quorum = size_ / 2 + 1;
+  if (!node->TimedOut()) return;  // we can still reach it
+  if (node->Failed()) return;
+  int failures = CountFailureReports(node);
+  if (myself_->IsPrimary()) failures++;
+  if (failures < needed_quorum) return;
+  node->flags = (node->flags & ~kNodePfail) | kNodeFail;
+  node->fail_time_ms = env_.NowMs();
+  TraceNodeEvent("FailSet", *node, "reports=" + std::to_string(failures) +
+                                       " quorum=" + std::to_string(needed_quorum));
+  // Even a replica broadcasts: it only relays what primaries agreed.
+  SendFail(*node);
+  todo_update_state_ = true;
+  TodoSave(false);
+}
+
+void Cluster::ClearNodeFailureIfNeeded(ClusterNode* node) {
+  SLOTSIM_CHECK(node->Failed());
+  const int64_t now = env_.NowMs();
+  // A replica or a slotless primary: clear as soon as it is reachable.
+  // A primary with slots: only after long enough with nobody failing it
+  // over (then the slots would have moved).
+  if (node->IsReplica() || node->numslots == 0 ||
+      now - node->fail_time_ms > config_.node_timeout_ms * kFailUndoTimeMult) {
+    node->flags &= ~kNodeFail;
+    TraceNodeEvent("FailCleared", *node);
+    todo_update_state_ = true;
+    TodoSave(false);
+  }
+}
+
+void Cluster::Broadcast(const bus::BusMessage& msg, bool local_replicas_only) {
+  for (const auto& [name, n] : nodes_) {
+    if (n.get() == myself_ || n->link == kNoConn || n->InHandshake()) continue;
+    if (local_replicas_only &&
+        !(n->IsReplica() && !myself_->primary_name.empty() &&
+          n->primary_name == myself_->primary_name))
+      continue;
+    SendMessage(n->link, msg);
+  }
+}
+
+void Cluster::BroadcastPong(bool local_replicas_only) {
+  for (const auto& [name, n] : nodes_) {
+    if (n.get() == myself_ || n->link == kNoConn || n->InHandshake()) continue;
+    if (local_replicas_only &&
+        !(n->IsReplica() && !myself_->primary_name.empty() &&
+          n->primary_name == myself_->primary_name))
+      continue;
+    SendPing(n->link, bus::PONG);
+  }
+}
+
+void Cluster::SendFail(const ClusterNode& failing) {
+  bus::BusMessage msg;
+  BuildHeader(bus::FAIL, &msg);
+  msg.mutable_fail()->set_node_id(failing.name);
+  Broadcast(msg);
+}
+
+void Cluster::ProcessFail(ClusterNode* sender, const bus::BusMessage& msg) {
+  if (sender == nullptr || !msg.has_fail()) return;
+  ClusterNode* failing = Lookup(msg.fail().node_id());
+  if (failing == nullptr || (failing->flags & (kNodeFail | kNodeMyself))) return;
+  // FAIL from any known node is believed without a quorum check.
+  failing->flags = (failing->flags & ~kNodePfail) | kNodeFail;
+  failing->fail_time_ms = env_.NowMs();
+  TraceNodeEvent("FailReceived", *failing, "from=" + sender->name);
+  todo_update_state_ = true;
+  TodoSave(false);
+}
+
+// ---- UPDATE ------------------------------------------------------------------------
+
+void Cluster::SendUpdate(ConnId conn, const ClusterNode& node) {
+  bus::BusMessage msg;
+  BuildHeader(bus::UPDATE, &msg);
+  auto* u = msg.mutable_update();
+  u->set_node_id(node.name);
+  u->set_config_epoch(node.config_epoch);
+  std::string bits(kSlotBitmapBytes, '\0');
+  for (int j = 0; j < kClusterSlots; ++j)
+    if (node.slots.test(j)) bits[j >> 3] |= static_cast<char>(1 << (j & 7));
+  u->set_slots(std::move(bits));
+  SendMessage(conn, msg);
+}
+
+void Cluster::ProcessUpdate(ClusterNode* sender, const bus::BusMessage& msg) {
+  if (sender == nullptr || !msg.has_update()) return;
+  ClusterNode* n = Lookup(msg.update().node_id());
+  if (n == nullptr) return;
+  const uint64_t epoch = msg.update().config_epoch();
+  if (n->config_epoch >= epoch) return;  // nothing new
+  if (n->IsReplica()) SetNodeAsPrimary(n);
+  n->config_epoch = epoch;
+  TodoSave(true);
+  TraceNodeEvent("UpdateReceived", *n, "config_epoch=" + std::to_string(epoch));
+  UpdateSlotsConfigWith(n, epoch, BitmapFrom(msg.update().slots()));
+}
+
+// ---- Epochs -----------------------------------------------------------------------
+
+bool Cluster::BumpConfigEpochWithoutConsensus() {
+  uint64_t max_epoch = 0;
+  for (const auto& [name, n] : nodes_) max_epoch = std::max(max_epoch, n->config_epoch);
+  // Only if my epoch is 0 or not the unique maximum.
+  bool unique_max = myself_->config_epoch != 0 && myself_->config_epoch == max_epoch;
+  if (unique_max) {
+    for (const auto& [name, n] : nodes_)
+      if (n.get() != myself_ && n->config_epoch == max_epoch) unique_max = false;
+  }
+  if (unique_max) return false;
+  current_epoch_++;
+  myself_->config_epoch = current_epoch_;
+  TodoSave(true);
+  env_.Trace({"ConfigEpochBumped", "", "",
+              "config_epoch=" + std::to_string(myself_->config_epoch)});
+  return true;
+}
+
+// ---- Election (replica side) ------------------------------------------------------
+
+int Cluster::ReplicaRank() {
+  ClusterNode* primary = Lookup(myself_->primary_name);
+  if (primary == nullptr) return 0;
+  const int64_t my_offset = hooks_.repl_offset ? hooks_.repl_offset() : 0;
+  int rank = 0;
+  for (const auto& rn : primary->replica_names) {
+    ClusterNode* r = Lookup(rn);
+    if (r == nullptr || r == myself_ || (r->flags & kNodeNoFailover)) continue;
+    if (r->repl_offset > my_offset) rank++;
+  }
+  return rank;
+}
+
+void Cluster::RequestFailoverAuth() {
+  bus::BusMessage msg;
+  BuildHeader(bus::FAILOVER_AUTH_REQUEST, &msg);
+  Broadcast(msg);
+}
+
+void Cluster::HandleReplicaFailover() {
+  todo_handle_failover_ = false;
+  const int64_t now = env_.NowMs();
+  const int64_t auth_age = now - failover_auth_time_ms_;
+  const int needed_quorum = size_ / 2 + 1;
+  const int64_t auth_timeout = std::max<int64_t>(config_.node_timeout_ms * 2, 2000);
+  const int64_t auth_retry_time = auth_timeout * 2;
+
+  ClusterNode* primary = myself_->IsReplica() ? Lookup(myself_->primary_name) : nullptr;
+  if (primary == nullptr || !primary->Failed() || primary->numslots == 0) return;
+
+  // Is my data recent enough? (cluster-replica-validity-factor)
+  int64_t data_age = hooks_.repl_data_age_ms ? hooks_.repl_data_age_ms() : 0;
+  if (data_age > config_.node_timeout_ms) data_age -= config_.node_timeout_ms;
+  if (config_.replica_validity_factor != 0 &&
+      data_age > config_.repl_ping_period_ms +
+                     config_.node_timeout_ms * config_.replica_validity_factor)
+    return;
+
+  if (auth_age > auth_retry_time) {
+    // Schedule an election: 500 ms for the FAIL to spread, random jitter,
+    // and a second per replica with a better offset than mine.
+    failover_auth_time_ms_ = now + 500 + static_cast<int64_t>(env_.RandomBelow(500));
+    failover_auth_count_ = 0;
+    failover_auth_sent_ = false;
+    failover_auth_rank_ = ReplicaRank();
+    failover_auth_time_ms_ += failover_auth_rank_ * 1000;
+    env_.Trace({"ElectionScheduled", "", "",
+                "delay_ms=" + std::to_string(failover_auth_time_ms_ - now) +
+                    " rank=" + std::to_string(failover_auth_rank_) +
+                    " offset=" + std::to_string(hooks_.repl_offset ? hooks_.repl_offset() : 0)});
+    // Tell my siblings my offset, so they can rank themselves.
+    BroadcastPong(/*local_replicas_only=*/true);
+    return;
+  }
+  // A sibling may have told us a better offset since: wait longer.
+  if (!failover_auth_sent_) {
+    int new_rank = ReplicaRank();
+    if (new_rank > failover_auth_rank_) {
+      failover_auth_time_ms_ += (new_rank - failover_auth_rank_) * 1000;
+      failover_auth_rank_ = new_rank;
+      env_.Trace({"ElectionRankUpdated", "", "", "rank=" + std::to_string(new_rank)});
+    }
+  }
+  if (now < failover_auth_time_ms_) return;
+  if (auth_age > auth_timeout) return;  // this election expired
+
+  if (!failover_auth_sent_) {
+    current_epoch_++;
+    failover_auth_epoch_ = current_epoch_;
+    env_.Trace({"ElectionStarted", "", "",
+                "epoch=" + std::to_string(failover_auth_epoch_)});
+    // Saved and fsynced before the request leaves (the request raises
+    // everyone's currentEpoch; ours must not go back after a crash).
+    SaveConfig(true);
+    RequestFailoverAuth();
+    failover_auth_sent_ = true;
+    todo_update_state_ = true;
+    return;
+  }
+  if (failover_auth_count_ >= needed_quorum) {
+    env_.Trace({"ElectionWon", "", "",
+                "epoch=" + std::to_string(failover_auth_epoch_) +
+                    " votes=" + std::to_string(failover_auth_count_)});
+    if (myself_->config_epoch < failover_auth_epoch_)
+      myself_->config_epoch = failover_auth_epoch_;
+    FailoverReplaceMyPrimary();
+  }
+}
+
+void Cluster::ProcessFailoverAuthAck(ClusterNode* sender, const bus::BusMessage& msg) {
+  // A vote counts only from a slot-owning primary that has seen my
+  // election epoch.
+  if (sender->IsPrimary() && sender->numslots > 0 &&
+      msg.header().current_epoch() >= failover_auth_epoch_) {
+    failover_auth_count_++;
+    env_.Trace({"VoteReceived", PeerAddr(sender), "",
+                "epoch=" + std::to_string(failover_auth_epoch_) +
+                    " voter=" + sender->name + " count=" + std::to_string(failover_auth_count_)});
+    todo_handle_failover_ = true;
+  }
+}
+
+void Cluster::FailoverReplaceMyPrimary() {
+  ClusterNode* old = myself_->IsReplica() ? Lookup(myself_->primary_name) : nullptr;
+  if (old == nullptr) return;
+  SetNodeAsPrimary(myself_);
+  if (hooks_.become_primary) hooks_.become_primary();
+  for (int j = 0; j < kClusterSlots; ++j) {
+    if (old->slots.test(j)) {
+      DelSlot(j);
+      AddSlot(myself_, j);
+    }
+  }
+  UpdateState();
+  SaveConfig(true);
+  env_.Trace({"FailoverDone", PeerAddr(old), "",
+              "old_primary=" + old->name +
+                  " config_epoch=" + std::to_string(myself_->config_epoch)});
+  BroadcastPong(/*local_replicas_only=*/false);
+}
+
+// ---- Voting (primary side) --------------------------------------------------------
+
+void Cluster::SendFailoverAuthIfNeeded(ClusterNode* node, const bus::BusMessage& msg) {
+  const auto& h = msg.header();
+  const uint64_t request_current_epoch = h.current_epoch();
+  const uint64_t request_config_epoch = h.config_epoch();
+  const bool force_ack = h.mflags() & kMflagForceAck;
+  auto refuse = [&](const char* why) {
+    env_.Trace({"VoteRefused", PeerAddr(node), "",
+                "epoch=" + std::to_string(request_current_epoch) + " reason=" + why});
+  };
+  // 1. Only a primary serving slots votes.
+  if (myself_->IsReplica() || myself_->numslots == 0) return;
+  // 2. The request must be for an epoch at least mine.
+  if (request_current_epoch < current_epoch_) return refuse("old-epoch");
+  // 3. One vote per epoch.
+  if (last_vote_epoch_ == current_epoch_) return refuse("already-voted");
+  // 4. The requester is a replica whose primary is FAIL (or FORCEACK).
+  ClusterNode* primary = node->IsReplica() ? Lookup(node->primary_name) : nullptr;
+  if (primary == nullptr || (!primary->Failed() && !force_ack))
+    return refuse("primary-not-failed");
+  // 5. No vote for a replica of this primary in the last 2 * node_timeout.
+  const int64_t now = env_.NowMs();
+  if (now - primary->voted_time_ms < config_.node_timeout_ms * 2)
+    return refuse("voted-recently");
+  // 6. Every claimed slot is unowned or owned with an epoch <= the claim's.
+  const SlotBitmap claimed = BitmapFrom(h.slots());
+  for (int j = 0; j < kClusterSlots; ++j) {
+    if (!claimed.test(j) || slots_[j] == nullptr) continue;
+    if (slots_[j]->config_epoch > request_config_epoch) return refuse("stale-slot-claim");
+  }
+  // 7. Grant: record the vote durably, then send the ACK.
+  last_vote_epoch_ = current_epoch_;
+  primary->voted_time_ms = now;
+  SaveConfig(true);
+  env_.Trace({"VoteGranted", PeerAddr(node), "",
+              "epoch=" + std::to_string(current_epoch_) + " to=" + node->name});
+  bus::BusMessage ack;
+  BuildHeader(bus::FAILOVER_AUTH_ACK, &ack);
+  if (node->link != kNoConn) SendMessage(node->link, ack);
+}
+
+}  // namespace slotsim
