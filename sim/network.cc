@@ -56,6 +56,12 @@ int64_t SimNetwork::DrawLatency(int from, int to) {
 
 void SimNetwork::ScheduleArrival(Endpoint& to, int from_machine,
                                  std::function<void()> on_arrival) {
+  auto cut = held_.find(LinkKey(from_machine, to.machine));
+  if (cut != held_.end() && from_machine != to.machine) {
+    SLOTSIM_CHECK_MSG(cut->second.size() < 10'000'000, "partition hold limit");
+    cut->second.push_back({to.id, from_machine, std::move(on_arrival)});
+    return;
+  }
   int64_t at = std::max(sim_.now_us() + DrawLatency(from_machine, to.machine),
                         to.in_last_us);
   to.in_last_us = at;
@@ -69,6 +75,12 @@ ConnId SimNetwork::Connect(int m, const std::string& host, uint16_t port) {
   e.machine = m;
   conns_.emplace(id, std::move(e));
   int target = MachineAt(host, port);
+  if (target >= 0 && target != m && partitioned(m, target)) {
+    // The SYN waits in the cut link like everything else.
+    held_[LinkKey(m, target)].push_back(
+        {id, target, [this, id, host, port] { SynArrives(id, host, port); }});
+    return id;
+  }
   int64_t lat = DrawLatency(m, target >= 0 ? target : m);
   sim_.Schedule(m, lat, [this, id, host, port] { SynArrives(id, host, port); });
   return id;
@@ -194,7 +206,44 @@ void SimNetwork::Close(int m, ConnId conn) {
   if (peer != kNoConn) ScheduleClosed(peer, m, "closed by peer");
 }
 
+void SimNetwork::SetPartitioned(int a, int b, bool partitioned) {
+  SLOTSIM_CHECK(a != b);
+  const auto key = LinkKey(a, b);
+  if (partitioned) {
+    if (held_.count(key)) return;
+    held_[key];
+    sim_.Record(-1, "Partition", -1, "", "a=" + std::to_string(a) + " b=" + std::to_string(b));
+    return;
+  }
+  auto it = held_.find(key);
+  if (it == held_.end()) return;
+  std::vector<Held> held = std::move(it->second);
+  held_.erase(it);
+  sim_.Record(-1, "Heal", -1, "", "a=" + std::to_string(a) + " b=" + std::to_string(b) +
+                                      " held=" + std::to_string(held.size()));
+  for (auto& h : held) {
+    auto eit = conns_.find(h.to);
+    if (eit == conns_.end()) continue;  // closed meanwhile
+    ScheduleArrival(eit->second, h.from_machine, std::move(h.on_arrival));
+  }
+}
+
+bool SimNetwork::partitioned(int a, int b) const {
+  return held_.count(LinkKey(a, b)) != 0;
+}
+
 void SimNetwork::CrashMachine(int m) {
+  // What a cut link held from or to the dead machine is gone.
+  for (auto& [key, held] : held_) {
+    if (key.first != m && key.second != m) continue;
+    held.erase(std::remove_if(held.begin(), held.end(),
+                              [&](const Held& h) {
+                                auto e = conns_.find(h.to);
+                                return h.from_machine == m || e == conns_.end() ||
+                                       e->second.machine == m;
+                              }),
+               held.end());
+  }
   std::vector<ConnId> mine;
   for (const auto& [id, e] : conns_)
     if (e.machine == m) mine.push_back(id);

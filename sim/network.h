@@ -3,7 +3,9 @@
 // "net" stream, listen/connect/close, and resets when a machine crashes.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -48,6 +50,12 @@ class SimNetwork {
   int MachineAt(const std::string& host, uint16_t port) const;
   // One-way delay for a message from `from` to `to` sent now.
   int64_t DrawLatency(int from, int to);
+  // Cuts (or heals) the link between machines a and b, both directions.
+  // While cut, everything sent across it (data, connects, closes) is held
+  // in order, as a clogged link would hold it; healing delivers it. If
+  // either machine crashes meanwhile, what it held is lost.
+  void SetPartitioned(int a, int b, bool partitioned);
+  bool partitioned(int a, int b) const;
 
   int64_t messages_sent() const { return messages_sent_; }
   int64_t bytes_sent() const { return bytes_sent_; }
@@ -75,6 +83,14 @@ class SimNetwork {
   // Delivers a close notice to `to` after in-flight data.
   void ScheduleClosed(ConnId to, int from_machine, std::string reason);
   NetHandler* HandlerOf(int m) const;
+  static std::pair<int, int> LinkKey(int a, int b) {
+    return {std::min(a, b), std::max(a, b)};
+  }
+  struct Held {
+    ConnId to;
+    int from_machine;
+    std::function<void()> on_arrival;
+  };
 
   Simulation& sim_;
   NetworkOptions options_;
@@ -83,6 +99,7 @@ class SimNetwork {
   std::map<std::pair<std::string, uint16_t>, int> listeners_;
   std::map<ConnId, Endpoint> conns_;  // ordered: crash resets in id order
   std::map<std::pair<int, int>, int64_t> link_base_us_;
+  std::map<std::pair<int, int>, std::vector<Held>> held_;  // key present = cut
   ConnId next_conn_ = 1;
   int64_t next_msg_ = 1;
   int64_t messages_sent_ = 0;

@@ -126,3 +126,39 @@ TEST(NetworkDeterminism, SameSeedSameTrace) {
 
 }  // namespace
 }  // namespace slotsim
+
+namespace slotsim {
+namespace {
+
+TEST_F(NetworkTest, PartitionHoldsTrafficInOrderUntilHealed) {
+  ASSERT_TRUE(sim_.env(server_).Listen(6379));
+  ConnId c = sim_.env(client_).Connect("127.0.0.1", 6379);
+  sim_.RunUntil(1'000'000);
+  sim_.network().SetPartitioned(server_, client_, true);
+  sim_.env(client_).Send(c, "a", "m");
+  sim_.env(client_).Send(c, "b", "m");
+  sim_.RunUntil(5'000'000);
+  ASSERT_EQ(srv_.accepted.size(), 1u);
+  EXPECT_EQ(srv_.data[srv_.accepted[0]], "");
+  sim_.network().SetPartitioned(server_, client_, false);
+  sim_.env(client_).Send(c, "c", "m");
+  sim_.RunUntil(6'000'000);
+  EXPECT_EQ(srv_.data[srv_.accepted[0]], "abc");
+}
+
+TEST_F(NetworkTest, CrashDropsWhatAPartitionHeld) {
+  ASSERT_TRUE(sim_.env(server_).Listen(6379));
+  ConnId c = sim_.env(client_).Connect("127.0.0.1", 6379);
+  sim_.RunUntil(1'000'000);
+  ConnId s = srv_.accepted.at(0);
+  sim_.network().SetPartitioned(server_, client_, true);
+  sim_.env(server_).Send(s, "lost", "m");
+  sim_.Crash(server_);
+  sim_.network().SetPartitioned(server_, client_, false);
+  sim_.RunUntil(2'000'000);
+  EXPECT_EQ(cli_.data[c], "");
+  ASSERT_EQ(cli_.closed.size(), 1u);  // the reset still arrives
+}
+
+}  // namespace
+}  // namespace slotsim

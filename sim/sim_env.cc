@@ -9,7 +9,9 @@ SimEnv::SimEnv(Simulation& sim, int machine, int incarnation)
       prng_(sim.Stream("machine/" + std::to_string(machine) + "/" +
                        std::to_string(incarnation))) {}
 
-int64_t SimEnv::NowUs() { return sim_.now_us() + clock_offset_us_; }
+int64_t SimEnv::NowUs() {
+  return sim_.options().clock_epoch_us + sim_.now_us() + clock_offset_us_;
+}
 int64_t SimEnv::NowMs() { return NowUs() / 1000; }
 
 bool SimEnv::Alive() const {

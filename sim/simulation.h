@@ -41,6 +41,10 @@ struct SimOptions {
   bool buggify = true;
   double buggify_enable_chance = 0.25;
   double buggify_fire_chance = 0.05;
+  // What machine clocks read at simulated time 0: a fixed Unix time
+  // (2023-11-14T22:13:20Z), because engine code, like Redis, treats 0 as
+  // "never" (e.g. the first election's retry check).
+  int64_t clock_epoch_us = 1'700'000'000'000'000;
   // A run that executes more events than this aborts: a livelock guard.
   int64_t events_max = 200'000'000;
 };

@@ -57,12 +57,12 @@ TEST_F(SingleNodeTest, AddSlotsValidatesBeforeChanging) {
   EXPECT_EQ(server_->cluster().myself().numslots, 0);  // nothing taken
   EXPECT_EQ(client_->Call({"CLUSTER", "ADDSLOTSRANGE", "0", "16383"}).str, "OK");
   EXPECT_EQ(client_->Call({"CLUSTER", "ADDSLOTS", "5"}).str, "ERR Slot 5 is already busy");
-  // A single-node cluster owning everything turns ok once the rejoin
-  // delay (clamp(node_timeout, 500, 5000) ms since it last lacked a
-  // quorum, i.e. since it had no slots) has passed, then serves keys.
-  client_->Replies(4000);
-  EXPECT_EQ(server_->cluster().health(), ClusterHealth::kFail);
+  // A single-node cluster owning everything turns ok once the 2 s
+  // writable delay after start has passed (CLUSTER_WRITABLE_DELAY), then
+  // serves keys.
   client_->Replies(1500);
+  EXPECT_EQ(server_->cluster().health(), ClusterHealth::kFail);
+  client_->Replies(1000);
   EXPECT_EQ(server_->cluster().health(), ClusterHealth::kOk);
   EXPECT_EQ(client_->Call({"SET", "k", "v"}).str, "OK");
   EXPECT_EQ(client_->Call({"CLUSTER", "COUNTKEYSINSLOT", std::to_string(KeyHashSlot("k"))}).integer, 1);
