@@ -86,7 +86,10 @@ void SimCluster::StartActors(std::string* bootstrap_error) {
       *bootstrap_error = RunCreateCluster(*sim_, *admin_, plan);
       if (!bootstrap_error->empty())
         sim_->Record(-1, "AdminFailed", -1, "", "error=" + *bootstrap_error);
+      bootstrap_done_ = true;
     });
+  } else {
+    bootstrap_done_ = true;
   }
   workload_->Start();
 }

@@ -41,6 +41,8 @@ class SimCluster {
   // Starts the bootstrap driver (if the scenario asks for one) and the
   // workload fibers. `*bootstrap_error` is set when the driver finishes.
   void StartActors(std::string* bootstrap_error);
+  // True once the bootstrap driver finished (at once if there is none).
+  bool bootstrap_done() const { return bootstrap_done_; }
 
   // Process faults. Crash loses the node's memory and unsynced disk data;
   // Restart builds a fresh engine over the same disk.
@@ -63,6 +65,7 @@ class SimCluster {
   OpHistory history_;
   std::unique_ptr<ClusterClient> admin_;
   std::unique_ptr<Workload> workload_;
+  bool bootstrap_done_ = false;
 };
 
 }  // namespace slotsim

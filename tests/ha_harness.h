@@ -47,7 +47,7 @@ inline int64_t RunUntil(SimCluster& c, int64_t limit_us, const std::function<boo
 
 inline bool Converged(SimCluster& c) {
   std::string why;
-  return ClusterConverged(c.LiveClusters(), &why);
+  return c.bootstrap_done() && ClusterConverged(c.LiveClusters(), &why);
 }
 
 // True if every live node names node `owner` as the owner of `slot`.
