@@ -8,6 +8,9 @@
 
 namespace slotsim {
 
+// appendfsync.
+enum class AofFsync { kAlways, kEverySec, kNo };
+
 struct EngineConfig {
   // The address this node announces to peers and in redirects
   // (cluster-announce-ip).
@@ -37,6 +40,12 @@ struct EngineConfig {
   int64_t repl_timeout_ms = 60000;
   // cluster-replica-validity-factor.
   int64_t replica_validity_factor = 10;
+  // appendonly / appendfsync: the data log, and when it reaches the disk.
+  bool appendonly = false;
+  AofFsync appendfsync = AofFsync::kEverySec;
+  // With appendfsync no, the OS writes dirty pages back on its own
+  // schedule; Linux's dirty_expire_centisecs defaults to 30 s.
+  int64_t os_writeback_ms = 30000;
 
   uint16_t bus_port() const {
     return cport != 0 ? cport : static_cast<uint16_t>(port + 10000);

@@ -252,6 +252,7 @@ void Replication::OnLinkData(ConnId conn, std::string_view bytes) {
         snapshot.Feed(v.str);
         std::vector<std::string> argv;
         while (snapshot.Next(&argv) == ParseStatus::kOk) apply_(argv);
+        if (on_full_sync_) on_full_sync_(v.str);
         backlog_.clear();
         backlog_first_ = offset_ + 1;
         replid2_.assign(40, '0');

@@ -57,6 +57,10 @@ class Replication {
   void RequestAcks();
   // Called after every ACK; WAIT uses it to wake blocked clients.
   void set_on_ack(std::function<void()> fn) { on_ack_ = std::move(fn); }
+  // Called with the snapshot after a full resync replaced the keyspace.
+  void set_on_full_sync(std::function<void(const std::string&)> fn) {
+    on_full_sync_ = std::move(fn);
+  }
 
   // ---- Replica side ---------------------------------------------------------
   // Follow host:port (a new primary). Drops any current link and this
@@ -74,6 +78,8 @@ class Replication {
   // ---- State ----------------------------------------------------------------
   bool following() const { return !primary_host_.empty(); }
   bool link_up() const { return state_ == LinkState::kConnected; }
+  // True while a full resync's snapshot is being loaded.
+  bool loading_snapshot() const { return state_ == LinkState::kTransfer; }
   // master_repl_offset on a primary; the processed offset on a replica.
   int64_t offset() const { return offset_; }
   const std::string& replid() const { return replid_; }
@@ -110,6 +116,7 @@ class Replication {
   Keyspace& keyspace_;
   ApplyFn apply_;
   std::function<void()> on_ack_;
+  std::function<void(const std::string&)> on_full_sync_;
 
   std::string replid_;
   std::string replid2_ = std::string(40, '0');

@@ -30,7 +30,12 @@ std::string UnknownCommandError(const std::vector<std::string>& argv) {
 Server::Server(Env& env, EngineConfig config)
     : env_(env), config_(std::move(config)), cluster_(env_, config_, keyspace_),
       repl_(env_, config_, keyspace_,
-            [this](const std::vector<std::string>& argv) { ApplyFromPrimary(argv); }) {
+            [this](const std::vector<std::string>& argv) {
+              ApplyFromPrimary(argv);
+              // A snapshot replaces the log wholesale once loaded.
+              if (!repl_.loading_snapshot()) aof_.Append(argv);
+            }),
+      aof_(env_, config_) {
   ClusterHooks hooks;
   hooks.become_replica = [this](const std::string& host, uint16_t port) {
     repl_.SetPrimary(host, port);
@@ -38,11 +43,15 @@ Server::Server(Env& env, EngineConfig config)
   hooks.become_primary = [this] { repl_.BecomePrimary(); };
   hooks.repl_offset = [this] { return repl_.offset(); };
   hooks.repl_data_age_ms = [this] { return repl_.DataAgeMs(); };
-  hooks.propagate = [this](const std::vector<std::string>& argv) {
-    repl_.Propagate(argv);
-  };
+  hooks.propagate = [this](const std::vector<std::string>& argv) { Propagate(argv); };
   cluster_.set_hooks(std::move(hooks));
   repl_.set_on_ack([this] { CheckWaitingClients(); });
+  repl_.set_on_full_sync([this](const std::string& snapshot) { aof_.Rewrite(snapshot); });
+}
+
+void Server::Propagate(const std::vector<std::string>& argv) {
+  aof_.Append(argv);
+  if (cluster_.myself().IsPrimary()) repl_.Propagate(argv);
 }
 
 bool Server::Start() {
@@ -62,6 +71,8 @@ bool Server::Start() {
     env_.Unlisten(config_.bus_port());
     return false;
   }
+  aof_.Load([this](const std::vector<std::string>& argv) { ApplyFromPrimary(argv); });
+  aof_.Start();
   return true;
 }
 
@@ -191,8 +202,8 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
     const uint64_t dirty_before = keyspace_.dirty();
     cmd->proc(keyspace_, argv, out);
     // Propagate what changed the data (call(): server.dirty).
-    if (keyspace_.dirty() != dirty_before && cluster_.myself().IsPrimary()) {
-      repl_.Propagate(argv);
+    if (keyspace_.dirty() != dirty_before) {
+      Propagate(argv);
       c.woff = repl_.offset();
     }
     return true;

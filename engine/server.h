@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/aof.h"
 #include "engine/cluster.h"
 #include "engine/config.h"
 #include "engine/env.h"
@@ -80,14 +81,17 @@ class Server : public NetHandler {
   // Unblocks WAIT clients whose condition holds (or all, on timeout).
   void CheckWaitingClients();
   void UnblockWait(Client& c);
-  // Executes a write from the primary's replication stream.
+  // Executes a write from the primary's replication stream (or the AOF).
   void ApplyFromPrimary(const std::vector<std::string>& argv);
+  // A write this node made: into the AOF, and to replicas if primary.
+  void Propagate(const std::vector<std::string>& argv);
 
   Env& env_;
   const EngineConfig config_;
   Keyspace keyspace_;
   Cluster cluster_;
   Replication repl_;
+  Aof aof_;
   std::map<ConnId, std::unique_ptr<Client>> clients_;
   int64_t protocol_errors_ = 0;
   std::string start_error_;

@@ -60,6 +60,12 @@ EngineConfig SimCluster::ConfigFor(int i) const {
   c.node_timeout_ms = scenario_.engine().node_timeout_ms();
   c.require_full_coverage = scenario_.engine().require_full_coverage();
   c.allow_reads_when_down = scenario_.engine().allow_reads_when_down();
+  c.appendonly = scenario_.engine().appendonly();
+  switch (scenario_.engine().appendfsync()) {
+    case scenario::EngineSettings::ALWAYS: c.appendfsync = AofFsync::kAlways; break;
+    case scenario::EngineSettings::NO: c.appendfsync = AofFsync::kNo; break;
+    default: c.appendfsync = AofFsync::kEverySec; break;
+  }
   return c;
 }
 

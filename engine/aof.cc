@@ -1,0 +1,73 @@
+#include "engine/aof.h"
+
+#include "engine/check.h"
+#include "engine/resp.h"
+
+namespace slotsim {
+namespace {
+constexpr const char* kAofFile = "appendonly.aof";
+constexpr const char* kAofTemp = "appendonly.aof.tmp";
+}  // namespace
+
+Aof::Aof(Env& env, const EngineConfig& config) : env_(env), config_(config) {}
+
+int64_t Aof::Load(const ApplyFn& apply) {
+  if (!enabled()) return 0;
+  std::optional<std::string> data = env_.ReadFile(kAofFile);
+  if (!data) return 0;
+  RequestParser parser;
+  parser.Feed(*data);
+  std::vector<std::string> argv;
+  int64_t n = 0;
+  ParseStatus st;
+  while ((st = parser.Next(&argv)) == ParseStatus::kOk) {
+    apply(argv);
+    ++n;
+  }
+  const bool torn = st == ParseStatus::kError || parser.buffered() > 0;
+  env_.Trace({"AofLoaded", "", "",
+              "commands=" + std::to_string(n) + (torn ? " torn_tail=1" : "")});
+  return n;
+}
+
+void Aof::Start() {
+  if (!enabled()) return;
+  // A new file's name is durable only after a directory fsync; without
+  // it a crash loses the whole log, however often the file is fsynced.
+  if (!env_.ReadFile(kAofFile)) {
+    bool ok = env_.WriteFile(kAofFile, "") && env_.SyncFile(kAofFile) && env_.SyncDir();
+    SLOTSIM_CHECK_MSG(ok, "cannot create the aof");
+  }
+  if (config_.appendfsync != AofFsync::kAlways) ScheduleSync();
+}
+
+void Aof::ScheduleSync() {
+  const int64_t period = config_.appendfsync == AofFsync::kEverySec ? 1000 : config_.os_writeback_ms;
+  env_.AddTimer(period, "aofSync", [this] {
+    if (unsynced_) {
+      SLOTSIM_CHECK_MSG(env_.SyncFile(kAofFile), "aof fsync failed");
+      unsynced_ = false;
+    }
+    ScheduleSync();
+  });
+}
+
+void Aof::Append(const std::vector<std::string>& argv) {
+  if (!enabled()) return;
+  SLOTSIM_CHECK_MSG(env_.AppendFile(kAofFile, resp::EncodeCommand(argv)), "aof write failed");
+  if (config_.appendfsync == AofFsync::kAlways) {
+    SLOTSIM_CHECK_MSG(env_.SyncFile(kAofFile), "aof fsync failed");
+  } else {
+    unsynced_ = true;
+  }
+}
+
+void Aof::Rewrite(const std::string& commands) {
+  if (!enabled()) return;
+  bool ok = env_.WriteFile(kAofTemp, commands) && env_.SyncFile(kAofTemp) &&
+            env_.RenameFile(kAofTemp, kAofFile) && env_.SyncDir();
+  SLOTSIM_CHECK_MSG(ok, "aof rewrite failed");
+  unsynced_ = false;
+}
+
+}  // namespace slotsim

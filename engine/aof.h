@@ -1,0 +1,45 @@
+// The append-only data log (Redis's aof.c, single file, no rewrite
+// scheduling): every write is appended as a RESP command; appendfsync
+// decides when it becomes durable. On restart the log is replayed.
+//
+//   always:   fsync before the write is acknowledged
+//   everysec: fsync once a second (up to ~1-2 s of writes can be lost)
+//   no:       never fsync; the simulated OS writes back every
+//             os_writeback_ms, so a crash loses what came since
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/config.h"
+#include "engine/env.h"
+
+namespace slotsim {
+
+class Aof {
+ public:
+  using ApplyFn = std::function<void(const std::vector<std::string>&)>;
+  Aof(Env& env, const EngineConfig& config);
+
+  // Replays appendonly.aof through `apply`. A torn last command (a crash
+  // mid-append) is dropped, as aof-load-truncated does; returns the number
+  // of commands replayed.
+  int64_t Load(const ApplyFn& apply);
+  // Starts the fsync (or write-back) timer.
+  void Start();
+  // Appends one write; with always, fsyncs before returning.
+  void Append(const std::vector<std::string>& argv);
+  // Replaces the log with `commands` (a full resync's snapshot),
+  // atomically and durably.
+  void Rewrite(const std::string& commands);
+  bool enabled() const { return config_.appendonly; }
+
+ private:
+  void ScheduleSync();
+  Env& env_;
+  const EngineConfig& config_;
+  bool unsynced_ = false;
+};
+
+}  // namespace slotsim
