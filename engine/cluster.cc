@@ -166,6 +166,7 @@ void Cluster::SetMyPrimary(ClusterNode* primary) {
   AddReplica(primary, myself_);
   todo_update_state_ = true;
   TodoSave(true);  // demotion
+  ResetManualFailover();
   if (hooks_.become_replica && !primary->ip.empty())
     hooks_.become_replica(primary->ip, primary->port);
 }

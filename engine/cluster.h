@@ -50,6 +50,10 @@ struct ClusterHooks {
   std::function<int64_t()> repl_data_age_ms;
   // Propagate a write made by the cluster itself (dirty-slot DELs).
   std::function<void(const std::vector<std::string>&)> propagate;
+  // Block client writes until `until_ms`, or lift the block
+  // (pauseActions(PAUSE_DURING_FAILOVER, ..., CLIENT_PAUSE_WRITE)).
+  std::function<void(int64_t until_ms)> pause_writes;
+  std::function<void()> unpause_writes;
 };
 
 class Cluster {
@@ -164,6 +168,11 @@ class Cluster {
   void SendFailoverAuthIfNeeded(ClusterNode* requester, const bus::BusMessage& msg);
   void ProcessFailoverAuthAck(ClusterNode* sender, const bus::BusMessage& msg);
   void FailoverReplaceMyPrimary();
+  // Manual failover (CLUSTER FAILOVER, MFSTART).
+  void ResetManualFailover();
+  void HandleManualFailover();  // clusterHandleManualFailover
+  void ProcessMfStart(ClusterNode* sender, BusLink* link);
+  void CommandFailover(const std::vector<std::string>& argv, std::string* out);
   // clusterBumpConfigEpochWithoutConsensus; true if it bumped.
   bool BumpConfigEpochWithoutConsensus();
 
@@ -220,6 +229,11 @@ class Cluster {
   bool failover_auth_sent_ = false;
   int failover_auth_rank_ = 0;
   uint64_t failover_auth_epoch_ = 0;
+  // Manual failover state (server.cluster->mf_*).
+  int64_t mf_end_ms_ = 0;             // 0: none in progress
+  bool mf_can_start_ = false;
+  std::string mf_replica_;            // primary side: who asked
+  int64_t mf_primary_offset_ = -1;    // replica side: the paused offset
 };
 
 }  // namespace slotsim

@@ -135,6 +135,8 @@ void Cluster::BuildHeader(bus::MessageType type, bus::BusMessage* msg) const {
   h->set_cport(myself_->cport);
   h->set_flags(myself_->flags);
   h->set_state(state_ == ClusterHealth::kOk ? bus::STATE_OK : bus::STATE_FAIL);
+  // A primary in a manual failover tells its replica writes are paused.
+  if (myself_->IsPrimary() && mf_end_ms_ != 0) h->set_mflags(h->mflags() | 1);
 }
 
 // clusterSendPing: header plus gossip about max(3, N/10) random nodes
@@ -231,6 +233,14 @@ void Cluster::ProcessPacket(BusLink* link, const bus::BusMessage& msg) {
       TodoSave(true);
     }
     sender->repl_offset = h.repl_offset();
+    // Manual failover: my primary paused; remember the offset to reach.
+    if (mf_end_ms_ != 0 && myself_->IsReplica() && myself_->primary_name == sender->name &&
+        (h.mflags() & 1) && mf_primary_offset_ == -1) {
+      mf_primary_offset_ = sender->repl_offset;
+      env_.Trace({"ManualFailoverOffset", PeerAddr(sender), "",
+                  "offset=" + std::to_string(mf_primary_offset_)});
+      HandleManualFailover();
+    }
   }
 
   if (type == bus::PING || type == bus::MEET) {
@@ -261,9 +271,11 @@ void Cluster::ProcessPacket(BusLink* link, const bus::BusMessage& msg) {
     case bus::FAILOVER_AUTH_ACK:
       if (sender != nullptr) ProcessFailoverAuthAck(sender, msg);
       return;
-    case bus::PUBLISH:
     case bus::MFSTART:
-      return;  // pub/sub and manual failover: not implemented yet
+      ProcessMfStart(sender, link);
+      return;
+    case bus::PUBLISH:
+      return;  // pub/sub: not implemented
     default:
       break;  // PING, PONG, MEET below
   }

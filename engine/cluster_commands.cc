@@ -120,6 +120,12 @@ void Cluster::Command(const std::vector<std::string>& argv, std::string* out) {
       TraceNodeEvent("ReplicateCommand", *n);
       resp::AppendSimple(out, "OK");
     }
+  } else if (sub == "failover" && argc <= 3) {
+    CommandFailover(argv, out);
+  } else if (sub == "bumpepoch" && argc == 2) {
+    bool bumped = BumpConfigEpochWithoutConsensus();
+    resp::AppendSimple(out, std::string(bumped ? "BUMPED " : "STILL ") +
+                                std::to_string(myself_->config_epoch));
   } else if (sub == "set-config-epoch" && argc == 3) {
     int64_t epoch;
     if (!ParseLL(argv[2], &epoch) || epoch < 0) {
@@ -141,7 +147,7 @@ void Cluster::Command(const std::vector<std::string>& argv, std::string* out) {
     static const char* kKnown[] = {
         "myid", "nodes", "info", "slots", "shards", "keyslot",
         "countkeysinslot", "getkeysinslot", "meet", "addslots",
-        "addslotsrange", "replicate", "set-config-epoch"};
+        "addslotsrange", "replicate", "set-config-epoch", "failover", "bumpepoch"};
     if (std::find(std::begin(kKnown), std::end(kKnown), sub) !=
         std::end(kKnown)) {
       WrongArity(argv[1], out);

@@ -68,6 +68,12 @@ void Cluster::Cron() {
 
   for (ClusterNode* node : all) {
     if (node->flags & (kNodeMyself | kNodeNoAddr | kNodeHandshake)) continue;
+    // A primary in a manual failover pings the replica continuously.
+    if (mf_end_ms_ != 0 && myself_->IsPrimary() && node->name == mf_replica_ &&
+        node->link != kNoConn) {
+      SendPing(node->link, bus::PING);
+      continue;
+    }
     const int64_t ping_delay = now - node->ping_sent_ms;
     const int64_t data_delay = now - node->data_received_ms;
     // A link that carries nothing for half the timeout may be stuck:
@@ -96,7 +102,15 @@ void Cluster::Cron() {
                      "delay_ms=" + std::to_string(node_delay));
     }
   }
-  if (myself_->IsReplica()) HandleReplicaFailover();
+  // manualFailoverCheckTimeout.
+  if (mf_end_ms_ != 0 && mf_end_ms_ < now) {
+    env_.Trace({"ManualFailoverTimeout", "", "", ""});
+    ResetManualFailover();
+  }
+  if (myself_->IsReplica()) {
+    HandleManualFailover();
+    HandleReplicaFailover();
+  }
   if (state_ == ClusterHealth::kFail) todo_update_state_ = true;
 }
 

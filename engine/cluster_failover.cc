@@ -13,7 +13,10 @@ namespace {
 
 constexpr int64_t kFailReportValidityMult = 2;  // CLUSTER_FAIL_REPORT_VALIDITY_MULT
 constexpr int64_t kFailUndoTimeMult = 2;        // CLUSTER_FAIL_UNDO_TIME_MULT
+constexpr uint32_t kMflagPaused = 1;            // CLUSTERMSG_FLAG0_PAUSED
 constexpr uint32_t kMflagForceAck = 2;          // CLUSTERMSG_FLAG0_FORCEACK
+constexpr int64_t kMfTimeoutMs = 5000;          // CLUSTER_MF_TIMEOUT
+constexpr int64_t kMfPauseMult = 2;             // CLUSTER_MF_PAUSE_MULT
 
 SlotBitmap BitmapFrom(const std::string& s) {
   SlotBitmap b;
@@ -182,7 +185,86 @@ int Cluster::ReplicaRank() {
 void Cluster::RequestFailoverAuth() {
   bus::BusMessage msg;
   BuildHeader(bus::FAILOVER_AUTH_REQUEST, &msg);
+  // A manual failover asks voters to ignore that the primary is not FAIL.
+  if (mf_end_ms_ != 0) msg.mutable_header()->set_mflags(kMflagForceAck);
   Broadcast(msg);
+}
+
+// ---- Manual failover ----------------------------------------------------------------
+
+void Cluster::ResetManualFailover() {
+  if (!mf_replica_.empty() && hooks_.unpause_writes) hooks_.unpause_writes();
+  mf_end_ms_ = 0;
+  mf_can_start_ = false;
+  mf_replica_.clear();
+  mf_primary_offset_ = -1;
+}
+
+void Cluster::ProcessMfStart(ClusterNode* sender, BusLink* link) {
+  // Only from one of my own replicas.
+  if (sender == nullptr || !myself_->IsPrimary() || sender->primary_name != myself_->name) {
+    env_.Trace({"ManualFailoverRefused", PeerAddr(sender), "",
+                std::string("sender_known=") + (sender ? "1" : "0") +
+                    " sender_primary=" + (sender ? sender->primary_name : "")});
+    return;
+  }
+  ResetManualFailover();
+  const int64_t now = env_.NowMs();
+  mf_end_ms_ = now + kMfTimeoutMs;
+  mf_replica_ = sender->name;
+  if (hooks_.pause_writes) hooks_.pause_writes(now + kMfTimeoutMs * kMfPauseMult);
+  env_.Trace({"ManualFailoverPaused", PeerAddr(sender), "",
+              "offset=" + std::to_string(hooks_.repl_offset ? hooks_.repl_offset() : 0)});
+  // The PING carries the offset at which writes stopped (and PAUSED).
+  SendPing(link->conn, bus::PING);
+}
+
+void Cluster::HandleManualFailover() {
+  if (mf_end_ms_ == 0 || mf_can_start_ || mf_primary_offset_ < 0) return;
+  const int64_t mine = hooks_.repl_offset ? hooks_.repl_offset() : 0;
+  if (mine == mf_primary_offset_) {
+    mf_can_start_ = true;
+    env_.Trace({"ManualFailoverCanStart", "", "", "offset=" + std::to_string(mine)});
+    todo_handle_failover_ = true;
+  }
+}
+
+void Cluster::CommandFailover(const std::vector<std::string>& argv, std::string* out) {
+  bool force = false, takeover = false;
+  if (argv.size() == 3) {
+    std::string opt = argv[2];
+    for (auto& ch : opt) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (opt == "force") force = true;
+    else if (opt == "takeover") takeover = true;
+    else return resp::AppendError(out, "ERR syntax error");
+  } else if (argv.size() > 3) {
+    return resp::AppendError(out, "ERR syntax error");
+  }
+  ClusterNode* primary = myself_->IsReplica() ? Lookup(myself_->primary_name) : nullptr;
+  if (myself_->IsPrimary())
+    return resp::AppendError(out, "ERR You should send CLUSTER FAILOVER to a replica");
+  if (primary == nullptr)
+    return resp::AppendError(out, "ERR I'm a replica but my master is unknown to me");
+  if (!force && !takeover && (primary->Failed() || primary->link == kNoConn))
+    return resp::AppendError(out, "ERR Master is down or failed, please use CLUSTER FAILOVER FORCE");
+  ResetManualFailover();
+  mf_end_ms_ = env_.NowMs() + kMfTimeoutMs;
+  if (takeover) {
+    // No votes, no offset check: a new epoch and the primary's slots.
+    env_.Trace({"ManualFailoverTakeover", "", "", ""});
+    BumpConfigEpochWithoutConsensus();
+    FailoverReplaceMyPrimary();
+  } else if (force) {
+    env_.Trace({"ManualFailoverForce", "", "", ""});
+    mf_can_start_ = true;
+    todo_handle_failover_ = true;
+  } else {
+    env_.Trace({"ManualFailoverStart", PeerAddr(primary), "", ""});
+    bus::BusMessage msg;
+    BuildHeader(bus::MFSTART, &msg);
+    SendMessage(primary->link, msg);
+  }
+  resp::AppendSimple(out, "OK");
 }
 
 void Cluster::HandleReplicaFailover() {
@@ -193,13 +275,15 @@ void Cluster::HandleReplicaFailover() {
   const int64_t auth_timeout = std::max<int64_t>(config_.node_timeout_ms * 2, 2000);
   const int64_t auth_retry_time = auth_timeout * 2;
 
+  const bool manual = mf_end_ms_ != 0 && mf_can_start_;
   ClusterNode* primary = myself_->IsReplica() ? Lookup(myself_->primary_name) : nullptr;
-  if (primary == nullptr || !primary->Failed() || primary->numslots == 0) return;
+  if (primary == nullptr || (!primary->Failed() && !manual) || primary->numslots == 0) return;
 
-  // Is my data recent enough? (cluster-replica-validity-factor)
+  // Is my data recent enough? (cluster-replica-validity-factor; a manual
+  // failover skips this)
   int64_t data_age = hooks_.repl_data_age_ms ? hooks_.repl_data_age_ms() : 0;
   if (data_age > config_.node_timeout_ms) data_age -= config_.node_timeout_ms;
-  if (config_.replica_validity_factor != 0 &&
+  if (!manual && config_.replica_validity_factor != 0 &&
       data_age > config_.repl_ping_period_ms +
                      config_.node_timeout_ms * config_.replica_validity_factor)
     return;
@@ -212,6 +296,11 @@ void Cluster::HandleReplicaFailover() {
     failover_auth_sent_ = false;
     failover_auth_rank_ = ReplicaRank();
     failover_auth_time_ms_ += failover_auth_rank_ * 1000;
+    if (mf_end_ms_ != 0) {  // a manual failover starts at once
+      failover_auth_time_ms_ = now;
+      failover_auth_rank_ = 0;
+      todo_handle_failover_ = true;
+    }
     env_.Trace({"ElectionScheduled", "", "",
                 "delay_ms=" + std::to_string(failover_auth_time_ms_ - now) +
                     " rank=" + std::to_string(failover_auth_rank_) +
@@ -221,7 +310,7 @@ void Cluster::HandleReplicaFailover() {
     return;
   }
   // A sibling may have told us a better offset since: wait longer.
-  if (!failover_auth_sent_) {
+  if (!failover_auth_sent_ && mf_end_ms_ == 0) {
     int new_rank = ReplicaRank();
     if (new_rank > failover_auth_rank_) {
       failover_auth_time_ms_ += (new_rank - failover_auth_rank_) * 1000;
@@ -281,6 +370,7 @@ void Cluster::FailoverReplaceMyPrimary() {
   }
   UpdateState();
   SaveConfig(true);
+  ResetManualFailover();
   env_.Trace({"FailoverDone", PeerAddr(old), "",
               "old_primary=" + old->name +
                   " config_epoch=" + std::to_string(myself_->config_epoch)});

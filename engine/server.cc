@@ -44,6 +44,8 @@ Server::Server(Env& env, EngineConfig config)
   hooks.repl_offset = [this] { return repl_.offset(); };
   hooks.repl_data_age_ms = [this] { return repl_.DataAgeMs(); };
   hooks.propagate = [this](const std::vector<std::string>& argv) { Propagate(argv); };
+  hooks.pause_writes = [this](int64_t until_ms) { PauseWrites(until_ms); };
+  hooks.unpause_writes = [this] { UnpauseWrites(); };
   cluster_.set_hooks(std::move(hooks));
   repl_.set_on_ack([this] { CheckWaitingClients(); });
   repl_.set_on_full_sync([this](const std::string& snapshot) { aof_.Rewrite(snapshot); });
@@ -197,6 +199,12 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
       cluster_.AppendRedirectError(r, slot, out);
       return true;
     }
+  }
+  // Writes wait while a manual failover has them paused.
+  if ((cmd->flags & kCmdWrite) && writes_paused_until_ms_ != 0) {
+    c.blocked = true;
+    c.postponed = argv;
+    return true;
   }
   if (cmd->proc != nullptr) {
     const uint64_t dirty_before = keyspace_.dirty();
@@ -368,22 +376,72 @@ bool Server::ReplicationCommand(Client& c, const std::vector<std::string>& argv,
 }
 
 void Server::UnblockWait(Client& c) {
-  if (!c.blocked) return;
-  c.blocked = false;
+  if (!c.blocked || !c.postponed.empty()) return;
   if (c.wait_timer != kNoTimer) {
     env_.CancelTimer(c.wait_timer);
     c.wait_timer = kNoTimer;
   }
   std::string out;
   resp::AppendInteger(&out, repl_.CountReplicasAcked(c.wait_offset));
-  env_.Send(c.conn, out, "Reply");
+  ResumeClient(c, out);
+}
+
+void Server::ResumeClient(Client& c, const std::string& out) {
+  c.blocked = false;
+  if (!out.empty()) env_.Send(c.conn, out, "Reply");
   ProcessInput(c);  // input that arrived while blocked
+}
+
+void Server::PauseWrites(int64_t until_ms) {
+  writes_paused_until_ms_ = until_ms;
+  if (unpause_timer_ != kNoTimer) env_.CancelTimer(unpause_timer_);
+  unpause_timer_ = env_.AddTimer(std::max<int64_t>(0, until_ms - env_.NowMs()), "unpauseWrites",
+                                 [this] {
+                                   unpause_timer_ = kNoTimer;
+                                   UnpauseWrites();
+                                   cluster_.AfterEvent();
+                                 });
+}
+
+void Server::UnpauseWrites() {
+  if (writes_paused_until_ms_ == 0) return;
+  writes_paused_until_ms_ = 0;
+  if (unpause_timer_ != kNoTimer) {
+    env_.CancelTimer(unpause_timer_);
+    unpause_timer_ = kNoTimer;
+  }
+  std::vector<ConnId> postponed;
+  for (const auto& [conn, c] : clients_)
+    if (!c->postponed.empty()) postponed.push_back(conn);
+  for (ConnId conn : postponed) {
+    auto it = clients_.find(conn);
+    if (it == clients_.end()) continue;
+    Client& c = *it->second;
+    std::vector<std::string> argv = std::move(c.postponed);
+    c.postponed.clear();
+    c.blocked = false;
+    std::string out;
+    const bool keep = ExecuteCommand(c, argv, &out);  // may MOVED now
+    if (!keep) {
+      env_.Send(conn, out, "Reply");
+      env_.Close(conn);
+      repl_.OnClientClosed(conn);
+      clients_.erase(conn);
+      continue;
+    }
+    if (c.blocked) {  // it blocked again (another pause, or WAIT)
+      if (!out.empty()) env_.Send(conn, out, "Reply");
+      continue;
+    }
+    ResumeClient(c, out);
+  }
 }
 
 void Server::CheckWaitingClients() {
   std::vector<ConnId> ready;
   for (const auto& [conn, c] : clients_)
-    if (c->blocked && repl_.CountReplicasAcked(c->wait_offset) >= c->wait_replicas)
+    if (c->blocked && c->postponed.empty() &&
+        repl_.CountReplicasAcked(c->wait_offset) >= c->wait_replicas)
       ready.push_back(conn);
   for (ConnId conn : ready)
     if (auto it = clients_.find(conn); it != clients_.end()) UnblockWait(*it->second);

@@ -66,6 +66,9 @@ class Server : public NetHandler {
     int wait_replicas = 0;
     int64_t wait_offset = 0;
     TimerId wait_timer = kNoTimer;
+    // A write postponed while writes are paused (blockPostponeClient): it
+    // runs again, routing included, when the pause ends.
+    std::vector<std::string> postponed;
     explicit Client(const RespLimits& limits) : parser(limits) {}
   };
 
@@ -81,6 +84,10 @@ class Server : public NetHandler {
   // Unblocks WAIT clients whose condition holds (or all, on timeout).
   void CheckWaitingClients();
   void UnblockWait(Client& c);
+  // Sends what a blocked client was owed and goes on with its input.
+  void ResumeClient(Client& c, const std::string& out);
+  void PauseWrites(int64_t until_ms);
+  void UnpauseWrites();
   // Executes a write from the primary's replication stream (or the AOF).
   void ApplyFromPrimary(const std::vector<std::string>& argv);
   // A write this node made: into the AOF, and to replicas if primary.
@@ -95,6 +102,8 @@ class Server : public NetHandler {
   std::map<ConnId, std::unique_ptr<Client>> clients_;
   int64_t protocol_errors_ = 0;
   std::string start_error_;
+  int64_t writes_paused_until_ms_ = 0;  // 0: not paused
+  TimerId unpause_timer_ = kNoTimer;
   int64_t commands_processed_ = 0;
 };
 

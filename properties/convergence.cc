@@ -29,6 +29,20 @@ bool ClusterConverged(const std::vector<const Cluster*>& nodes,
       }
     }
   }
+  // Every node agrees with every other on who replicates whom.
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const ClusterNode& self = nodes[i]->myself();
+    for (size_t j = 0; j < nodes.size(); ++j) {
+      if (i == j) continue;
+      const ClusterNode* seen = nodes[j]->LookupNode(self.name);
+      if (seen == nullptr || seen->primary_name != self.primary_name ||
+          seen->IsPrimary() != self.IsPrimary()) {
+        *why = "node" + std::to_string(j) + " has a stale view of node" + std::to_string(i) +
+               "'s role";
+        return false;
+      }
+    }
+  }
   why->clear();
   return true;
 }

@@ -13,7 +13,8 @@
 namespace slotsim {
 
 // Property "converged-in-time": true when every node reports
-// cluster_state:ok and all of them name the same owner for every slot.
+// cluster_state:ok, all of them name the same owner for every slot, and
+// all agree on every node's role (what `redis-cli --cluster check` checks).
 // Otherwise *why says what differs first.
 bool ClusterConverged(const std::vector<const Cluster*>& nodes,
                       std::string* why);

@@ -26,9 +26,10 @@ TEST(Bootstrap, ConvergesWithinBoundAndServesEveryOpAfterwards) {
     RunResult r = RunScenario(sc, o);
     EXPECT_EQ(r.outcome, "pass") << "seed " << seed;
     EXPECT_TRUE(r.violations.empty()) << r.violations[0].message;
-    // Bound: the join poll (1 s), the 2 s writable delay and gossip.
+    // Bound: the join poll (1 s), the 2 s writable delay, then the new
+    // roles spread with the pings node_timeout/2 forces: node_timeout + 5 s.
     ASSERT_GE(r.converged_us, 0) << "seed " << seed;
-    EXPECT_LE(r.converged_us, 8'000'000) << "seed " << seed;
+    EXPECT_LE(r.converged_us, 20'000'000) << "seed " << seed;
     int after = 0;
     for (const auto& op : r.history.ops()) {
       if (op.invoke_us < r.converged_us) continue;

@@ -65,7 +65,7 @@ check "crash repro" grep -q "repro: slotsim run .*bootstrap.textproto --seed 11"
 mkdir -p "$work/suite"
 cp "$scen" "$work/suite/a_bootstrap.textproto"
 sed -e 's/bootstrap: CREATE/bootstrap: NONE/' -e 's/name: "bootstrap"/name: "never-forms"/' \
-    -e 's/duration_ms: 60000/duration_ms: 12000/' -e '/^steps/d' "$scen" >"$work/suite/b_never.textproto"
+    -e 's/duration_ms: 60000/duration_ms: 12000/' -e '/^steps/d' -e 's/convergence_bound_ms: 20000/convergence_bound_ms: 10000/' "$scen" >"$work/suite/b_never.textproto"
 check "suite fails" run 1 suite "$work/suite" --seeds 2 --db "$work/s.db"
 check "suite summary" grep -q "suite: 2 passed, 2 failed" <<<"$out"
 check "suite repro" grep -q "repro: slotsim run .*b_never.textproto --seed 1" <<<"$out"
