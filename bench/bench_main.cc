@@ -18,8 +18,10 @@
 #include <string>
 #include <vector>
 
+#include "properties/convergence.h"
 #include "scenarios/loader.h"
 #include "scenarios/runner.h"
+#include "scenarios/sim_cluster.h"
 #include "sim/simulation.h"
 #include "traces/trace_db.h"
 
@@ -143,6 +145,70 @@ Figure RunScenarioOnce(const scenario::Scenario& sc, bool trace, uint64_t seed) 
   return {wall, r.sim_us / 1e6, 0};
 }
 
+// The failover scenario: 3 primaries + 3 replicas with `node_timeout_ms`,
+// formed and converged, then the primary of slot 0 is killed; the run ends
+// when every live node names its replica as the owner. value = simulated
+// crash-to-takeover ms; seconds = wall time of the whole run; also prints
+// simulated seconds per wall second.
+struct FailoverFigure {
+  double sim_takeover_ms = 0;
+  double sim_seconds = 0;
+  double wall_seconds = 0;
+};
+
+FailoverFigure SimFailover(int64_t node_timeout_ms, uint64_t seed) {
+  scenario::Scenario s;
+  s.set_name("failover");
+  s.mutable_topology()->set_primaries(3);
+  s.mutable_topology()->set_replicas_per_primary(1);
+  s.mutable_topology()->set_base_port(7000);
+  s.mutable_engine()->set_node_timeout_ms(node_timeout_ms);
+  s.mutable_engine()->set_require_full_coverage(true);
+  s.mutable_engine()->set_allow_reads_when_down(false);
+  s.mutable_network()->set_link_latency_min_us(50);
+  s.mutable_network()->set_link_latency_max_us(400);
+  s.mutable_network()->set_jitter_mean_us(30);
+  auto* w = s.mutable_workload();
+  w->set_clients(2);
+  w->set_ops_per_sec(100);
+  w->set_keyspace(100);
+  w->set_value_bytes(8);
+  w->mutable_mix()->set_set(50);
+  w->mutable_mix()->set_get(50);
+  w->set_end_ms(3'600'000);
+  s.set_duration_ms(3'600'000);
+  const double t0 = Now();
+  SimCluster c(s, seed, true, {});
+  std::string err;
+  c.StartActors(&err);
+  // Converged and every replica in sync, as the real-cluster script waits.
+  auto converged = [&] {
+    std::string why;
+    if (!c.bootstrap_done() || !ClusterConverged(c.LiveClusters(), &why)) return false;
+    for (int i = 0; i < c.node_count(); ++i)
+      if (c.node(i)->cluster().myself().IsReplica() && !c.node(i)->replication().link_up())
+        return false;
+    return true;
+  };
+  while (!converged()) c.sim().RunUntil(c.sim().now_us() + 100'000);
+  const int64_t crash_us = c.sim().now_us();
+  c.Crash(0);
+  auto promoted = [&] {
+    if (!c.up(3)) return false;
+    for (const Cluster* cl : c.LiveClusters()) {
+      const ClusterNode* o = cl->SlotOwner(0);
+      if (o == nullptr || o->name != c.node(3)->cluster().myself().name) return false;
+    }
+    return true;
+  };
+  while (!promoted()) c.sim().RunUntil(c.sim().now_us() + 10'000);
+  FailoverFigure f;
+  f.sim_takeover_ms = (c.sim().now_us() - crash_us) / 1000.0;
+  f.sim_seconds = c.sim().now_us() / 1e6;
+  f.wall_seconds = Now() - t0;
+  return f;
+}
+
 }  // namespace
 }  // namespace slotsim
 
@@ -150,18 +216,32 @@ int main(int argc, char** argv) {
   using namespace slotsim;
   int64_t events = 2'000'000;
   int repeats = 5;
+  int64_t failover_node_timeout_ms = -1;
   std::string scenario_path = "scenarios/bootstrap.textproto";
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--events") && i + 1 < argc) events = std::atoll(argv[++i]);
     else if (!std::strcmp(argv[i], "--repeats") && i + 1 < argc) repeats = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--scenario") && i + 1 < argc) scenario_path = argv[++i];
     else if (!std::strcmp(argv[i], "--quick")) { events = 100'000; repeats = 1; }
+    else if (!std::strcmp(argv[i], "--failover") && i + 1 < argc) failover_node_timeout_ms = std::atoll(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: %s [--events N] [--repeats R] [--scenario FILE] [--quick]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--events N] [--repeats R] [--scenario FILE] [--quick]\n"
+                   "       %s --failover NODE_TIMEOUT_MS [--repeats R]\n",
+                   argv[0], argv[0]);
       return 2;
     }
   }
   if (events < 1 || repeats < 1) { std::fprintf(stderr, "--events and --repeats must be >= 1\n"); return 2; }
+  if (failover_node_timeout_ms > 0) {
+    // Machine-readable: one line per repeat, for bench/failover_vs_redis.sh.
+    for (int r = 0; r < repeats; ++r) {
+      FailoverFigure f = SimFailover(failover_node_timeout_ms, 1 + r);
+      std::printf("sim_takeover_ms=%.0f sim_seconds=%.3f wall_seconds=%.4f sim_per_wall=%.1f\n",
+                  f.sim_takeover_ms, f.sim_seconds, f.wall_seconds, f.sim_seconds / f.wall_seconds);
+    }
+    return 0;
+  }
   auto loaded = LoadScenarioFile(scenario_path);
   if (!loaded.ok) { std::fprintf(stderr, "%s\n", loaded.error.c_str()); return 2; }
 

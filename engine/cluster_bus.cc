@@ -188,8 +188,10 @@ void Cluster::SendPing(ConnId conn, bus::MessageType type) {
   for (const ClusterNode* n : chosen) {
     auto* g = msg.add_gossip();
     g->set_node_id(n->name);
-    g->set_ping_sent_ms(n->ping_sent_ms);
-    g->set_pong_received_ms(n->pong_received_ms);
+    // Redis 7.0 gossips these in whole seconds (htonl(ms / 1000)); the
+    // truncation decides when peers think a pong is old, so keep it.
+    g->set_ping_sent_ms(n->ping_sent_ms / 1000 * 1000);
+    g->set_pong_received_ms(n->pong_received_ms / 1000 * 1000);
     g->set_ip(n->ip);
     g->set_port(n->port);
     g->set_cport(n->cport);

@@ -38,6 +38,9 @@ struct EngineConfig {
   int64_t repl_ping_period_ms = 10000;
   // repl-timeout.
   int64_t repl_timeout_ms = 60000;
+  // repl-diskless-sync-delay (Redis 7 defaults to diskless sync, delayed
+  // 5 s so that several replicas can share one transfer).
+  int64_t repl_diskless_sync_delay_ms = 5000;
   // cluster-replica-validity-factor.
   int64_t replica_validity_factor = 10;
   // appendonly / appendfsync: the data log, and when it reaches the disk.

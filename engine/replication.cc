@@ -74,29 +74,48 @@ void Replication::HandlePsync(ConnId conn, const std::string& peer_ip,
   const bool same_history =
       replid == replid_ ||
       (replid == replid2_ && offset <= second_replid_offset_);
-  std::string out;
+  ReplicaConn r;
+  r.ip = peer_ip;
+  r.listening_port = listening_port;
+  r.ack_ms = env_.NowMs();
   if (same_history && BacklogHas(offset)) {
-    out = "+CONTINUE " + replid_ + "\r\n";
+    std::string out = "+CONTINUE " + replid_ + "\r\n";
     out.append(backlog_, static_cast<size_t>(offset - backlog_first_));
     partial_syncs_++;
     env_.Trace({"ReplPartialSync", "", "",
                 "replica_port=" + std::to_string(listening_port) +
                     " from=" + std::to_string(offset) + " to=" + std::to_string(offset_)});
-  } else {
-    out = "+FULLRESYNC " + replid_ + " " + std::to_string(offset_) + "\r\n";
-    resp::AppendBulk(&out, keyspace_.SnapshotAsCommands());
+    env_.Send(conn, out, "ReplSync");
+    replicas_[conn] = r;
+    return;
+  }
+  // A full sync waits repl-diskless-sync-delay for other replicas to join
+  // it; +FULLRESYNC carries the offset of the moment the snapshot is
+  // taken, so it is sent only then (startBgsaveForReplication).
+  waiting_full_sync_[conn] = r;
+  if (full_sync_timer_ == kNoTimer) {
+    full_sync_timer_ = env_.AddTimer(config_.repl_diskless_sync_delay_ms, "fullSyncDelay",
+                                     [this] {
+                                       full_sync_timer_ = kNoTimer;
+                                       StartFullSyncs();
+                                     });
+  }
+}
+
+void Replication::StartFullSyncs() {
+  const std::string snapshot = keyspace_.SnapshotAsCommands();
+  for (auto& [conn, r] : waiting_full_sync_) {
+    std::string out = "+FULLRESYNC " + replid_ + " " + std::to_string(offset_) + "\r\n";
+    resp::AppendBulk(&out, snapshot);
     full_syncs_++;
     env_.Trace({"ReplFullSync", "", "",
-                "replica_port=" + std::to_string(listening_port) +
+                "replica_port=" + std::to_string(r.listening_port) +
                     " offset=" + std::to_string(offset_) +
                     " keys=" + std::to_string(keyspace_.size())});
+    env_.Send(conn, out, "ReplSync");
+    replicas_[conn] = r;
   }
-  env_.Send(conn, out, "ReplSync");
-  ReplicaConn& r = replicas_[conn];
-  r.ip = peer_ip;
-  r.listening_port = listening_port;
-  r.ack_offset = 0;
-  r.ack_ms = env_.NowMs();
+  waiting_full_sync_.clear();
 }
 
 void Replication::OnReplicaAck(ConnId conn, int64_t offset) {
@@ -107,7 +126,10 @@ void Replication::OnReplicaAck(ConnId conn, int64_t offset) {
   if (on_ack_) on_ack_();
 }
 
-void Replication::OnClientClosed(ConnId conn) { replicas_.erase(conn); }
+void Replication::OnClientClosed(ConnId conn) {
+  replicas_.erase(conn);
+  waiting_full_sync_.erase(conn);
+}
 
 void Replication::Propagate(const std::vector<std::string>& argv) {
   const std::string bytes = resp::EncodeCommand(argv);
@@ -127,7 +149,9 @@ void Replication::RequestAcks() {
 
 void Replication::DisconnectReplicas() {
   for (const auto& [conn, r] : replicas_) env_.Close(conn);
+  for (const auto& [conn, r] : waiting_full_sync_) env_.Close(conn);
   replicas_.clear();
+  waiting_full_sync_.clear();
 }
 
 // ---- Replica side -----------------------------------------------------------------
@@ -138,7 +162,8 @@ void Replication::SetPrimary(const std::string& host, uint16_t port) {
   DisconnectReplicas();
   primary_host_ = host;
   primary_port_ = port;
-  if (down_since_ms_ == 0) down_since_ms_ = env_.NowMs();
+  // down_since stays 0 for a replica that never synced: its data then
+  // counts as infinitely old and it cannot fail over, as in Redis.
   env_.Trace({"ReplFollow", host + ":" + std::to_string(port), "", ""});
   // Connect now rather than at the next cron: a new primary should get
   // its replicas back quickly.

@@ -102,6 +102,8 @@ class Replication {
 
   void Cron();
   void ScheduleCron();
+  // Sends +FULLRESYNC and the snapshot to every replica waiting for one.
+  void StartFullSyncs();
   void FeedBacklog(std::string_view bytes);
   // True if the backlog holds every byte from `from` on.
   bool BacklogHas(int64_t from) const;
@@ -126,6 +128,9 @@ class Replication {
   int64_t backlog_first_ = 1;    // stream offset of backlog_[0]
 
   std::map<ConnId, ReplicaConn> replicas_;  // primary side
+  // Replicas waiting out the diskless-sync delay for their full sync.
+  std::map<ConnId, ReplicaConn> waiting_full_sync_;
+  TimerId full_sync_timer_ = kNoTimer;
 
   std::string primary_host_;     // replica side
   uint16_t primary_port_ = 0;

@@ -45,9 +45,16 @@ inline int64_t RunUntil(SimCluster& c, int64_t limit_us, const std::function<boo
   return done() ? c.sim().now_us() : -1;
 }
 
+// Converged, and every replica has completed its sync (a replica that
+// never synced cannot fail over, as in Redis).
 inline bool Converged(SimCluster& c) {
   std::string why;
-  return c.bootstrap_done() && ClusterConverged(c.LiveClusters(), &why);
+  if (!c.bootstrap_done() || !ClusterConverged(c.LiveClusters(), &why)) return false;
+  for (int i = 0; i < c.node_count(); ++i)
+    if (c.up(i) && c.node(i)->cluster().myself().IsReplica() &&
+        !c.node(i)->replication().link_up())
+      return false;
+  return true;
 }
 
 // True if every live node names node `owner` as the owner of `slot`.
