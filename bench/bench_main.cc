@@ -18,7 +18,6 @@
 #include <string>
 #include <vector>
 
-#include "properties/convergence.h"
 #include "scenarios/loader.h"
 #include "scenarios/runner.h"
 #include "scenarios/sim_cluster.h"
@@ -157,39 +156,13 @@ struct FailoverFigure {
 };
 
 FailoverFigure SimFailover(int64_t node_timeout_ms, uint64_t seed) {
-  scenario::Scenario s;
-  s.set_name("failover");
-  s.mutable_topology()->set_primaries(3);
-  s.mutable_topology()->set_replicas_per_primary(1);
-  s.mutable_topology()->set_base_port(7000);
-  s.mutable_engine()->set_node_timeout_ms(node_timeout_ms);
-  s.mutable_engine()->set_require_full_coverage(true);
-  s.mutable_engine()->set_allow_reads_when_down(false);
-  s.mutable_network()->set_link_latency_min_us(50);
-  s.mutable_network()->set_link_latency_max_us(400);
-  s.mutable_network()->set_jitter_mean_us(30);
-  auto* w = s.mutable_workload();
-  w->set_clients(2);
-  w->set_ops_per_sec(100);
-  w->set_keyspace(100);
-  w->set_value_bytes(8);
-  w->mutable_mix()->set_set(50);
-  w->mutable_mix()->set_get(50);
-  w->set_end_ms(3'600'000);
-  s.set_duration_ms(3'600'000);
+  scenario::Scenario s = MakeHaScenario(3, 1, node_timeout_ms, 2);
   const double t0 = Now();
   SimCluster c(s, seed, true, {});
   std::string err;
   c.StartActors(&err);
-  // Converged and every replica in sync, as the real-cluster script waits.
-  auto converged = [&] {
-    std::string why;
-    if (!c.bootstrap_done() || !ClusterConverged(c.LiveClusters(), &why)) return false;
-    for (int i = 0; i < c.node_count(); ++i)
-      if (c.node(i)->cluster().myself().IsReplica() && !c.node(i)->replication().link_up())
-        return false;
-    return true;
-  };
+  // Settled (converged, replicas in sync), as the real-cluster script waits.
+  auto converged = [&] { return c.Settled(); };
   while (!converged()) c.sim().RunUntil(c.sim().now_us() + 100'000);
   const int64_t crash_us = c.sim().now_us();
   c.Crash(0);

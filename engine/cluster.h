@@ -158,6 +158,9 @@ class Cluster {
   void ProcessFail(ClusterNode* sender, const bus::BusMessage& msg);
   void SendUpdate(ConnId conn, const ClusterNode& node);
   void ProcessUpdate(ClusterNode* sender, const bus::BusMessage& msg);
+  // Nodes with a link, not handshaking, not me (or only my primary's
+  // other replicas): whom clusterBroadcastMessage reaches.
+  std::vector<ClusterNode*> BroadcastTargets(bool local_replicas_only);
   // clusterBroadcastMessage to every node with a link (or only my
   // primary's other replicas).
   void Broadcast(const bus::BusMessage& msg, bool local_replicas_only = false);

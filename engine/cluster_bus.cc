@@ -5,23 +5,10 @@
 
 #include "engine/check.h"
 #include "engine/cluster.h"
+#include "engine/slot_ranges.h"
 
 namespace slotsim {
 namespace {
-
-void BitmapToBytes(const SlotBitmap& b, std::string* out) {
-  out->assign(kSlotBitmapBytes, '\0');
-  for (int j = 0; j < kClusterSlots; ++j)
-    if (b.test(j)) (*out)[j >> 3] |= static_cast<char>(1 << (j & 7));
-}
-
-SlotBitmap BitmapFromBytes(const std::string& s) {
-  SlotBitmap b;
-  if (s.size() != kSlotBitmapBytes) return b;
-  for (int j = 0; j < kClusterSlots; ++j)
-    if (static_cast<unsigned char>(s[j >> 3]) & (1 << (j & 7))) b.set(j);
-  return b;
-}
 
 const char* TypeName(bus::MessageType t) {
   return bus::MessageType_Name(t).c_str();
@@ -125,7 +112,7 @@ void Cluster::BuildHeader(bus::MessageType type, bus::BusMessage* msg) const {
   const ClusterNode* primary = myself_;
   if (myself_->IsReplica() && !myself_->primary_name.empty())
     if (const ClusterNode* p = LookupNode(myself_->primary_name)) primary = p;
-  BitmapToBytes(primary->slots, h->mutable_slots());
+  h->set_slots(SlotBitmapToBytes(primary->slots));
   h->set_config_epoch(primary->config_epoch);
   h->set_current_epoch(current_epoch_);
   h->set_primary_id(myself_->IsReplica() ? myself_->primary_name : "");
@@ -224,7 +211,7 @@ void Cluster::ProcessPacket(BusLink* link, const bus::BusMessage& msg) {
   }
   if (sender != nullptr) sender->data_received_ms = now;
 
-  const SlotBitmap claimed = BitmapFromBytes(h.slots());
+  const SlotBitmap claimed = SlotBitmapFromBytes(h.slots());
   if (sender != nullptr) {
     if (h.current_epoch() > current_epoch_) {
       current_epoch_ = h.current_epoch();

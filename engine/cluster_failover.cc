@@ -7,6 +7,7 @@
 
 #include "engine/check.h"
 #include "engine/cluster.h"
+#include "engine/slot_ranges.h"
 
 namespace slotsim {
 namespace {
@@ -17,14 +18,6 @@ constexpr uint32_t kMflagPaused = 1;            // CLUSTERMSG_FLAG0_PAUSED
 constexpr uint32_t kMflagForceAck = 2;          // CLUSTERMSG_FLAG0_FORCEACK
 constexpr int64_t kMfTimeoutMs = 5000;          // CLUSTER_MF_TIMEOUT
 constexpr int64_t kMfPauseMult = 2;             // CLUSTER_MF_PAUSE_MULT
-
-SlotBitmap BitmapFrom(const std::string& s) {
-  SlotBitmap b;
-  if (s.size() != kSlotBitmapBytes) return b;
-  for (int j = 0; j < kClusterSlots; ++j)
-    if (static_cast<unsigned char>(s[j >> 3]) & (1 << (j & 7))) b.set(j);
-  return b;
-}
 
 }  // namespace
 
@@ -78,26 +71,25 @@ void Cluster::ClearNodeFailureIfNeeded(ClusterNode* node) {
   }
 }
 
-void Cluster::Broadcast(const bus::BusMessage& msg, bool local_replicas_only) {
+std::vector<ClusterNode*> Cluster::BroadcastTargets(bool local_replicas_only) {
+  std::vector<ClusterNode*> out;
   for (const auto& [name, n] : nodes_) {
     if (n.get() == myself_ || n->link == kNoConn || n->InHandshake()) continue;
     if (local_replicas_only &&
         !(n->IsReplica() && !myself_->primary_name.empty() &&
           n->primary_name == myself_->primary_name))
       continue;
-    SendMessage(n->link, msg);
+    out.push_back(n.get());
   }
+  return out;
+}
+
+void Cluster::Broadcast(const bus::BusMessage& msg, bool local_replicas_only) {
+  for (ClusterNode* n : BroadcastTargets(local_replicas_only)) SendMessage(n->link, msg);
 }
 
 void Cluster::BroadcastPong(bool local_replicas_only) {
-  for (const auto& [name, n] : nodes_) {
-    if (n.get() == myself_ || n->link == kNoConn || n->InHandshake()) continue;
-    if (local_replicas_only &&
-        !(n->IsReplica() && !myself_->primary_name.empty() &&
-          n->primary_name == myself_->primary_name))
-      continue;
-    SendPing(n->link, bus::PONG);
-  }
+  for (ClusterNode* n : BroadcastTargets(local_replicas_only)) SendPing(n->link, bus::PONG);
 }
 
 void Cluster::SendFail(const ClusterNode& failing) {
@@ -127,10 +119,7 @@ void Cluster::SendUpdate(ConnId conn, const ClusterNode& node) {
   auto* u = msg.mutable_update();
   u->set_node_id(node.name);
   u->set_config_epoch(node.config_epoch);
-  std::string bits(kSlotBitmapBytes, '\0');
-  for (int j = 0; j < kClusterSlots; ++j)
-    if (node.slots.test(j)) bits[j >> 3] |= static_cast<char>(1 << (j & 7));
-  u->set_slots(std::move(bits));
+  u->set_slots(SlotBitmapToBytes(node.slots));
   SendMessage(conn, msg);
 }
 
@@ -144,7 +133,7 @@ void Cluster::ProcessUpdate(ClusterNode* sender, const bus::BusMessage& msg) {
   n->config_epoch = epoch;
   TodoSave(true);
   TraceNodeEvent("UpdateReceived", *n, "config_epoch=" + std::to_string(epoch));
-  UpdateSlotsConfigWith(n, epoch, BitmapFrom(msg.update().slots()));
+  UpdateSlotsConfigWith(n, epoch, SlotBitmapFromBytes(msg.update().slots()));
 }
 
 // ---- Epochs -----------------------------------------------------------------------
@@ -403,7 +392,7 @@ void Cluster::SendFailoverAuthIfNeeded(ClusterNode* node, const bus::BusMessage&
   if (now - primary->voted_time_ms < config_.node_timeout_ms * 2)
     return refuse("voted-recently");
   // 6. Every claimed slot is unowned or owned with an epoch <= the claim's.
-  const SlotBitmap claimed = BitmapFrom(h.slots());
+  const SlotBitmap claimed = SlotBitmapFromBytes(h.slots());
   for (int j = 0; j < kClusterSlots; ++j) {
     if (!claimed.test(j) || slots_[j] == nullptr) continue;
     if (slots_[j]->config_epoch > request_config_epoch) return refuse("stale-slot-claim");

@@ -26,4 +26,19 @@ std::string FormatSlotRanges(const SlotBitmap& slots, std::string_view sep) {
   return s;
 }
 
+std::string SlotBitmapToBytes(const SlotBitmap& slots) {
+  std::string out(kClusterSlots / 8, '\0');
+  for (int j = 0; j < kClusterSlots; ++j)
+    if (slots.test(j)) out[j >> 3] |= static_cast<char>(1 << (j & 7));
+  return out;
+}
+
+SlotBitmap SlotBitmapFromBytes(std::string_view bytes) {
+  SlotBitmap b;
+  if (bytes.size() != kClusterSlots / 8) return b;
+  for (int j = 0; j < kClusterSlots; ++j)
+    if (static_cast<unsigned char>(bytes[j >> 3]) & (1 << (j & 7))) b.set(j);
+  return b;
+}
+
 }  // namespace slotsim

@@ -15,4 +15,10 @@ std::vector<std::pair<int, int>> SlotRanges(const SlotBitmap& slots);
 // "0-5460<sep>5461" style; a single slot prints alone. "" when empty.
 std::string FormatSlotRanges(const SlotBitmap& slots, std::string_view sep);
 
+// The bus's 2048-byte slot bitmap (bit j of byte j/8 is slot j).
+std::string SlotBitmapToBytes(const SlotBitmap& slots);
+// The inverse; an input of the wrong size gives an empty bitmap (the bus
+// validator rejects such messages before they get here).
+SlotBitmap SlotBitmapFromBytes(std::string_view bytes);
+
 }  // namespace slotsim

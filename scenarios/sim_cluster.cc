@@ -2,6 +2,7 @@
 
 #include "client/cluster_create.h"
 #include "engine/check.h"
+#include "properties/convergence.h"
 
 namespace slotsim {
 
@@ -46,6 +47,41 @@ SimCluster::SimCluster(const scenario::Scenario& s, uint64_t seed, bool buggify,
   wo.end_us = w.end_ms() * 1000;
   wo.client.seeds = addrs_;
   workload_ = std::make_unique<Workload>(*sim_, wo, &history_);
+}
+
+scenario::Scenario MakeHaScenario(int primaries, int replicas, int64_t node_timeout_ms,
+                                  int clients) {
+  scenario::Scenario s;
+  s.set_name("ha");
+  s.mutable_topology()->set_primaries(primaries);
+  s.mutable_topology()->set_replicas_per_primary(replicas);
+  s.mutable_topology()->set_base_port(7000);
+  s.mutable_engine()->set_node_timeout_ms(node_timeout_ms);
+  s.mutable_engine()->set_require_full_coverage(true);
+  s.mutable_engine()->set_allow_reads_when_down(false);
+  s.mutable_network()->set_link_latency_min_us(50);
+  s.mutable_network()->set_link_latency_max_us(400);
+  s.mutable_network()->set_jitter_mean_us(30);
+  auto* w = s.mutable_workload();
+  w->set_clients(clients);
+  w->set_ops_per_sec(100);
+  w->set_keyspace(200);
+  w->set_value_bytes(8);
+  w->mutable_mix()->set_get(50);
+  w->mutable_mix()->set_set(50);
+  w->set_end_ms(3'600'000);
+  s.set_duration_ms(3'600'000);
+  return s;
+}
+
+bool SimCluster::Settled() const {
+  std::string why;
+  if (!bootstrap_done_ || !ClusterConverged(LiveClusters(), &why)) return false;
+  for (int i = 0; i < node_count(); ++i)
+    if (up(i) && servers_[i]->cluster().myself().IsReplica() &&
+        !servers_[i]->replication().link_up())
+      return false;
+  return true;
 }
 
 SimCluster::~SimCluster() {

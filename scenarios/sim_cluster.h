@@ -17,6 +17,13 @@
 
 namespace slotsim {
 
+// A cluster of `primaries` x (1 + `replicas`) nodes formed like
+// `redis-cli --cluster create`, with `clients` clients doing 50/50 GET/SET
+// at 100 op/s in total, running for an hour of simulated time: the base
+// scenario of the HA tests and the failover benchmark.
+scenario::Scenario MakeHaScenario(int primaries, int replicas, int64_t node_timeout_ms,
+                                  int clients);
+
 class SimCluster {
  public:
   // Builds the machines and starts every node; nothing runs until the
@@ -43,6 +50,10 @@ class SimCluster {
   void StartActors(std::string* bootstrap_error);
   // True once the bootstrap driver finished (at once if there is none).
   bool bootstrap_done() const { return bootstrap_done_; }
+  // Bootstrap done, the live nodes converged (slots, roles, state ok), and
+  // every live replica in sync: the state a test or benchmark starts a
+  // fault from, since a never-synced replica cannot fail over.
+  bool Settled() const;
 
   // Process faults. Crash loses the node's memory and unsynced disk data;
   // Restart builds a fresh engine over the same disk.

@@ -17,9 +17,7 @@ TEST(Failover, CrashedPrimaryIsReplacedAndRejoinsAsReplica) {
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     SimCluster c(HaScenario(3, 1, kNodeTimeoutMs), seed, true, {});
-    std::string boot_error;
-    c.StartActors(&boot_error);
-    ASSERT_GE(RunUntil(c, 30'000'000, [&] { return Converged(c); }), 0);
+    ASSERT_TRUE(StartAndSettle(c));
     // node0 owns slots 0-5460; node3 replicates it.
     ASSERT_EQ(c.node(3)->cluster().myself().primary_name,
               c.node(0)->cluster().myself().name);

@@ -9,30 +9,9 @@
 
 namespace slotsim::testing {
 
-// A cluster formed like redis-cli --cluster create, with a light workload.
 inline scenario::Scenario HaScenario(int primaries, int replicas, int64_t node_timeout_ms,
                                      int clients = 2) {
-  scenario::Scenario s;
-  s.set_name("ha");
-  s.mutable_topology()->set_primaries(primaries);
-  s.mutable_topology()->set_replicas_per_primary(replicas);
-  s.mutable_topology()->set_base_port(7000);
-  s.mutable_engine()->set_node_timeout_ms(node_timeout_ms);
-  s.mutable_engine()->set_require_full_coverage(true);
-  s.mutable_engine()->set_allow_reads_when_down(false);
-  s.mutable_network()->set_link_latency_min_us(50);
-  s.mutable_network()->set_link_latency_max_us(400);
-  s.mutable_network()->set_jitter_mean_us(30);
-  auto* w = s.mutable_workload();
-  w->set_clients(clients);
-  w->set_ops_per_sec(100);
-  w->set_keyspace(200);
-  w->set_value_bytes(8);
-  w->mutable_mix()->set_get(50);
-  w->mutable_mix()->set_set(50);
-  w->set_end_ms(10'000'000);
-  s.set_duration_ms(10'000'000);
-  return s;
+  return MakeHaScenario(primaries, replicas, node_timeout_ms, clients);
 }
 
 // Runs in 100 ms steps until `done` holds or `limit_us` passes. Returns
@@ -45,16 +24,15 @@ inline int64_t RunUntil(SimCluster& c, int64_t limit_us, const std::function<boo
   return done() ? c.sim().now_us() : -1;
 }
 
-// Converged, and every replica has completed its sync (a replica that
-// never synced cannot fail over, as in Redis).
-inline bool Converged(SimCluster& c) {
-  std::string why;
-  if (!c.bootstrap_done() || !ClusterConverged(c.LiveClusters(), &why)) return false;
-  for (int i = 0; i < c.node_count(); ++i)
-    if (c.up(i) && c.node(i)->cluster().myself().IsReplica() &&
-        !c.node(i)->replication().link_up())
-      return false;
-  return true;
+inline bool Converged(SimCluster& c) { return c.Settled(); }
+
+// Starts the bootstrap driver and the workload, then runs until the
+// cluster settles (or 30 simulated seconds pass). False if it never does.
+inline bool StartAndSettle(SimCluster& c) {
+  std::string bootstrap_error;
+  c.StartActors(&bootstrap_error);
+  return RunUntil(c, 30'000'000, [&] { return c.Settled(); }) >= 0 &&
+         bootstrap_error.empty();
 }
 
 // True if every live node names node `owner` as the owner of `slot`.

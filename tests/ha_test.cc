@@ -21,9 +21,7 @@ TEST(Ha, ReplicaWithBetterOffsetWins) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     // Nodes 0-2 primaries; 3 and 6 replicate node 0.
     SimCluster c(HaScenario(3, 2, kNt, 4), seed, true, {});
-    std::string err;
-    c.StartActors(&err);
-    ASSERT_GE(RunUntil(c, 30'000'000, [&] { return Converged(c); }), 0);
+    ASSERT_TRUE(StartAndSettle(c));
     ASSERT_EQ(c.node(6)->cluster().myself().primary_name, c.node(0)->cluster().myself().name);
     // Node 6 stops hearing node 0 for a while, so its offset falls behind;
     // then node 0 dies with the lagging stream still in the cut link.
@@ -105,9 +103,7 @@ TEST(Ha, VoterCrashAtEveryPointNeverVotesTwiceInAnEpoch) {
       arm.point = crash_point;
       SimCluster c(HaScenario(3, 2, kNt, 2), seed, true, {&checker, &arm});
       arm.c = &c;
-      std::string err;
-      c.StartActors(&err);
-      ASSERT_GE(RunUntil(c, 30'000'000, [&] { return Converged(c); }), 0);
+      ASSERT_TRUE(StartAndSettle(c));
       c.Crash(0);
       // Run until node 1 has crashed (or the election passed it by).
       RunUntil(c, c.sim().now_us() + 20'000'000, [&] { return !c.up(1) || AllSeeOwner(c, 0, 3) || AllSeeOwner(c, 0, 6); });
@@ -141,9 +137,7 @@ TEST(Ha, MinorityPrimaryStopsAcknowledgingWrites) {
   for (uint64_t seed = 1; seed <= 10; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     SimCluster c(HaScenario(3, 1, kNt, 4), seed, true, {});
-    std::string err;
-    c.StartActors(&err);
-    ASSERT_GE(RunUntil(c, 30'000'000, [&] { return Converged(c); }), 0);
+    ASSERT_TRUE(StartAndSettle(c));
     c.sim().RunUntil(c.sim().now_us() + 2'000'000);
     const int64_t cut_us = c.sim().now_us();
     for (int j = 1; j < c.node_count(); ++j) c.sim().network().SetPartitioned(0, j, true);
@@ -169,9 +163,7 @@ TEST(Ha, FullClusterRestartReconvergesFromDisk) {
   for (uint64_t seed = 1; seed <= 10; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     SimCluster c(HaScenario(3, 1, kNt, 2), seed, true, {});
-    std::string err;
-    c.StartActors(&err);
-    ASSERT_GE(RunUntil(c, 30'000'000, [&] { return Converged(c); }), 0);
+    ASSERT_TRUE(StartAndSettle(c));
     c.sim().RunUntil(c.sim().now_us() + 3'000'000);
     struct NodeView {
       std::string name, primary;

@@ -27,9 +27,7 @@ TEST(ManualFailover, NoWaitAcknowledgedWriteIsLost) {
   for (uint64_t seed = 1; seed <= 10; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     SimCluster c(HaScenario(3, 1, kNt, 2), seed, true, {});
-    std::string err;
-    c.StartActors(&err);
-    ASSERT_GE(RunUntil(c, 30'000'000, [&] { return Converged(c); }), 0);
+    ASSERT_TRUE(StartAndSettle(c));
     ClientOptions opts;
     opts.seeds = c.addrs();
     ClusterClient writer(c.sim(), c.sim().AddMachine("waiter"), 100, opts, nullptr);
@@ -82,9 +80,7 @@ TEST(ManualFailover, TakeoverNeedsNoVotes) {
   for (uint64_t seed = 1; seed <= 5; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     SimCluster c(HaScenario(3, 1, kNt, 0), seed, true, {});
-    std::string err;
-    c.StartActors(&err);
-    ASSERT_GE(RunUntil(c, 30'000'000, [&] { return Converged(c); }), 0);
+    ASSERT_TRUE(StartAndSettle(c));
     // Cut node 3 off from every voter: an election could never win.
     for (int j : {1, 2, 4, 5}) c.sim().network().SetPartitioned(3, j, true);
     const uint64_t epoch_before = c.node(3)->cluster().current_epoch();
@@ -104,9 +100,7 @@ TEST(ManualFailover, TakeoverNeedsNoVotes) {
 
 TEST(ManualFailover, RefusalsUseRedisErrors) {
   SimCluster c(HaScenario(3, 1, kNt, 0), 1, true, {});
-  std::string err;
-  c.StartActors(&err);
-  ASSERT_GE(RunUntil(c, 30'000'000, [&] { return Converged(c); }), 0);
+  ASSERT_TRUE(StartAndSettle(c));
   RespValue on_primary, bad_opt;
   c.sim().Spawn("ask", [&] {
     on_primary = c.admin().ExecuteOn(c.addr(0), {"CLUSTER", "FAILOVER"});

@@ -25,9 +25,7 @@ TEST(Replication, ReplicasMatchTheirPrimaryAndInfoReadsLikeRedis) {
     sc.mutable_workload()->mutable_mix()->set_hset(20);
     sc.mutable_workload()->set_end_ms(15'000);
     SimCluster c(sc, seed, true, {});
-    std::string err;
-    c.StartActors(&err);
-    ASSERT_GE(RunUntil(c, 30'000'000, [&] { return Converged(c); }), 0);
+    ASSERT_TRUE(StartAndSettle(c));
     c.sim().RunUntil(20'000'000);  // writes stopped at 15 s
     for (int p = 0; p < 3; ++p) {
       const Server& primary = *c.node(p);
@@ -57,9 +55,7 @@ TEST(Replication, SiblingResyncsPartiallyAfterFailover) {
     CountKind partial;
     partial.kind = "ReplPartialSync";
     SimCluster c(HaScenario(3, 2, 3000, 2), seed, true, {&partial});
-    std::string err;
-    c.StartActors(&err);
-    ASSERT_GE(RunUntil(c, 30'000'000, [&] { return Converged(c); }), 0);
+    ASSERT_TRUE(StartAndSettle(c));
     const int before = partial.count;
     c.Crash(0);  // replicas 3 and 6 follow node 0
     // Done when one of them owns the slots and the other is in sync with it.
