@@ -56,6 +56,38 @@ TEST(Failover, CrashedPrimaryIsReplacedAndRejoinsAsReplica) {
         << "old primary did not rejoin as a replica of the new owner";
     EXPECT_EQ(c.node(0)->cluster().myself().name, old_name);  // same identity
     EXPECT_EQ(c.node(0)->cluster().myself().numslots, 0);
+    // Reachable again as a replica, so nobody keeps it flagged FAIL
+    // (clearNodeFailureIfNeeded clears replicas at once).
+    ASSERT_GE(RunUntil(c, c.sim().now_us() + 10'000'000,
+                       [&] {
+                         for (int i = 1; i < c.node_count(); ++i)
+                           if (c.node(i)->cluster().LookupNode(old_name)->Failed()) return false;
+                         return true;
+                       }),
+              0)
+        << "a node still flags the rejoined node FAIL";
+  }
+}
+
+// A primary frozen (SIGSTOP) longer than node_timeout is failed over like
+// a dead one; thawed, it finds its slots taken and follows the new owner.
+TEST(Failover, PausedPrimaryIsReplacedAndFollowsWhenResumed) {
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    SimCluster c(HaScenario(3, 1, kNodeTimeoutMs), seed, true, {});
+    ASSERT_TRUE(StartAndSettle(c));
+    c.Pause(0);
+    ASSERT_GE(RunUntil(c, c.sim().now_us() + 30'000'000, [&] { return AllSeeOwner(c, 0, 3); }), 0)
+        << "the paused primary was not replaced";
+    c.Resume(0);
+    ASSERT_GE(RunUntil(c, c.sim().now_us() + 20'000'000,
+                       [&] {
+                         return c.node(0)->cluster().myself().primary_name ==
+                                    c.node(3)->cluster().myself().name &&
+                                Converged(c);
+                       }),
+              0)
+        << "the resumed primary did not follow the new owner";
   }
 }
 

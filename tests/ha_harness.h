@@ -35,12 +35,13 @@ inline bool StartAndSettle(SimCluster& c) {
          bootstrap_error.empty();
 }
 
-// True if every live node names node `owner` as the owner of `slot`.
+// True if every live, running node names node `owner` as the owner of
+// `slot` (a paused node's view is frozen, so it is not asked).
 inline bool AllSeeOwner(SimCluster& c, int slot, int owner) {
   if (!c.up(owner)) return false;
   const std::string& name = c.node(owner)->cluster().myself().name;
   for (int i = 0; i < c.node_count(); ++i) {
-    if (!c.up(i)) continue;
+    if (!c.up(i) || c.sim().machine_paused(i)) continue;
     const ClusterNode* o = c.node(i)->cluster().SlotOwner(slot);
     if (o == nullptr || o->name != name) return false;
   }

@@ -74,3 +74,38 @@ TEST(Replication, SiblingResyncsPartiallyAfterFailover) {
 
 }  // namespace
 }  // namespace slotsim
+
+namespace slotsim {
+namespace {
+
+using namespace slotsim::testing;
+
+// READONLY lets a client read from a replica; without it the replica
+// redirects to its primary; writes are always redirected.
+TEST(Replication, ReadonlyReadsOnAReplica) {
+  SimCluster c(HaScenario(3, 1, 3000, 0), 1, true, {});
+  ASSERT_TRUE(StartAndSettle(c));
+  std::string key;
+  for (int i = 0;; ++i) {
+    key = "k" + std::to_string(i);
+    if (KeyHashSlot(key) <= 5460) break;  // node 0's slots; node 3 replicates it
+  }
+  RespValue set, plain, ro_ok, ro_get, ro_set;
+  c.sim().Spawn("reader", [&] {
+    set = c.admin().ExecuteOn(c.addr(0), {"SET", key, "v1"});
+    c.sim().SleepUs(100'000);
+    plain = c.admin().ExecuteOn(c.addr(3), {"GET", key});
+    ro_ok = c.admin().ExecuteOn(c.addr(3), {"READONLY"});
+    ro_get = c.admin().ExecuteOn(c.addr(3), {"GET", key});
+    ro_set = c.admin().ExecuteOn(c.addr(3), {"SET", key, "v2"});
+  });
+  c.sim().RunUntil(c.sim().now_us() + 1'000'000);
+  EXPECT_EQ(set.str, "OK");
+  EXPECT_EQ(plain.str, "MOVED " + std::to_string(KeyHashSlot(key)) + " 127.0.0.1:7000");
+  EXPECT_EQ(ro_ok.str, "OK");
+  EXPECT_EQ(ro_get.str, "v1");
+  EXPECT_EQ(ro_set.str.rfind("MOVED ", 0), 0u) << ro_set.str;
+}
+
+}  // namespace
+}  // namespace slotsim
