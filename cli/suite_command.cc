@@ -113,9 +113,11 @@ int SuiteCommand(const SuiteCommandOptions& o) {
     }
   }
   int failed = 0;
-  std::printf("\n%-40s %6s %6s %6s %9s\n", "scenario", "runs", "pass", "fail", "wall_s");
+  int width = 8;
+  for (const auto& [file, row] : rows) width = std::max(width, static_cast<int>(file.size()));
+  std::printf("\n%-*s %6s %6s %6s %9s\n", width, "scenario", "runs", "pass", "fail", "wall_s");
   for (const auto& [file, row] : rows) {
-    std::printf("%-40s %6d %6d %6d %9.2f\n", file.c_str(), row.runs, row.pass,
+    std::printf("%-*s %6d %6d %6d %9.2f\n", width, file.c_str(), row.runs, row.pass,
                 row.runs - row.pass, row.wall);
     failed += row.runs - row.pass;
   }

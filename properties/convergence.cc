@@ -1,5 +1,7 @@
 #include "properties/convergence.h"
 
+#include <set>
+
 namespace slotsim {
 
 bool ClusterConverged(const std::vector<const Cluster*>& nodes,
@@ -14,10 +16,18 @@ bool ClusterConverged(const std::vector<const Cluster*>& nodes,
       return false;
     }
   }
+  // Ground truth: only these nodes are running; a slot owned by any other
+  // is not served, whatever the survivors still believe.
+  std::set<std::string> live;
+  for (const Cluster* c : nodes) live.insert(c->myself().name);
   for (int s = 0; s < kClusterSlots; ++s) {
     const ClusterNode* ref = nodes[0]->SlotOwner(s);
     if (ref == nullptr) {
       *why = "slot " + std::to_string(s) + " unassigned on node0";
+      return false;
+    }
+    if (!live.count(ref->name)) {
+      *why = "slot " + std::to_string(s) + " is owned by a node that is down";
       return false;
     }
     for (size_t i = 1; i < nodes.size(); ++i) {

@@ -14,7 +14,9 @@ namespace slotsim {
 
 // Property "converged-in-time": true when every node reports
 // cluster_state:ok, all of them name the same owner for every slot, and
-// all agree on every node's role (what `redis-cli --cluster check` checks).
+// all agree on every node's role (what `redis-cli --cluster check` checks),
+// and every slot's owner is one of `nodes` (the ones actually running:
+// ground truth the nodes themselves may not have yet).
 // Otherwise *why says what differs first.
 bool ClusterConverged(const std::vector<const Cluster*>& nodes,
                       std::string* why);

@@ -146,15 +146,94 @@ bool Validate(const std::string& path, scenario::Scenario& s,
     return false;
   }
 
-  for (int i = 0; i < s.steps_size(); ++i) {
+  const int nodes = topo->primaries() * (1 + topo->replicas_per_primary());
+  const int64_t liveness_from = s.phases().liveness_from_ms();
+  if (!v.Range(s.phases(), v.Nested(s, &tree, "phases"), "liveness_from_ms",
+               static_cast<double>(liveness_from), 0, static_cast<double>(s.duration_ms()), err))
+    return false;
+  // Steps run in time order (ties in file order); check each against the
+  // state the ones before leave each node in.
+  std::vector<int> order(static_cast<size_t>(s.steps_size()));
+  for (int i = 0; i < s.steps_size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    return s.steps(a).at_ms() < s.steps(b).at_ms();
+  });
+  enum class NodeState { kUp, kCrashed, kPaused };
+  std::vector<NodeState> state(static_cast<size_t>(nodes), NodeState::kUp);
+  for (int i : order) {
     const auto& st = s.steps(i);
     auto* stree = v.Nested(s, &tree, "steps", i);
+    const std::string where = v.Where(s, &tree, "steps", i);
     if (!v.Range(st, stree, "at_ms", static_cast<double>(st.at_ms()), 0,
                   static_cast<double>(s.duration_ms()), err))
       return false;
-    if (st.action_case() == scenario::Step::ACTION_NOT_SET) {
-      *err = v.Where(s, &tree, "steps", i) + ": step has no action";
+    const auto action = st.action_case();
+    if (action == scenario::Step::ACTION_NOT_SET) {
+      *err = where + ": step has no action";
       return false;
+    }
+    // The liveness phase is quiet: recoveries (restart, resume, heal) may
+    // run in it, new faults may not.
+    const bool is_fault = action == scenario::Step::kCrash || action == scenario::Step::kPause ||
+                          action == scenario::Step::kPartition ||
+                          action == scenario::Step::kFailover;
+    if (is_fault && liveness_from > 0 && st.at_ms() >= liveness_from) {
+      *err = where + ": fault step at " + std::to_string(st.at_ms()) +
+             " ms falls in the liveness phase (from " + std::to_string(liveness_from) + " ms)";
+      return false;
+    }
+    auto node_ok = [&](int n, const char* what) {
+      if (n >= 0 && n < nodes) return true;
+      *err = where + ": " + what + " names node " + std::to_string(n) + "; nodes are 0.." +
+             std::to_string(nodes - 1);
+      return false;
+    };
+    auto need = [&](int n, NodeState want, const char* what, NodeState next) {
+      if (state[n] != want) {
+        static const char* kNames[] = {"up", "crashed", "paused"};
+        *err = where + ": " + what + " node " + std::to_string(n) + " at " +
+               std::to_string(st.at_ms()) + " ms, but it is " + kNames[static_cast<int>(state[n])];
+        return false;
+      }
+      state[n] = next;
+      return true;
+    };
+    switch (action) {
+      case scenario::Step::kCrash:
+        if (!node_ok(st.crash(), "crash") || !need(st.crash(), NodeState::kUp, "crash", NodeState::kCrashed)) return false;
+        break;
+      case scenario::Step::kRestart:
+        if (!node_ok(st.restart(), "restart") || !need(st.restart(), NodeState::kCrashed, "restart", NodeState::kUp)) return false;
+        break;
+      case scenario::Step::kPause:
+        if (!node_ok(st.pause(), "pause") || !need(st.pause(), NodeState::kUp, "pause", NodeState::kPaused)) return false;
+        break;
+      case scenario::Step::kResume:
+        if (!node_ok(st.resume(), "resume") || !need(st.resume(), NodeState::kPaused, "resume", NodeState::kUp)) return false;
+        break;
+      case scenario::Step::kPartition: {
+        const auto& p = st.partition();
+        if (p.side_a().empty() || p.side_b().empty()) {
+          *err = where + ": partition needs nodes on both sides";
+          return false;
+        }
+        for (int a : p.side_a()) {
+          if (!node_ok(a, "partition")) return false;
+          for (int b : p.side_b()) {
+            if (!node_ok(b, "partition")) return false;
+            if (a == b) {
+              *err = where + ": partition puts node " + std::to_string(a) + " on both sides";
+              return false;
+            }
+          }
+        }
+        break;
+      }
+      case scenario::Step::kFailover:
+        if (!node_ok(st.failover().node(), "failover")) return false;
+        break;
+      default:
+        break;
     }
   }
   if (s.convergence_bound_ms() == 0)

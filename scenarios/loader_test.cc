@@ -75,3 +75,53 @@ TEST(Loader, ShippedScenariosLoad) {
 
 }  // namespace
 }  // namespace slotsim
+
+namespace slotsim {
+namespace {
+
+const char* kBase = "name: \"f\"\ntopology { primaries: 3 replicas_per_primary: 1 }\nduration_ms: 60000\n";
+
+TEST(LoaderSteps, AcceptsAConsistentFaultSchedule) {
+  auto r = ParseScenario("f.textproto", std::string(kBase) +
+                                            "steps { at_ms: 1000 crash: 0 }\n"
+                                            "steps { at_ms: 2000 restart: 0 }\n"
+                                            "steps { at_ms: 3000 partition { side_a: [1] side_b: [2, 3] } }\n"
+                                            "steps { at_ms: 4000 heal: true }\n"
+                                            "phases { liveness_from_ms: 4000 }\n");
+  EXPECT_TRUE(r.ok) << r.error;
+}
+
+TEST(LoaderSteps, RejectsImpossibleSequencesWithTheirLocation) {
+  auto r = ParseScenario("f.textproto", std::string(kBase) +
+                                            "steps { at_ms: 1000 restart: 0 }\n");
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.error, "f.textproto:4:1: restart node 0 at 1000 ms, but it is up");
+  r = ParseScenario("f.textproto", std::string(kBase) + "steps { at_ms: 1000 crash: 9 }\n");
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.error, "f.textproto:4:1: crash names node 9; nodes are 0..5");
+  r = ParseScenario("f.textproto", std::string(kBase) +
+                                       "steps { at_ms: 1 partition { side_a: [1] side_b: [1] } }\n");
+  ASSERT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("on both sides"), std::string::npos);
+}
+
+TEST(LoaderSteps, NoNewFaultsInTheLivenessPhase) {
+  auto r = ParseScenario("f.textproto", std::string(kBase) +
+                                            "steps { at_ms: 5000 pause: 2 }\n"
+                                            "phases { liveness_from_ms: 4000 }\n");
+  ASSERT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("falls in the liveness phase"), std::string::npos) << r.error;
+}
+
+TEST(LoaderSteps, EveryShippedScenarioLoads) {
+  for (const char* name : {"bootstrap", "bootstrap-15-nodes", "single-primary",
+                           "primary-crash-failover", "pause-primary-longer-than-node-timeout",
+                           "partition-minority-primary", "manual-failover-under-load",
+                           "crash-primary-without-replica"}) {
+    auto r = LoadScenarioFile(std::string(SLOTSIM_SOURCE_DIR) + "/scenarios/" + name + ".textproto");
+    EXPECT_TRUE(r.ok) << r.error;
+  }
+}
+
+}  // namespace
+}  // namespace slotsim

@@ -1,7 +1,9 @@
 #include "scenarios/runner.h"
 
 #include <cstdio>
+#include <algorithm>
 #include <memory>
+#include <set>
 
 #include "engine/check.h"
 #include "properties/convergence.h"
@@ -12,6 +14,55 @@ namespace {
 
 // How often the observer samples the ground truth for convergence.
 constexpr int64_t kObservePeriodUs = 100'000;
+
+// Executes one scenario step on the cluster. `cut` tracks partitioned
+// pairs so that a heal can undo them all.
+void RunStep(SimCluster& cluster, const scenario::Step& step,
+             std::set<std::pair<int, int>>* cut) {
+  Simulation& sim = cluster.sim();
+  switch (step.action_case()) {
+    case scenario::Step::kMark:
+      sim.Record(-1, "Mark", -1, "", "text=" + step.mark());
+      break;
+    case scenario::Step::kCrash:
+      cluster.Crash(step.crash());
+      break;
+    case scenario::Step::kRestart:
+      cluster.Restart(step.restart());
+      break;
+    case scenario::Step::kPause:
+      cluster.Pause(step.pause());
+      break;
+    case scenario::Step::kResume:
+      cluster.Resume(step.resume());
+      break;
+    case scenario::Step::kPartition:
+      for (int a : step.partition().side_a())
+        for (int b : step.partition().side_b()) {
+          sim.network().SetPartitioned(a, b, true);
+          cut->insert({std::min(a, b), std::max(a, b)});
+        }
+      break;
+    case scenario::Step::kHeal:
+      for (auto [a, b] : *cut) sim.network().SetPartitioned(a, b, false);
+      cut->clear();
+      break;
+    case scenario::Step::kFailover: {
+      const int node = step.failover().node();
+      std::vector<std::string> argv{"CLUSTER", "FAILOVER"};
+      if (step.failover().mode() == scenario::ManualFailover::FORCE) argv.push_back("FORCE");
+      if (step.failover().mode() == scenario::ManualFailover::TAKEOVER) argv.push_back("TAKEOVER");
+      sim.Spawn("failover", [&cluster, node, argv] {
+        RespValue r = cluster.admin().ExecuteOn(cluster.addr(node), argv);
+        cluster.sim().Record(-1, "AdminStep", node, "",
+                             "step=failover reply=" + r.ToString());
+      });
+      break;
+    }
+    case scenario::Step::ACTION_NOT_SET:
+      break;
+  }
+}
 
 }  // namespace
 
@@ -28,21 +79,19 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   std::string bootstrap_error;
   cluster.StartActors(&bootstrap_error);
 
-  // Timed steps.
-  for (const auto& step : s.steps()) {
-    if (step.action_case() == scenario::Step::kMark) {
-      std::string mark = step.mark();
-      sim.Schedule(-1, step.at_ms() * 1000,
-                   [&sim, mark] { sim.Record(-1, "Mark", -1, "", "text=" + mark); });
-    }
-  }
+  // Timed steps (the loader checked they make sense in order).
+  std::set<std::pair<int, int>> cut;  // partitioned machine pairs
+  for (const auto& step : s.steps())
+    sim.Schedule(-1, step.at_ms() * 1000, [&, step] { RunStep(cluster, step, &cut); });
   if (options.debug_crash_at_us >= 0) {
     sim.Schedule(-1, options.debug_crash_at_us, [] {
       SLOTSIM_CHECK_MSG(false, "deliberate crash (--debug-crash-at-ms)");
     });
   }
 
-  // Observer: when does the cluster first converge?
+  // Observer: when does the cluster first converge (after the safety
+  // phase, if the scenario has one)?
+  const int64_t liveness_from_us = s.phases().liveness_from_ms() * 1000;
   std::function<void()> observe = [&] {
     std::string why;
     if (ClusterConverged(cluster.LiveClusters(), &why)) {
@@ -52,14 +101,14 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
     }
     sim.Schedule(-1, kObservePeriodUs, observe);
   };
-  sim.Schedule(-1, kObservePeriodUs, observe);
+  sim.Schedule(-1, std::max(kObservePeriodUs, liveness_from_us), observe);
 
   const int64_t end_us = s.duration_ms() * 1000;
   sim.RunUntil(end_us);
   sim.Shutdown();
 
   // Judge.
-  const int64_t bound_us = s.convergence_bound_ms() * 1000;
+  const int64_t bound_us = liveness_from_us + s.convergence_bound_ms() * 1000;
   if (!bootstrap_error.empty())
     result.violations.push_back({"bootstrap-completes", bootstrap_error, end_us});
   if (result.converged_us < 0 || result.converged_us > bound_us) {
@@ -68,7 +117,7 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
     result.violations.push_back(
         {"converged-in-time",
          "cluster did not converge within " + std::to_string(s.convergence_bound_ms()) +
-             " ms" + (result.converged_us < 0 ? " (never; at the end: " + why + ")"
+             " ms" + (liveness_from_us > 0 ? " of the liveness phase" : "") + (result.converged_us < 0 ? " (never; at the end: " + why + ")"
                                               : " (at " + std::to_string(result.converged_us / 1000) + " ms)"),
          result.converged_us < 0 ? end_us : result.converged_us});
   }
