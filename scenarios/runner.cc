@@ -7,6 +7,8 @@
 
 #include "engine/check.h"
 #include "properties/convergence.h"
+#include "properties/election_checker.h"
+#include "properties/epoch_checker.h"
 #include "scenarios/sim_cluster.h"
 
 namespace slotsim {
@@ -74,7 +76,13 @@ std::string HashHex(uint64_t h) {
 
 RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   RunResult result;
-  SimCluster cluster(s, options.seed, options.buggify, options.sinks);
+  // Online invariant checkers see every record, like the trace writer.
+  ElectionChecker election_checker;
+  EpochChecker epoch_checker;
+  std::vector<TraceSink*> sinks = options.sinks;
+  sinks.push_back(&election_checker);
+  sinks.push_back(&epoch_checker);
+  SimCluster cluster(s, options.seed, options.buggify, sinks);
   Simulation& sim = cluster.sim();
   std::string bootstrap_error;
   cluster.StartActors(&bootstrap_error);
@@ -108,6 +116,8 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   sim.Shutdown();
 
   // Judge.
+  for (const auto* checker : {&election_checker.violations(), &epoch_checker.violations()})
+    for (const auto& v : *checker) result.violations.push_back(v);
   const int64_t bound_us = liveness_from_us + s.convergence_bound_ms() * 1000;
   if (!bootstrap_error.empty())
     result.violations.push_back({"bootstrap-completes", bootstrap_error, end_us});

@@ -5,6 +5,7 @@
 
 #include "client/cluster_create.h"
 #include "properties/election_checker.h"
+#include "properties/epoch_checker.h"
 #include "tests/ha_harness.h"
 
 namespace slotsim {
@@ -88,6 +89,7 @@ TEST(Ha, VoterCrashAtEveryPointNeverVotesTwiceInAnEpoch) {
     for (uint64_t seed = 1; seed <= 3; ++seed) {
       SCOPED_TRACE("crash point " + std::to_string(crash_point) + " seed " + std::to_string(seed));
       ElectionChecker checker;
+      EpochChecker epochs;  // no epoch may go back across the restart
       // The voter is node 1; arm its crash when the first election starts.
       struct Arm : TraceSink {
         SimCluster* c = nullptr;
@@ -101,7 +103,7 @@ TEST(Ha, VoterCrashAtEveryPointNeverVotesTwiceInAnEpoch) {
         }
       } arm;
       arm.point = crash_point;
-      SimCluster c(HaScenario(3, 2, kNt, 2), seed, true, {&checker, &arm});
+      SimCluster c(HaScenario(3, 2, kNt, 2), seed, true, {&checker, &epochs, &arm});
       arm.c = &c;
       ASSERT_TRUE(StartAndSettle(c));
       c.Crash(0);
@@ -117,6 +119,7 @@ TEST(Ha, VoterCrashAtEveryPointNeverVotesTwiceInAnEpoch) {
       });
       EXPECT_GE(done, 0) << "no replica ever took over";
       for (const auto& v : checker.violations()) ADD_FAILURE() << v.id << ": " << v.message;
+      for (const auto& v : epochs.violations()) ADD_FAILURE() << v.id << ": " << v.message;
       elections_won += checker.wins_seen() > 0;
     }
   }

@@ -1,0 +1,49 @@
+#include "properties/epoch_checker.h"
+
+#include <charconv>
+#include <string>
+
+#include "properties/election_checker.h"
+
+namespace slotsim {
+namespace {
+
+uint64_t Field(const std::string& details, const char* key) {
+  const std::string v = DetailValue(details, key);
+  uint64_t out = 0;
+  std::from_chars(v.data(), v.data() + v.size(), out);
+  return out;
+}
+
+}  // namespace
+
+void EpochChecker::OnTrace(const TraceRecord& r) {
+  if (r.kind != "NodeState") return;
+  states_seen_++;
+  const uint64_t current = Field(r.details, "current_epoch");
+  const uint64_t config = Field(r.details, "config_epoch");
+  const uint64_t vote = Field(r.details, "last_vote_epoch");
+  const std::string node = "node" + std::to_string(r.node);
+  if (config > current)
+    violations_.push_back({"config-epoch-le-current",
+                           node + " has configEpoch " + std::to_string(config) +
+                               " above its currentEpoch " + std::to_string(current),
+                           r.time_us});
+  auto [it, fresh] = nodes_.emplace(r.node, Seen{current, vote});
+  if (fresh) return;
+  Seen& seen = it->second;
+  if (current < seen.current_epoch)
+    violations_.push_back({"current-epoch-monotonic",
+                           node + "'s currentEpoch went from " + std::to_string(seen.current_epoch) +
+                               " to " + std::to_string(current),
+                           r.time_us});
+  if (vote < seen.last_vote_epoch)
+    violations_.push_back({"last-vote-epoch-monotonic",
+                           node + "'s lastVoteEpoch went from " +
+                               std::to_string(seen.last_vote_epoch) + " to " + std::to_string(vote),
+                           r.time_us});
+  seen.current_epoch = std::max(seen.current_epoch, current);
+  seen.last_vote_epoch = std::max(seen.last_vote_epoch, vote);
+}
+
+}  // namespace slotsim

@@ -1,0 +1,34 @@
+// Online checkers of the epoch invariants (REDIS_CLUSTER_NOTES section 9),
+// fed each node's NodeState trace records:
+//   "current-epoch-monotonic": a node's currentEpoch never decreases,
+//     restarts included (it is fsynced before anyone can see it);
+//   "last-vote-epoch-monotonic": likewise lastVoteEpoch;
+//   "config-epoch-le-current": a node's configEpoch <= its currentEpoch.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "properties/violation.h"
+#include "sim/trace.h"
+
+namespace slotsim {
+
+class EpochChecker : public TraceSink {
+ public:
+  void OnTrace(const TraceRecord& r) override;
+  const std::vector<Violation>& violations() const { return violations_; }
+  int64_t states_seen() const { return states_seen_; }
+
+ private:
+  struct Seen {
+    uint64_t current_epoch = 0;
+    uint64_t last_vote_epoch = 0;
+  };
+  std::map<int, Seen> nodes_;  // by machine index: a restart keeps it
+  std::vector<Violation> violations_;
+  int64_t states_seen_ = 0;
+};
+
+}  // namespace slotsim
