@@ -117,7 +117,8 @@ TEST(LoaderSteps, EveryShippedScenarioLoads) {
   for (const char* name : {"bootstrap", "bootstrap-15-nodes", "single-primary",
                            "primary-crash-failover", "pause-primary-longer-than-node-timeout",
                            "partition-minority-primary", "manual-failover-under-load",
-                           "crash-primary-without-replica"}) {
+                           "crash-primary-without-replica", "rolling-restart",
+                           "crash-restart-voter", "two-node-split-brain"}) {
     auto r = LoadScenarioFile(std::string(SLOTSIM_SOURCE_DIR) + "/scenarios/" + name + ".textproto");
     EXPECT_TRUE(r.ok) << r.error;
   }
