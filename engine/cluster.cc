@@ -106,6 +106,7 @@ bool Cluster::AddSlot(ClusterNode* node, int slot) {
   node->slots.set(slot);
   node->numslots++;
   slots_[slot] = node;
+  if (node == myself_) myslots_version_++;
   todo_update_state_ = true;
   return true;
 }
@@ -117,6 +118,7 @@ bool Cluster::DelSlot(int slot) {
   n->slots.reset(slot);
   n->numslots--;
   slots_[slot] = nullptr;
+  if (n == myself_) myslots_version_++;
   todo_update_state_ = true;
   return true;
 }
@@ -291,19 +293,22 @@ void Cluster::AfterEvent() {
   }
   // Trace this node's state whenever any part of it changed (the viewer's
   // scrubber and the checkers read these rows).
+  TracedState now{myself_->IsPrimary(), myself_->primary_name, current_epoch_,
+                  myself_->config_epoch, last_vote_epoch_, state_, myslots_version_,
+                  nodes_.size()};
+  if (traced_once_ && now == last_traced_) return;
+  traced_once_ = true;
   std::string s = "role=";
-  s += myself_->IsPrimary() ? "primary" : "replica";
-  if (!myself_->primary_name.empty()) s += " primary=" + myself_->primary_name;
-  s += " current_epoch=" + std::to_string(current_epoch_);
-  s += " config_epoch=" + std::to_string(myself_->config_epoch);
-  s += " last_vote_epoch=" + std::to_string(last_vote_epoch_);
-  s += state_ == ClusterHealth::kOk ? " state=ok" : " state=fail";
+  s += now.primary ? "primary" : "replica";
+  if (!now.primary_name.empty()) s += " primary=" + now.primary_name;
+  s += " current_epoch=" + std::to_string(now.current_epoch);
+  s += " config_epoch=" + std::to_string(now.config_epoch);
+  s += " last_vote_epoch=" + std::to_string(now.last_vote_epoch);
+  s += now.state == ClusterHealth::kOk ? " state=ok" : " state=fail";
   s += " slots=" + FormatSlotRanges(myself_->slots, ",");
-  s += " known_nodes=" + std::to_string(nodes_.size());
-  if (s != last_traced_state_) {
-    env_.Trace({"NodeState", "", "", s});
-    last_traced_state_ = std::move(s);
-  }
+  s += " known_nodes=" + std::to_string(now.known_nodes);
+  env_.Trace({"NodeState", "", "", std::move(s)});
+  last_traced_ = std::move(now);
 }
 
 bool Cluster::StartHandshake(const std::string& ip, uint16_t port,

@@ -223,7 +223,20 @@ class Cluster {
   uint64_t cron_iteration_ = 0;
   int stats_pfail_nodes_ = 0;
   ClusterStats stats_;
-  std::string last_traced_state_;  // to trace only changes
+  // What NodeState was last traced for; compared field by field so the
+  // common case (nothing changed) formats nothing.
+  struct TracedState {
+    bool primary = false;
+    std::string primary_name;
+    uint64_t current_epoch = 0, config_epoch = 0, last_vote_epoch = 0;
+    ClusterHealth state = ClusterHealth::kFail;
+    uint64_t myslots_version = 0;
+    size_t known_nodes = 0;
+    bool operator==(const TracedState&) const = default;
+  };
+  TracedState last_traced_;
+  bool traced_once_ = false;
+  uint64_t myslots_version_ = 0;  // bumped whenever my slot set changes
   bool todo_save_ = false, todo_fsync_ = false;
   bool todo_handle_failover_ = false;
   // Election state (server.cluster->failover_auth_*).

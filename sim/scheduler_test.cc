@@ -118,3 +118,24 @@ TEST(Simulation, PausedMachineQueuesTimersInOrder) {
 
 }  // namespace
 }  // namespace slotsim
+
+namespace slotsim {
+namespace {
+
+TEST(TraceHash, EqualsTheHashOfTheCanonicalLine) {
+  TraceRecord r;
+  r.seq = 12;
+  r.time_us = -5;
+  r.node = 3;
+  r.kind = "Send";
+  r.peer = -1;
+  r.msg_type = "PING";
+  r.details = "conn=4 bytes=99";
+  EXPECT_EQ(HashTraceRecord(r, 77), Fnv1a64(CanonicalTraceLine(r), 77));
+  r.details.clear();
+  r.msg_type.clear();
+  EXPECT_EQ(HashTraceRecord(r, 77), Fnv1a64(CanonicalTraceLine(r), 77));
+}
+
+}  // namespace
+}  // namespace slotsim

@@ -1,5 +1,6 @@
 #include "sim/simulation.h"
 
+#include <charconv>
 #include <cstdio>
 
 #include "engine/check.h"
@@ -24,6 +25,27 @@ std::string CanonicalTraceLine(const TraceRecord& r) {
   s += ' ';
   s += r.details;
   return s;
+}
+
+uint64_t HashTraceRecord(const TraceRecord& r, uint64_t h) {
+  char buf[24];
+  auto num = [&](int64_t v) {
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    h = Fnv1a64(std::string_view(buf, static_cast<size_t>(end - buf)), h);
+  };
+  num(r.seq);
+  h = Fnv1a64(" ", h);
+  num(r.time_us);
+  h = Fnv1a64(" n", h);
+  num(r.node);
+  h = Fnv1a64(" ", h);
+  h = Fnv1a64(r.kind, h);
+  h = Fnv1a64(" p", h);
+  num(r.peer);
+  h = Fnv1a64(" ", h);
+  h = Fnv1a64(r.msg_type, h);
+  h = Fnv1a64(" ", h);
+  return Fnv1a64(r.details, h);
 }
 
 Simulation::Simulation(SimOptions options)
@@ -270,7 +292,7 @@ void Simulation::Record(int node, std::string_view kind, int peer,
   r.peer = peer;
   r.msg_type.assign(msg_type);
   r.details = std::move(details);
-  trace_hash_ = Fnv1a64(CanonicalTraceLine(r), trace_hash_);
+  trace_hash_ = HashTraceRecord(r, trace_hash_);
   for (TraceSink* s : sinks_) s->OnTrace(r);
 }
 

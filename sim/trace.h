@@ -21,6 +21,9 @@ struct TraceRecord {
 // The canonical text of a record: what the trace hash covers and what
 // `--check-determinism` prints.
 std::string CanonicalTraceLine(const TraceRecord& r);
+// FNV-1a of CanonicalTraceLine(r), continuing from `h`, without building
+// the line (the simulator hashes every record).
+uint64_t HashTraceRecord(const TraceRecord& r, uint64_t h);
 
 class TraceSink {
  public:
