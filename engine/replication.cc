@@ -33,13 +33,6 @@ void Replication::Start() {
   ScheduleCron();
 }
 
-void Replication::RestoreIdentity(const std::string& replid, int64_t offset) {
-  replid_ = replid;
-  offset_ = offset;
-  backlog_.clear();
-  backlog_first_ = offset_ + 1;
-}
-
 void Replication::ScheduleCron() {
   env_.AddTimer(1000, "replicationCron", [this] {
     Cron();
@@ -81,7 +74,6 @@ void Replication::HandlePsync(ConnId conn, const std::string& peer_ip,
   if (same_history && BacklogHas(offset)) {
     std::string out = "+CONTINUE " + replid_ + "\r\n";
     out.append(backlog_, static_cast<size_t>(offset - backlog_first_));
-    partial_syncs_++;
     env_.Trace({"ReplPartialSync", "", "",
                 "replica_port=" + std::to_string(listening_port) +
                     " from=" + std::to_string(offset) + " to=" + std::to_string(offset_)});
@@ -107,7 +99,6 @@ void Replication::StartFullSyncs() {
   for (auto& [conn, r] : waiting_full_sync_) {
     std::string out = "+FULLRESYNC " + replid_ + " " + std::to_string(offset_) + "\r\n";
     resp::AppendBulk(&out, snapshot);
-    full_syncs_++;
     env_.Trace({"ReplFullSync", "", "",
                 "replica_port=" + std::to_string(r.listening_port) +
                     " offset=" + std::to_string(offset_) +

@@ -33,9 +33,6 @@ class Replication {
 
   // Draws a fresh replication id and starts the once-a-second cron.
   void Start();
-  // Restores the replication id and offset saved with the data (AOF
-  // restart), so a restarted replica can still resync partially.
-  void RestoreIdentity(const std::string& replid, int64_t offset);
 
   // ---- Primary side --------------------------------------------------------
   // PSYNC from the client connection `conn`. Sends +FULLRESYNC and a
@@ -88,8 +85,6 @@ class Replication {
   int64_t DataAgeMs() const;
   // The "# Replication" INFO section (without the header line).
   std::string InfoSection(bool is_primary) const;
-  int64_t full_syncs_served() const { return full_syncs_; }
-  int64_t partial_syncs_served() const { return partial_syncs_; }
 
  private:
   enum class LinkState { kNone, kConnecting, kHandshake, kTransfer, kConnected };
@@ -140,7 +135,6 @@ class Replication {
   int64_t last_interaction_ms_ = 0;
   int64_t down_since_ms_ = 0;
   int64_t last_ping_ms_ = 0;
-  int64_t full_syncs_ = 0, partial_syncs_ = 0;
 };
 
 }  // namespace slotsim

@@ -186,10 +186,9 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
                                cmd->name + "' command");
     return true;
   }
-  // ASKING lasts for exactly one command.
-  const bool asking = c.asking;
+  // ASKING lasts for exactly one command; routing for importing slots
+  // (the native migration issue) will read it before this reset.
   c.asking = false;
-  (void)asking;  // consulted by migration routing (native migration issue)
 
   auto keys = CommandKeys(*cmd, argv);
   if (!keys.empty()) {
