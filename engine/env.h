@@ -137,6 +137,28 @@ class Env {
   // must be a stable name.
   virtual bool Buggify(std::string_view point) = 0;
 
+  // ---- The single-thread cost model ----------------------------------------
+  // Redis does all its work on one thread, so a slow command delays every
+  // other client. These calls let the simulator reproduce that; in real
+  // mode the work itself takes the time and ChargeCpu does nothing.
+  //
+  // Declares that the node's thread just did `us` microseconds of work
+  // (serializing, loading, copying). Until that time has passed the node
+  // takes no events, its clock reads later by `us`, and what it sends
+  // leaves afterwards. us >= 0.
+  virtual void ChargeCpu(int64_t us) = 0;
+  // Blocks the node's event loop on one connection, as Redis's synchronous
+  // socket calls do (MIGRATE's connSyncWrite/connSyncReadLine): until
+  // EndBlockingRead, only events of `conn` (OnConnected, OnData, OnClosed)
+  // are delivered; timers and other connections wait, in order. If
+  // `timeout_ms` (> 0) passes first, the block ends and `on_timeout` runs.
+  // At most one block at a time.
+  virtual void BeginBlockingRead(ConnId conn, int64_t timeout_ms,
+                                 std::function<void()> on_timeout) = 0;
+  // Ends the block; what waited is delivered next, in order. No-op when
+  // not blocked.
+  virtual void EndBlockingRead() = 0;
+
   // A uniform integer in [0, n). n > 0.
   uint64_t RandomBelow(uint64_t n);
 };

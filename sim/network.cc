@@ -62,10 +62,12 @@ void SimNetwork::ScheduleArrival(Endpoint& to, int from_machine,
     cut->second.push_back({to.id, from_machine, std::move(on_arrival)});
     return;
   }
-  int64_t at = std::max(sim_.now_us() + DrawLatency(from_machine, to.machine),
+  // A busy sender's bytes leave when its thread is done (the cost model).
+  int64_t at = std::max(sim_.now_us() + sim_.BusyOffsetUs(from_machine) +
+                            DrawLatency(from_machine, to.machine),
                         to.in_last_us);
   to.in_last_us = at;
-  sim_.Schedule(to.machine, at - sim_.now_us(), std::move(on_arrival));
+  sim_.Schedule(to.machine, at - sim_.now_us(), std::move(on_arrival), to.id);
 }
 
 ConnId SimNetwork::Connect(int m, const std::string& host, uint16_t port) {
@@ -81,8 +83,10 @@ ConnId SimNetwork::Connect(int m, const std::string& host, uint16_t port) {
         {id, target, [this, id, host, port] { SynArrives(id, host, port); }});
     return id;
   }
-  int64_t lat = DrawLatency(m, target >= 0 ? target : m);
-  sim_.Schedule(m, lat, [this, id, host, port] { SynArrives(id, host, port); });
+  int64_t lat = sim_.BusyOffsetUs(m) + DrawLatency(m, target >= 0 ? target : m);
+  // Tagged with the new connection: a machine blocked reading it (MIGRATE's
+  // synchronous connect) still completes the handshake.
+  sim_.Schedule(m, lat, [this, id, host, port] { SynArrives(id, host, port); }, id);
   return id;
 }
 

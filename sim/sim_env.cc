@@ -9,8 +9,10 @@ SimEnv::SimEnv(Simulation& sim, int machine, int incarnation)
       prng_(sim.Stream("machine/" + std::to_string(machine) + "/" +
                        std::to_string(incarnation))) {}
 
+// A busy thread's clock has moved on by the work it did (the cost model).
 int64_t SimEnv::NowUs() {
-  return sim_.options().clock_epoch_us + sim_.now_us() + clock_offset_us_;
+  return sim_.options().clock_epoch_us + sim_.now_us() +
+         sim_.BusyOffsetUs(machine_) + clock_offset_us_;
 }
 int64_t SimEnv::NowMs() { return NowUs() / 1000; }
 
@@ -24,11 +26,13 @@ TimerId SimEnv::AddTimer(int64_t delay_ms, std::string_view name,
                          std::function<void()> fn) {
   SLOTSIM_CHECK(delay_ms >= 0);
   std::string label(name);
-  return sim_.ScheduleFor(machine_, incarnation_, delay_ms * 1000,
-                       [this, label, fn = std::move(fn)] {
-                         sim_.Record(machine_, "Timer", -1, label, "");
-                         fn();
-                       });
+  return sim_.ScheduleFor(machine_, incarnation_,
+                          delay_ms * 1000 + sim_.BusyOffsetUs(machine_),
+                          [this, label, fn = std::move(fn)] {
+                            sim_.Record(machine_, "Timer", -1, label, "");
+                            fn();
+                          },
+                          Simulation::kTagTimer);
 }
 
 void SimEnv::CancelTimer(TimerId id) { sim_.Cancel(id); }
@@ -91,6 +95,17 @@ void SimEnv::Trace(const TraceEvent& e) {
     }
   }
   sim_.Record(machine_, e.kind, peer, e.msg_type, e.details);
+}
+
+void SimEnv::ChargeCpu(int64_t us) {
+  if (Alive() && us > 0) sim_.ChargeCpu(machine_, us);
+}
+void SimEnv::BeginBlockingRead(ConnId conn, int64_t timeout_ms,
+                               std::function<void()> on_timeout) {
+  if (Alive()) sim_.BeginBlockingRead(machine_, conn, timeout_ms * 1000, std::move(on_timeout));
+}
+void SimEnv::EndBlockingRead() {
+  if (Alive()) sim_.EndBlockingRead(machine_);
 }
 
 bool SimEnv::Buggify(std::string_view point) { return sim_.Buggify(point); }

@@ -43,6 +43,10 @@ class SimEnv : public Env {
   void Trace(const TraceEvent& event) override;
   bool TraceEnabled() const override { return true; }
   bool Buggify(std::string_view point) override;
+  void ChargeCpu(int64_t us) override;
+  void BeginBlockingRead(ConnId conn, int64_t timeout_ms,
+                         std::function<void()> on_timeout) override;
+  void EndBlockingRead() override;
 
  private:
   // False once this incarnation of the machine is dead: a crashed

@@ -104,7 +104,11 @@ void Simulation::Crash(int machine) {
   SLOTSIM_CHECK(m.up);
   m.up = false;
   m.paused = false;
-  m.frozen.clear();
+  m.backlog.clear();
+  m.busy_until_us = 0;
+  m.blocked_on = kNoConn;
+  if (m.block_timeout != 0) queue_.Cancel(m.block_timeout);
+  m.block_timeout = 0;
   m.crash_countdown = 0;
   m.incarnation++;  // pending events of the old incarnation are dropped
   network_.CrashMachine(machine);
@@ -133,12 +137,9 @@ void Simulation::Resume(int machine) {
   Machine& m = *machines_.at(machine);
   SLOTSIM_CHECK(m.paused);
   m.paused = false;
-  Record(machine, "Resume", -1, "", "queued=" + std::to_string(m.frozen.size()));
-  auto frozen = std::move(m.frozen);
-  m.frozen.clear();
-  // Re-run in the original order, at the current time, still guarded by
-  // the incarnation.
-  for (auto& fn : frozen) Schedule(machine, 0, std::move(fn));
+  Record(machine, "Resume", -1, "", "queued=" + std::to_string(m.backlog.size()));
+  // What queued up runs now, in the original order.
+  ScheduleDrain(machine);
 }
 
 bool Simulation::machine_paused(int machine) const {
@@ -146,11 +147,11 @@ bool Simulation::machine_paused(int machine) const {
 }
 
 EventQueue::Id Simulation::Schedule(int machine, int64_t delay_us,
-                                    std::function<void()> fn) {
+                                    std::function<void()> fn, uint64_t tag) {
   SLOTSIM_CHECK(delay_us >= 0);
   if (machine < 0) return queue_.Schedule(now_us_ + delay_us, std::move(fn));
   return ScheduleFor(machine, machines_.at(machine)->incarnation, delay_us,
-                     std::move(fn));
+                     std::move(fn), tag);
 }
 
 void Simulation::ArmCrash(int machine, int64_t n, std::function<void()> on_crash) {
@@ -175,20 +176,115 @@ bool Simulation::BeforeSideEffect(int machine, int inc) {
 }
 
 EventQueue::Id Simulation::ScheduleFor(int machine, int inc, int64_t delay_us,
-                                       std::function<void()> fn) {
+                                       std::function<void()> fn, uint64_t tag) {
   SLOTSIM_CHECK(delay_us >= 0);
   return queue_.Schedule(now_us_ + delay_us,
-                         [this, machine, inc, fn = std::move(fn)]() mutable {
-                           Machine& m = *machines_[machine];
-                           if (!m.up || m.incarnation != inc) return;
-                           if (m.paused) {
-                             SLOTSIM_CHECK_MSG(m.frozen.size() < 10'000'000,
-                                               "paused machine queue limit");
-                             m.frozen.push_back(std::move(fn));
-                             return;
-                           }
-                           fn();
+                         [this, machine, inc, tag, fn = std::move(fn)]() mutable {
+                           Dispatch(machine, inc, tag, std::move(fn));
                          });
+}
+
+bool Simulation::CanRun(const Machine& m, uint64_t tag) const {
+  return !m.paused && now_us_ >= m.busy_until_us &&
+         (m.blocked_on == kNoConn || tag == m.blocked_on);
+}
+
+bool Simulation::MustQueue(const Machine& m, uint64_t tag) const {
+  if (!CanRun(m, tag)) return true;
+  if (m.blocked_on == kNoConn) return !m.backlog.empty();
+  for (const auto& [t, fn] : m.backlog)
+    if (t == tag) return true;
+  return false;
+}
+
+void Simulation::Dispatch(int machine, int inc, uint64_t tag,
+                          std::function<void()> fn) {
+  Machine& m = *machines_[machine];
+  if (!m.up || m.incarnation != inc) return;
+  if (MustQueue(m, tag)) {
+    SLOTSIM_CHECK_MSG(m.backlog.size() < 10'000'000, "machine backlog limit");
+    m.backlog.emplace_back(tag, std::move(fn));
+    ScheduleDrain(machine);
+    return;
+  }
+  fn();
+}
+
+void Simulation::ScheduleDrain(int machine) {
+  Machine& m = *machines_[machine];
+  if (m.drain_scheduled || m.paused || m.backlog.empty()) return;
+  m.drain_scheduled = true;
+  const int inc = m.incarnation;
+  queue_.Schedule(std::max(now_us_, m.busy_until_us),
+                  [this, machine, inc] { Drain(machine, inc); });
+}
+
+void Simulation::Drain(int machine, int inc) {
+  Machine& m = *machines_[machine];
+  if (!m.up || m.incarnation != inc) return;
+  m.drain_scheduled = false;
+  // Each pass runs at most every entry once; an entry that cannot run
+  // (blocked on another connection) keeps its place.
+  for (size_t i = 0; i < m.backlog.size();) {
+    if (m.paused || now_us_ < m.busy_until_us) break;
+    if (!CanRun(m, m.backlog[i].first)) {
+      ++i;
+      continue;
+    }
+    auto fn = std::move(m.backlog[i].second);
+    m.backlog.erase(m.backlog.begin() + static_cast<std::ptrdiff_t>(i));
+    fn();
+    if (!m.up || m.incarnation != inc) return;
+  }
+  if (now_us_ < m.busy_until_us) ScheduleDrain(machine);
+}
+
+void Simulation::ChargeCpu(int machine, int64_t us) {
+  SLOTSIM_CHECK(us >= 0);
+  Machine& m = *machines_.at(machine);
+  m.busy_until_us = std::max(m.busy_until_us, now_us_) + us;
+}
+
+int64_t Simulation::BusyOffsetUs(int machine) const {
+  if (machine < 0) return 0;
+  return std::max<int64_t>(0, machines_.at(machine)->busy_until_us - now_us_);
+}
+
+void Simulation::BeginBlockingRead(int machine, ConnId conn, int64_t timeout_us,
+                                   std::function<void()> on_timeout) {
+  Machine& m = *machines_.at(machine);
+  SLOTSIM_CHECK_MSG(m.blocked_on == kNoConn, "nested blocking read");
+  SLOTSIM_CHECK(conn != kNoConn && timeout_us > 0);
+  m.blocked_on = conn;
+  Record(machine, "BlockingRead", -1, "", "conn=" + std::to_string(conn));
+  const int inc = m.incarnation;
+  m.block_timeout = queue_.Schedule(
+      now_us_ + BusyOffsetUs(machine) + timeout_us,
+      [this, machine, inc, on_timeout = std::move(on_timeout)] {
+        Machine& mm = *machines_[machine];
+        if (!mm.up || mm.incarnation != inc) return;
+        mm.block_timeout = 0;
+        mm.blocked_on = kNoConn;
+        Record(machine, "BlockingReadTimeout", -1, "", "");
+        // The timeout is the blocked handler's continuation: it runs
+        // before anything that queued up meanwhile.
+        if (mm.paused) {
+          mm.backlog.insert(mm.backlog.begin(), {kTagAny, on_timeout});
+        } else {
+          on_timeout();
+        }
+        if (mm.up && mm.incarnation == inc) ScheduleDrain(machine);
+      });
+}
+
+void Simulation::EndBlockingRead(int machine) {
+  Machine& m = *machines_.at(machine);
+  if (m.blocked_on == kNoConn) return;
+  m.blocked_on = kNoConn;
+  if (m.block_timeout != 0) queue_.Cancel(m.block_timeout);
+  m.block_timeout = 0;
+  Record(machine, "BlockingReadEnd", -1, "", "");
+  ScheduleDrain(machine);
 }
 
 void Simulation::RunReadyFibers() {

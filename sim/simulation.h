@@ -94,7 +94,22 @@ class Simulation {
   int incarnation(int machine) const { return machines_.at(machine)->incarnation; }
   // Like Schedule, for a given incarnation (stale ones never run).
   EventQueue::Id ScheduleFor(int machine, int incarnation, int64_t delay_us,
-                             std::function<void()> fn);
+                             std::function<void()> fn, uint64_t tag = kTagAny);
+  // ---- The single-thread cost model ----------------------------------------
+  // What an event of a machine is for, so that a machine blocked on one
+  // connection can still take that connection's events: the receiving
+  // ConnId, kTagTimer for timers, kTagAny for the rest.
+  static constexpr uint64_t kTagAny = 0;
+  static constexpr uint64_t kTagTimer = ~uint64_t{0};
+  // The machine's thread works for `us` more microseconds: its events wait
+  // until then and what it sends leaves then (Env::ChargeCpu).
+  void ChargeCpu(int machine, int64_t us);
+  // How far the machine's thread is ahead of the clock: 0 when idle.
+  int64_t BusyOffsetUs(int machine) const;
+  // Env::BeginBlockingRead / EndBlockingRead for `machine`.
+  void BeginBlockingRead(int machine, ConnId conn, int64_t timeout_us,
+                         std::function<void()> on_timeout);
+  void EndBlockingRead(int machine);
   // Machine index listening on host:port, or -1.
   int MachineAt(const std::string& host, uint16_t port) const;
 
@@ -102,7 +117,7 @@ class Simulation {
   // Runs `fn` after `delay_us` if the machine is still the same incarnation
   // (machine -1: always). Returns an id for Cancel.
   EventQueue::Id Schedule(int machine, int64_t delay_us,
-                          std::function<void()> fn);
+                          std::function<void()> fn, uint64_t tag = kTagAny);
   void Cancel(EventQueue::Id id) { queue_.Cancel(id); }
   // Runs events and fibers until simulated time `until_us` (inclusive) or
   // until nothing is left to do. The clock ends at until_us.
@@ -144,14 +159,31 @@ class Simulation {
     int incarnation = 0;
     bool up = true;
     bool paused = false;
-    // Events that came due while paused, in due order.
-    std::vector<std::function<void()>> frozen;
+    // The thread is busy until then (ChargeCpu).
+    int64_t busy_until_us = 0;
+    // Blocked in a synchronous read on this connection (kNoConn: not).
+    ConnId blocked_on = kNoConn;
+    EventQueue::Id block_timeout = 0;
+    // Events that came due while the machine could not take them (paused,
+    // busy, blocked), in due order, with their tags.
+    std::vector<std::pair<uint64_t, std::function<void()>>> backlog;
+    bool drain_scheduled = false;
     int64_t crash_countdown = 0;  // > 0: armed
     std::function<void()> on_crash;
     SimDisk disk;
     std::unique_ptr<SimEnv> env;
   };
   void RunReadyFibers();
+  // Whether the machine's thread can take an event with `tag` now.
+  bool CanRun(const Machine& m, uint64_t tag) const;
+  // Whether an event with `tag` must queue behind the backlog to keep
+  // per-connection order.
+  bool MustQueue(const Machine& m, uint64_t tag) const;
+  void Dispatch(int machine, int inc, uint64_t tag, std::function<void()> fn);
+  // Runs what the backlog can run now, in order; reschedules itself for
+  // when the thread is free again.
+  void ScheduleDrain(int machine);
+  void Drain(int machine, int inc);
 
   SimOptions options_;
   int64_t now_us_ = 0;
