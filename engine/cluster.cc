@@ -77,6 +77,14 @@ void Cluster::DelNode(ClusterNode* node) {
   SLOTSIM_CHECK(node != myself_);
   for (int j = 0; j < kClusterSlots; ++j)
     if (slots_[j] == node) DelSlot(j);
+  for (auto* open : {&migrating_slots_to_, &importing_slots_from_})
+    for (auto it = open->begin(); it != open->end();)
+      if (it->second == node) {
+        it = open->erase(it);
+        open_slots_version_++;
+      } else {
+        ++it;
+      }
   if (!node->primary_name.empty())
     if (ClusterNode* p = Lookup(node->primary_name)) RemoveReplica(p, node);
   for (const auto& r : node->replica_names)
@@ -158,6 +166,12 @@ void Cluster::SetMyPrimary(ClusterNode* primary) {
   SLOTSIM_CHECK(primary != myself_);
   if (myself_->IsPrimary()) {
     DelNodeSlots(myself_);
+    // clusterCloseAllSlots: a replica has no open slots.
+    if (!migrating_slots_to_.empty() || !importing_slots_from_.empty()) {
+      migrating_slots_to_.clear();
+      importing_slots_from_.clear();
+      open_slots_version_++;
+    }
     myself_->flags = (myself_->flags & ~(kNodePrimary | kNodeMigrateTo)) |
                      kNodeReplica;
   } else if (!myself_->primary_name.empty()) {
@@ -190,6 +204,10 @@ void Cluster::UpdateSlotsConfigWith(ClusterNode* sender,
     if (!claimed.test(j)) continue;
     ClusterNode* owner = slots_[j];
     if (owner == sender) continue;
+    // An importing slot changes only by SETSLOT: the migrating side may
+    // already advertise the new owner, and the admin closes the slot
+    // (clusterUpdateSlotsConfigWith).
+    if (importing_slots_from_.count(j)) continue;
     if (owner == nullptr || owner->config_epoch < sender_config_epoch) {
       if (owner == myself_ && keyspace_.CountKeysInSlot(j) > 0 &&
           sender != myself_)
@@ -295,7 +313,7 @@ void Cluster::AfterEvent() {
   // scrubber and the checkers read these rows).
   TracedState now{myself_->IsPrimary(), myself_->primary_name, current_epoch_,
                   myself_->config_epoch, last_vote_epoch_, state_, myslots_version_,
-                  nodes_.size()};
+                  nodes_.size(), open_slots_version_};
   if (traced_once_ && now == last_traced_) return;
   traced_once_ = true;
   std::string s = "role=";
@@ -307,6 +325,11 @@ void Cluster::AfterEvent() {
   s += now.state == ClusterHealth::kOk ? " state=ok" : " state=fail";
   s += " slots=" + FormatSlotRanges(myself_->slots, ",");
   s += " known_nodes=" + std::to_string(now.known_nodes);
+  if (!migrating_slots_to_.empty() || !importing_slots_from_.empty()) {
+    std::string open = OpenSlotsDescription();
+    std::replace(open.begin() + 1, open.end(), ' ', ',');
+    s += " open=" + open.substr(1);
+  }
   env_.Trace({"NodeState", "", "", std::move(s)});
   last_traced_ = std::move(now);
 }

@@ -85,10 +85,17 @@ class Cluster {
   // ---- Client-facing ------------------------------------------------------
   // The CLUSTER command; argv[0] is "CLUSTER". Appends the reply to *out.
   void Command(const std::vector<std::string>& argv, std::string* out);
+  // What getNodeByQuery needs to know about the command and its client.
+  struct RouteQuery {
+    bool is_write = false;
+    bool readonly_client = false;  // READONLY
+    bool asking = false;           // ASKING, or a CMD_ASKING command
+    bool is_migrate = false;       // MIGRATE: always local on an open slot
+  };
   // getNodeByQuery for a command touching `keys`. Returns kNone if this node
   // serves it; otherwise the redirect kind, and *slot for MOVED/ASK.
-  Redirect Route(const std::vector<std::string_view>& keys, bool is_write,
-                 bool readonly_client, int* slot) const;
+  Redirect Route(const std::vector<std::string_view>& keys,
+                 const RouteQuery& query, int* slot) const;
   // Appends the error reply for a redirect (clusterRedirectClient).
   void AppendRedirectError(Redirect r, int slot, std::string* out) const;
   std::string InfoSection() const;  // INFO's "cluster" section body
@@ -101,6 +108,10 @@ class Cluster {
   // The owner of `slot` as this node sees it, or nullptr.
   const ClusterNode* SlotOwner(int slot) const { return slots_[slot]; }
   const ClusterNode* LookupNode(std::string_view name) const;
+  // Native migration's open slots (migrating_slots_to, importing_slots_from):
+  // slot -> the peer. Only this node's own view; never replicated.
+  const std::map<int, ClusterNode*>& migrating_slots() const { return migrating_slots_to_; }
+  const std::map<int, ClusterNode*>& importing_slots() const { return importing_slots_from_; }
   size_t known_nodes() const { return nodes_.size(); }
   const ClusterStats& stats() const { return stats_; }
   // CLUSTER NODES text (clusterGenNodesDescription).
@@ -204,6 +215,19 @@ class Cluster {
   void CommandAddSlots(const std::vector<std::string>& argv, bool ranges,
                        std::string* out);
 
+  // ---- Native migration and node removal (cluster_migration.cc) ----------
+  void CommandSetSlot(const std::vector<std::string>& argv, std::string* out);
+  void CommandForget(const std::vector<std::string>& argv, std::string* out);
+  // clusterBlacklist: a forgotten node is not re-added from gossip for a
+  // minute, so that FORGET can reach every node first.
+  void BlacklistAdd(const std::string& name);
+  bool Blacklisted(const std::string& name);
+  // " [slot->-node] [slot-<-node]": my open slots, for CLUSTER NODES and
+  // nodes.conf.
+  std::string OpenSlotsDescription() const;
+  // Parses one "[slot->-node]" / "[slot-<-node]" token of nodes.conf.
+  bool LoadOpenSlot(const std::string& token);
+
   Env& env_;
   ClusterHooks hooks_;
   const EngineConfig config_;
@@ -213,6 +237,9 @@ class Cluster {
   ClusterNode* myself_ = nullptr;
   std::vector<ClusterNode*> slots_;  // kClusterSlots entries, owner or null
   std::map<ConnId, std::unique_ptr<BusLink>> links_;
+  std::map<int, ClusterNode*> migrating_slots_to_;
+  std::map<int, ClusterNode*> importing_slots_from_;
+  std::map<std::string, int64_t> blacklist_;  // node name -> expiry (ms)
   uint64_t current_epoch_ = 0;
   uint64_t last_vote_epoch_ = 0;
   ClusterHealth state_ = ClusterHealth::kFail;
@@ -232,11 +259,13 @@ class Cluster {
     ClusterHealth state = ClusterHealth::kFail;
     uint64_t myslots_version = 0;
     size_t known_nodes = 0;
+    uint64_t open_slots_version = 0;
     bool operator==(const TracedState&) const = default;
   };
   TracedState last_traced_;
   bool traced_once_ = false;
   uint64_t myslots_version_ = 0;  // bumped whenever my slot set changes
+  uint64_t open_slots_version_ = 0;  // bumped whenever my open slots change
   bool todo_save_ = false, todo_fsync_ = false;
   bool todo_handle_failover_ = false;
   // Election state (server.cluster->failover_auth_*).

@@ -402,7 +402,7 @@ void Cluster::ProcessGossip(ClusterNode* sender, const bus::BusMessage& msg) {
       // Redis 7 adds an unknown gossiped node directly under its real
       // name, but only on a known sender's word (else we could be pulled
       // into another cluster).
-      if (sender == nullptr) continue;
+      if (sender == nullptr || Blacklisted(g.node_id())) continue;
       uint32_t flags = g.flags() & (kNodePrimary | kNodeReplica |
                                     kNodePfail | kNodeFail | kNodeNoFailover);
       ClusterNode* n = CreateNode(g.node_id(), flags);

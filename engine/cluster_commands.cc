@@ -75,6 +75,10 @@ void Cluster::Command(const std::vector<std::string>& argv, std::string* out) {
     auto keys = keyspace_.GetKeysInSlot(static_cast<int>(slot), count);
     resp::AppendArrayHeader(out, static_cast<int64_t>(keys.size()));
     for (const auto& k : keys) resp::AppendBulk(out, k);
+  } else if (sub == "setslot" && argc >= 4) {
+    CommandSetSlot(argv, out);
+  } else if (sub == "forget" && argc == 3) {
+    CommandForget(argv, out);
   } else if (sub == "meet" && (argc == 4 || argc == 5)) {
     int64_t port, cport;
     if (!ParseLL(argv[3], &port) || port <= 0 || port > 65535) {

@@ -70,9 +70,12 @@ bool Cluster::LoadConfig(std::string* error) {
     nodes_.clear();
     myself_ = nullptr;
     std::fill(slots_.begin(), slots_.end(), nullptr);
+    migrating_slots_to_.clear();
+    importing_slots_from_.clear();
     return false;
   };
   std::vector<std::pair<ClusterNode*, std::string>> replica_of;
+  std::vector<std::pair<int, std::string>> open_slots;  // (line, token)
   // Bounded by the file's lines.
   while (std::getline(in, line)) {
     ++lineno;
@@ -129,7 +132,11 @@ bool Cluster::LoadConfig(std::string* error) {
       replica_of.emplace_back(n, argv[3]);
     }
     for (size_t j = 8; j < argv.size(); ++j) {
-      if (argv[j][0] == '[') continue;  // open slots: the migration issue's
+      if (argv[j][0] == '[') {  // my open slots, resolved below
+        if (!(flags & kNodeMyself)) return fail("open slot on a line not myself");
+        open_slots.emplace_back(lineno, argv[j]);
+        continue;
+      }
       size_t dash = argv[j].find('-');
       uint64_t a, b;
       if (dash == std::string::npos) {
@@ -150,6 +157,10 @@ bool Cluster::LoadConfig(std::string* error) {
     if (p == nullptr) p = CreateNode(primary_name, 0);  // as Redis does
     replica->primary_name = p->name;
     AddReplica(p, replica);
+  }
+  for (const auto& [line, token] : open_slots) {
+    lineno = line;
+    if (!LoadOpenSlot(token)) return fail("bad open slot " + token);
   }
   // Timestamps do not survive a restart; links are made afresh.
   todo_update_state_ = true;

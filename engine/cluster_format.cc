@@ -55,6 +55,7 @@ std::string Cluster::NodeDescription(const ClusterNode& n) const {
     std::string ranges = FormatSlotRanges(n.slots, " ");
     if (!ranges.empty()) s += " " + ranges;
   }
+  if (n.IsMyself()) s += OpenSlotsDescription();
   return s;
 }
 

@@ -1,24 +1,40 @@
-// Query routing (cluster.c getNodeByQuery and clusterRedirectClient).
+// Query routing (cluster.c getNodeByQuery and clusterRedirectClient, as in
+// Redis 7.0.15).
 #include "engine/cluster.h"
 
 namespace slotsim {
 
 Redirect Cluster::Route(const std::vector<std::string_view>& keys,
-                        bool is_write, bool readonly_client, int* slot) const {
+                        const RouteQuery& q, int* slot) const {
   if (keys.empty()) return Redirect::kNone;
   const ClusterNode* n = nullptr;
   int first_slot = -1;
+  std::string_view first_key;
+  bool migrating_slot = false, importing_slot = false, multiple_keys = false;
+  int missing_keys = 0, existing_keys = 0;
   for (std::string_view k : keys) {
     int s = KeyHashSlot(k);
     if (first_slot < 0) {
+      first_key = k;
       first_slot = s;
       n = slots_[s];
       if (n == nullptr) {
         *slot = s;
         return Redirect::kDownUnbound;
       }
-    } else if (s != first_slot) {
-      return Redirect::kCrossSlot;
+      // An open slot is served only if we hold every key of the request.
+      if (n == myself_ && migrating_slots_to_.count(s)) {
+        migrating_slot = true;
+      } else if (importing_slots_from_.count(s)) {
+        importing_slot = true;
+      }
+    } else if (k != first_key) {
+      if (s != first_slot) return Redirect::kCrossSlot;
+      multiple_keys = true;
+    }
+    if (migrating_slot || importing_slot) {
+      if (keyspace_.Contains(k)) existing_keys++;
+      else missing_keys++;
     }
   }
   *slot = first_slot;
@@ -26,14 +42,21 @@ Redirect Cluster::Route(const std::vector<std::string_view>& keys,
   // when down (then only reads).
   if (state_ != ClusterHealth::kOk) {
     if (!config_.allow_reads_when_down) return Redirect::kDownState;
-    if (is_write) return Redirect::kDownRoState;
+    if (q.is_write) return Redirect::kDownRoState;
   }
-  if (n == myself_) return Redirect::kNone;
+  // MIGRATE moves keys freely while the slot is open.
+  if ((migrating_slot || importing_slot) && q.is_migrate) return Redirect::kNone;
+  // Migrating and some keys already gone: the rest may be there too
+  // (TRYAGAIN), or all of them are (ASK).
+  if (migrating_slot && missing_keys > 0)
+    return existing_keys > 0 ? Redirect::kTryAgain : Redirect::kAsk;
+  if (importing_slot && q.asking)
+    return multiple_keys && missing_keys > 0 ? Redirect::kTryAgain : Redirect::kNone;
   // READONLY clients may read from a replica of the slot's owner.
-  if (readonly_client && !is_write && myself_->IsReplica() &&
+  if (q.readonly_client && !q.is_write && myself_->IsReplica() &&
       myself_->primary_name == n->name)
     return Redirect::kNone;
-  return Redirect::kMoved;
+  return n == myself_ ? Redirect::kNone : Redirect::kMoved;
 }
 
 void Cluster::AppendRedirectError(Redirect r, int slot, std::string* out) const {
@@ -56,6 +79,10 @@ void Cluster::AppendRedirectError(Redirect r, int slot, std::string* out) const 
     case Redirect::kMoved:
     case Redirect::kAsk: {
       const ClusterNode* n = slots_[slot];
+      if (r == Redirect::kAsk) {
+        auto it = migrating_slots_to_.find(slot);
+        n = it == migrating_slots_to_.end() ? nullptr : it->second;
+      }
       std::string addr = n ? n->ip + ":" + std::to_string(n->port) : "?:0";
       resp::AppendError(out, std::string(r == Redirect::kMoved ? "MOVED " : "ASK ") +
                                  std::to_string(slot) + " " + addr);

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <limits>
 
+#include "engine/dump.h"
 #include "engine/resp.h"
 
 namespace slotsim {
@@ -168,6 +169,63 @@ void HLen(Keyspace& ks, const std::vector<std::string>& argv, std::string* out) 
   resp::AppendInteger(out, h == nullptr ? 0 : static_cast<int64_t>(h->size()));
 }
 
+void Dump(Keyspace& ks, const std::vector<std::string>& argv, std::string* out) {
+  Value* v = ks.Find(argv[1]);
+  if (v == nullptr) return resp::AppendNullBulk(out);
+  resp::AppendBulk(out, DumpValue(*v));
+}
+
+// RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f], with
+// restoreCommand's order of checks. Keys here never expire, so a TTL other
+// than 0 is refused rather than silently dropped.
+void Restore(Keyspace& ks, const std::vector<std::string>& argv, std::string* out) {
+  bool replace = false, idle = false, freq = false;
+  for (size_t j = 4; j < argv.size(); ++j) {
+    const bool has_arg = j + 1 < argv.size();
+    if (EqualsIgnoreCase(argv[j], "replace")) {
+      replace = true;
+    } else if (EqualsIgnoreCase(argv[j], "absttl")) {
+    } else if (EqualsIgnoreCase(argv[j], "idletime") && has_arg && !freq) {
+      int64_t v;
+      if (!StringToLL(argv[j + 1], &v))
+        return resp::AppendError(out, "ERR value is not an integer or out of range");
+      if (v < 0) return resp::AppendError(out, "ERR Invalid IDLETIME value, must be >= 0");
+      idle = true;
+      ++j;
+    } else if (EqualsIgnoreCase(argv[j], "freq") && has_arg && !idle) {
+      int64_t v;
+      if (!StringToLL(argv[j + 1], &v))
+        return resp::AppendError(out, "ERR value is not an integer or out of range");
+      if (v < 0 || v > 255)
+        return resp::AppendError(out, "ERR Invalid FREQ value, must be >= 0 and <= 255");
+      freq = true;
+      ++j;
+    } else {
+      return resp::AppendError(out, "ERR syntax error");
+    }
+  }
+  if (!replace && ks.Contains(argv[1]))
+    return resp::AppendError(out, "BUSYKEY Target key name already exists.");
+  int64_t ttl;
+  if (!StringToLL(argv[2], &ttl))
+    return resp::AppendError(out, "ERR value is not an integer or out of range");
+  if (ttl < 0) return resp::AppendError(out, "ERR Invalid TTL value, must be >= 0");
+  if (ttl > 0)
+    return resp::AppendError(out, "ERR slotsim keys do not expire: the TTL must be 0");
+  Value v;
+  switch (RestoreValue(argv[3], &v)) {
+    case DumpStatus::kBadChecksum:
+      return resp::AppendError(out, "ERR DUMP payload version or checksum are wrong");
+    case DumpStatus::kBadFormat:
+      return resp::AppendError(out, "ERR Bad data format");
+    case DumpStatus::kOk:
+      break;
+  }
+  if (replace) ks.Delete(argv[1]);
+  ks.FindOrInsert(argv[1], std::move(v));
+  resp::AppendSimple(out, "OK");
+}
+
 const CommandSpec kCommands[] = {
     {"get", 2, kCmdReadOnly, 1, 1, 1, Get},
     {"set", -3, kCmdWrite, 1, 1, 1, Set},
@@ -179,6 +237,10 @@ const CommandSpec kCommands[] = {
     {"hgetall", 2, kCmdReadOnly, 1, 1, 1, HGetAll},
     {"hdel", -3, kCmdWrite, 1, 1, 1, HDel},
     {"hlen", 2, kCmdReadOnly, 1, 1, 1, HLen},
+    {"dump", 2, kCmdReadOnly | kCmdSerialize, 1, 1, 1, Dump},
+    {"restore", -4, kCmdWrite | kCmdLoad, 1, 1, 1, Restore},
+    // MIGRATE sends this one: served on an importing slot without ASKING.
+    {"restore-asking", -4, kCmdWrite | kCmdLoad | kCmdAsking, 1, 1, 1, Restore},
     // Handled by Server itself.
     {"cluster", -2, 0, 0, 0, 0, nullptr},
     {"ping", -1, 0, 0, 0, 0, nullptr},
@@ -192,6 +254,9 @@ const CommandSpec kCommands[] = {
     {"psync", -3, 0, 0, 0, 0, nullptr},
     {"replconf", -1, 0, 0, 0, 0, nullptr},
     {"wait", 3, 0, 0, 0, 0, nullptr},
+    {"select", 2, 0, 0, 0, 0, nullptr},
+    // Keys found by MigrateKeys (the KEYS form puts them at the end).
+    {"migrate", -6, kCmdWrite, 0, 0, 0, nullptr},
 };
 
 }  // namespace

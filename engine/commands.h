@@ -14,6 +14,9 @@ namespace slotsim {
 enum CommandFlag : uint32_t {
   kCmdWrite = 1,
   kCmdReadOnly = 2,
+  kCmdAsking = 4,     // CMD_ASKING: served on an importing slot as if ASKING
+  kCmdSerialize = 8,  // its reply is a serialized value (cost model)
+  kCmdLoad = 16,      // argv[3] is a serialized value to load (cost model)
 };
 
 struct CommandSpec {

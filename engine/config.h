@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "engine/cost_model.h"
 #include "engine/resp.h"
 
 namespace slotsim {
@@ -49,6 +50,13 @@ struct EngineConfig {
   // With appendfsync no, the OS writes dirty pages back on its own
   // schedule; Linux's dirty_expire_centisecs defaults to 30 s.
   int64_t os_writeback_ms = 30000;
+  // What work costs the node's single thread (see cost_model.h).
+  CostModel cost;
+  // MIGRATE's cached connections idle this long are closed
+  // (MIGRATE_SOCKET_CACHE_TTL), and at most this many are kept
+  // (MIGRATE_SOCKET_CACHE_ITEMS).
+  int64_t migrate_socket_ttl_ms = 10000;
+  size_t migrate_sockets_max = 64;
 
   uint16_t bus_port() const {
     return cport != 0 ? cport : static_cast<uint16_t>(port + 10000);

@@ -11,6 +11,11 @@ Value* Keyspace::Find(std::string_view key) {
   return it == m.end() ? nullptr : &it->second;
 }
 
+bool Keyspace::Contains(std::string_view key) const {
+  const auto& m = slots_[KeyHashSlot(key)];
+  return m.find(key) != m.end();
+}
+
 Value& Keyspace::FindOrInsert(std::string_view key, Value init) {
   dirty_++;  // callers mutate what they get back
   auto& m = slots_[KeyHashSlot(key)];

@@ -35,6 +35,7 @@ class Keyspace {
 
   // The value stored at key, or nullptr.
   Value* Find(std::string_view key);
+  bool Contains(std::string_view key) const;
   // The value at key, creating it from `init` if absent. The caller checks
   // the type of an existing value.
   Value& FindOrInsert(std::string_view key, Value init);

@@ -28,14 +28,17 @@ std::string UnknownCommandError(const std::vector<std::string>& argv) {
 }  // namespace
 
 Server::Server(Env& env, EngineConfig config)
-    : env_(env), config_(std::move(config)), cluster_(env_, config_, keyspace_),
+    : env_(env), config_(std::move(config)), meter_(env_, config_.cost),
+      cluster_(env_, config_, keyspace_),
       repl_(env_, config_, keyspace_,
             [this](const std::vector<std::string>& argv) {
               ApplyFromPrimary(argv);
               // A snapshot replaces the log wholesale once loaded.
               if (!repl_.loading_snapshot()) aof_.Append(argv);
             }),
-      aof_(env_, config_) {
+      aof_(env_, config_),
+      migrator_(env_, config_, keyspace_, meter_,
+                [this](const std::vector<std::string>& argv) { Propagate(argv); }) {
   ClusterHooks hooks;
   hooks.become_replica = [this](const std::string& host, uint16_t port) {
     repl_.SetPrimary(host, port);
@@ -75,7 +78,14 @@ bool Server::Start() {
   }
   aof_.Load([this](const std::vector<std::string>& argv) { ApplyFromPrimary(argv); });
   aof_.Start();
+  env_.AddTimer(1000, "serverCron", [this] { ServerCron(); });
   return true;
+}
+
+void Server::ServerCron() {
+  migrator_.Cron();
+  env_.AddTimer(1000, "serverCron", [this] { ServerCron(); });
+  cluster_.AfterEvent();
 }
 
 void Server::ApplyFromPrimary(const std::vector<std::string>& argv) {
@@ -84,6 +94,8 @@ void Server::ApplyFromPrimary(const std::vector<std::string>& argv) {
     env_.Trace({"ReplUnknownCommand", "", "", "cmd=" + argv[0]});
     return;
   }
+  meter_.Command();
+  if (cmd->flags & kCmdLoad) meter_.Load(argv[3].size());
   std::string discard;
   cmd->proc(keyspace_, argv, &discard);
 }
@@ -110,15 +122,19 @@ void Server::OnAccept(uint16_t local_port, ConnId conn,
 
 void Server::OnConnected(ConnId conn) {
   if (cluster_.IsBusLink(conn)) cluster_.OnBusConnected(conn);
+  if (migrator_.IsLink(conn)) migrator_.OnConnected(conn);
   if (repl_.IsLink(conn)) repl_.OnLinkConnected(conn);
   cluster_.AfterEvent();
 }
 
 void Server::OnData(ConnId conn, std::string_view bytes) {
+  meter_.Io(bytes.size());
   if (cluster_.IsBusLink(conn)) {
     cluster_.OnBusData(conn, bytes);
   } else if (repl_.IsLink(conn)) {
     repl_.OnLinkData(conn, bytes);
+  } else if (migrator_.IsLink(conn)) {
+    migrator_.OnData(conn, bytes);
   } else if (auto it = clients_.find(conn); it != clients_.end()) {
     Client& c = *it->second;
     c.parser.Feed(bytes);
@@ -130,6 +146,7 @@ void Server::OnData(ConnId conn, std::string_view bytes) {
 void Server::OnClosed(ConnId conn, std::string_view reason) {
   if (cluster_.IsBusLink(conn)) cluster_.OnBusClosed(conn);
   if (repl_.IsLink(conn)) repl_.OnLinkClosed(conn);
+  if (migrator_.IsLink(conn)) migrator_.OnClosed(conn);
   if (auto it = clients_.find(conn); it != clients_.end()) {
     if (it->second->wait_timer != kNoTimer) env_.CancelTimer(it->second->wait_timer);
     repl_.OnClientClosed(conn);
@@ -162,7 +179,10 @@ void Server::ProcessInput(Client& c) {
                 "bytes=" + std::to_string(c.parser.buffered())});
     close = true;
   }
-  if (!out.empty()) env_.Send(conn, out, "Reply");
+  if (!out.empty()) {
+    meter_.Io(out.size());
+    env_.Send(conn, out, "Reply");
+  }
   if (close) {
     env_.Close(conn);
     if (c.wait_timer != kNoTimer) env_.CancelTimer(c.wait_timer);
@@ -175,6 +195,7 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
                             std::string* out) {
   SLOTSIM_CHECK(!argv.empty());
   commands_processed_++;
+  meter_.Command();
   const CommandSpec* cmd = LookupCommand(argv[0]);
   if (cmd == nullptr) {
     resp::AppendError(out, UnknownCommandError(argv));
@@ -186,14 +207,21 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
                                cmd->name + "' command");
     return true;
   }
-  // ASKING lasts for exactly one command; routing for importing slots
-  // (the native migration issue) will read it before this reset.
+  // ASKING lasts for exactly the next command (resetClient).
+  const bool asking = c.asking;
   c.asking = false;
 
-  auto keys = CommandKeys(*cmd, argv);
+  const std::string_view name = cmd->name;
+  const bool is_migrate = name == "migrate";
+  auto keys = is_migrate ? MigrateKeys(argv) : CommandKeys(*cmd, argv);
   if (!keys.empty()) {
     int slot = -1;
-    Redirect r = cluster_.Route(keys, cmd->flags & kCmdWrite, c.readonly, &slot);
+    Cluster::RouteQuery q;
+    q.is_write = cmd->flags & kCmdWrite;
+    q.readonly_client = c.readonly;
+    q.asking = asking || (cmd->flags & kCmdAsking);
+    q.is_migrate = is_migrate;
+    Redirect r = cluster_.Route(keys, q, &slot);
     if (r != Redirect::kNone) {
       cluster_.AppendRedirectError(r, slot, out);
       return true;
@@ -207,7 +235,10 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
   }
   if (cmd->proc != nullptr) {
     const uint64_t dirty_before = keyspace_.dirty();
+    const size_t out_before = out->size();
+    if (cmd->flags & kCmdLoad) meter_.Load(argv[3].size());
     cmd->proc(keyspace_, argv, out);
+    if (cmd->flags & kCmdSerialize) meter_.Serialize(out->size() - out_before);
     // Propagate what changed the data (call(): server.dirty).
     if (keyspace_.dirty() != dirty_before) {
       Propagate(argv);
@@ -215,7 +246,6 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
     }
     return true;
   }
-  const std::string name = cmd->name;
   if (name == "cluster") {
     cluster_.Command(argv, out);
   } else if (name == "ping") {
@@ -240,6 +270,25 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
   } else if (name == "asking") {
     c.asking = true;
     resp::AppendSimple(out, "OK");
+  } else if (name == "select") {
+    // Cluster mode has database 0 only (selectCommand).
+    int64_t id = 0;
+    auto [p, ec] = std::from_chars(argv[1].data(), argv[1].data() + argv[1].size(), id);
+    if (ec != std::errc() || p != argv[1].data() + argv[1].size())
+      resp::AppendError(out, "ERR invalid DB index");
+    else if (id != 0)
+      resp::AppendError(out, "ERR SELECT is not allowed in cluster mode");
+    else
+      resp::AppendSimple(out, "OK");
+  } else if (name == "migrate") {
+    const ConnId conn = c.conn;
+    if (!migrator_.Start(argv, out, [this, conn](const std::string& reply) {
+          auto it = clients_.find(conn);
+          if (it != clients_.end()) ResumeClient(*it->second, reply);
+          cluster_.AfterEvent();
+        })) {
+      c.blocked = true;
+    }
   } else if (name == "psync" || name == "replconf" || name == "wait") {
     return ReplicationCommand(c, argv, out);
   } else if (name == "quit") {
@@ -387,7 +436,10 @@ void Server::UnblockWait(Client& c) {
 
 void Server::ResumeClient(Client& c, const std::string& out) {
   c.blocked = false;
-  if (!out.empty()) env_.Send(c.conn, out, "Reply");
+  if (!out.empty()) {
+    meter_.Io(out.size());
+    env_.Send(c.conn, out, "Reply");
+  }
   ProcessInput(c);  // input that arrived while blocked
 }
 

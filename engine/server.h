@@ -17,6 +17,7 @@
 #include "engine/config.h"
 #include "engine/env.h"
 #include "engine/keyspace.h"
+#include "engine/migrate.h"
 #include "engine/replication.h"
 #include "engine/resp.h"
 
@@ -47,6 +48,8 @@ class Server : public NetHandler {
   const Replication& replication() const { return repl_; }
   const Keyspace& keyspace() const { return keyspace_; }
   const EngineConfig& config() const { return config_; }
+  // Work charged to this node's thread so far (the cost model), in ns.
+  int64_t cpu_ns() const { return meter_.total_ns(); }
   size_t connected_clients() const { return clients_.size(); }
   int64_t protocol_errors() const { return protocol_errors_; }
 
@@ -93,12 +96,17 @@ class Server : public NetHandler {
   // A write this node made: into the AOF, and to replicas if primary.
   void Propagate(const std::vector<std::string>& argv);
 
+  // serverCron's once-a-second chores (migrateCloseTimedoutSockets).
+  void ServerCron();
+
   Env& env_;
   const EngineConfig config_;
+  CpuMeter meter_;
   Keyspace keyspace_;
   Cluster cluster_;
   Replication repl_;
   Aof aof_;
+  Migrator migrator_;
   std::map<ConnId, std::unique_ptr<Client>> clients_;
   int64_t protocol_errors_ = 0;
   std::string start_error_;

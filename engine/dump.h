@@ -1,0 +1,32 @@
+// The DUMP/RESTORE payload: slotsim's own serialization of one value (not
+// RDB), with a version and a checksum so that a garbled or foreign payload
+// is refused, as Redis's verifyDumpPayload does.
+//
+//   payload  = type body version crc
+//   type     = 's' (string) | 'h' (hash)
+//   body     = string: len bytes | hash: count (len field len value)*count
+//   len, count = unsigned LEB128 varints
+//   version  = 2 bytes little-endian (kDumpVersion)
+//   crc      = CRC-32 of everything before it, 4 bytes little-endian
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "engine/keyspace.h"
+
+namespace slotsim {
+
+constexpr uint16_t kDumpVersion = 1;
+
+enum class DumpStatus { kOk, kBadChecksum, kBadFormat };
+
+// Serializes a value.
+std::string DumpValue(const Value& value);
+// Parses a payload. kBadChecksum: version or checksum wrong (RESTORE's
+// "DUMP payload version or checksum are wrong"); kBadFormat: checksum fine
+// but the body does not parse ("Bad data format").
+DumpStatus RestoreValue(std::string_view payload, Value* out);
+
+}  // namespace slotsim
