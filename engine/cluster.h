@@ -35,6 +35,10 @@ struct ClusterStats {
   int64_t messages_received[9] = {};
   int64_t bus_frames_dropped = 0;   // garbled or invalid, link kept
   int64_t bus_links_broken = 0;     // framing lost, link closed
+  // PONG broadcasts announcing a slot hand-off (SETSLOT NODE closing an
+  // import, or an atomic migration's takeover): the topology updates the
+  // migration benchmark counts.
+  int64_t handoff_broadcasts = 0;
 };
 
 // What the cluster needs from the rest of the node (Redis calls these
@@ -99,6 +103,21 @@ class Cluster {
   // Appends the error reply for a redirect (clusterRedirectClient).
   void AppendRedirectError(Redirect r, int slot, std::string* out) const;
   std::string InfoSection() const;  // INFO's "cluster" section body
+
+  // ---- Atomic migration (slot_migration.cc drives these) -----------------
+  // Target side: takes `slots` over with one new configEpoch, strictly
+  // above the source's `source_config_epoch` and every epoch it knows,
+  // saved and fsynced, then one PONG broadcast. Returns the new epoch.
+  uint64_t AtomicTakeOver(const SlotBitmap& slots, uint64_t source_config_epoch);
+  // Source side: the target confirmed the takeover at `target_epoch`;
+  // apply it as an UPDATE would (rebind, delete the keys left behind,
+  // follow the target if no slot is left).
+  void AtomicHandOff(const std::string& target_name, const SlotBitmap& slots,
+                     uint64_t target_epoch);
+  // Whether `slot` is open for a native migration (either direction).
+  bool SlotIsOpen(int slot) const {
+    return migrating_slots_to_.count(slot) || importing_slots_from_.count(slot);
+  }
 
   // ---- Ground truth for the simulator, checkers and tests ----------------
   const ClusterNode& myself() const { return *myself_; }

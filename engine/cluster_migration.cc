@@ -106,6 +106,7 @@ void Cluster::CommandSetSlot(const std::vector<std::string>& argv, std::string* 
       importing_slots_from_.erase(slot);
       open_slots_version_++;
       BroadcastPong(false);
+      stats_.handoff_broadcasts++;
     }
   } else {
     resp::AppendError(out,
@@ -118,6 +119,42 @@ void Cluster::CommandSetSlot(const std::vector<std::string>& argv, std::string* 
   TodoSave(false);
   todo_update_state_ = true;
   resp::AppendSimple(out, "OK");
+}
+
+uint64_t Cluster::AtomicTakeOver(const SlotBitmap& slots, uint64_t source_config_epoch) {
+  SLOTSIM_CHECK(myself_->IsPrimary());
+  // Unlike SETSLOT NODE's conditional bump (redis #3442), the new epoch
+  // must beat the source's even if this node's view of it is stale.
+  uint64_t max_epoch = source_config_epoch;
+  for (const auto& [name, n] : nodes_)
+    if (n.get() != myself_) max_epoch = std::max(max_epoch, n->config_epoch);
+  if (myself_->config_epoch <= max_epoch) {
+    current_epoch_ = std::max(current_epoch_, max_epoch) + 1;
+    myself_->config_epoch = current_epoch_;
+    env_.Trace({"ConfigEpochBumped", "", "",
+                "config_epoch=" + std::to_string(myself_->config_epoch) + " cause=atomic"});
+  }
+  for (int j = 0; j < kClusterSlots; ++j) {
+    if (!slots.test(j) || slots_[j] == myself_) continue;
+    DelSlot(j);
+    AddSlot(myself_, j);
+  }
+  TodoSave(true);
+  todo_update_state_ = true;
+  BroadcastPong(false);
+  stats_.handoff_broadcasts++;
+  return myself_->config_epoch;
+}
+
+void Cluster::AtomicHandOff(const std::string& target_name, const SlotBitmap& slots,
+                            uint64_t target_epoch) {
+  ClusterNode* target = Lookup(target_name);
+  if (target == nullptr || !target->IsPrimary()) return;  // gossip will tell
+  if (target->config_epoch < target_epoch) {
+    target->config_epoch = target_epoch;
+    if (current_epoch_ < target_epoch) current_epoch_ = target_epoch;
+  }
+  UpdateSlotsConfigWith(target, target_epoch, slots);
 }
 
 // CLUSTER FORGET <node>.

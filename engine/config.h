@@ -57,6 +57,16 @@ struct EngineConfig {
   // (MIGRATE_SOCKET_CACHE_ITEMS).
   int64_t migrate_socket_ttl_ms = 10000;
   size_t migrate_sockets_max = 64;
+  // Atomic migration (slot_migration.h): snapshot chunk size, bytes in
+  // flight to the target, concurrent jobs, how long the target waits for
+  // a replica to hold the batch, and how long the source keeps writes
+  // paused waiting for the takeover (0: 2 x node_timeout + 2 s, long
+  // enough for the target to fail over and its replica to finish).
+  int64_t slot_migration_chunk_bytes = 64 * 1024;
+  int64_t slot_migration_window_bytes = 256 * 1024;
+  int slot_migration_jobs_max = 16;
+  int64_t slot_migration_replica_ack_timeout_ms = 1000;
+  int64_t slot_migration_handoff_timeout_ms = 0;
 
   uint16_t bus_port() const {
     return cport != 0 ? cport : static_cast<uint16_t>(port + 10000);

@@ -11,6 +11,15 @@ Value* Keyspace::Find(std::string_view key) {
   return it == m.end() ? nullptr : &it->second;
 }
 
+std::vector<std::string> Keyspace::KeysInSlotAfter(int slot, const std::string* after,
+                                                   int64_t count) const {
+  std::vector<std::string> out;
+  const auto& m = slots_.at(slot);
+  auto it = after == nullptr ? m.begin() : m.upper_bound(*after);
+  for (; it != m.end() && static_cast<int64_t>(out.size()) < count; ++it) out.push_back(it->first);
+  return out;
+}
+
 bool Keyspace::Contains(std::string_view key) const {
   const auto& m = slots_[KeyHashSlot(key)];
   return m.find(key) != m.end();

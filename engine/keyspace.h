@@ -48,6 +48,10 @@ class Keyspace {
   int64_t CountKeysInSlot(int slot) const;
   // Up to `count` keys of `slot`, in key order.
   std::vector<std::string> GetKeysInSlot(int slot, int64_t count) const;
+  // Up to `count` keys of `slot` sorting after *after (all if null), in
+  // key order: a cursor for streaming a slot.
+  std::vector<std::string> KeysInSlotAfter(int slot, const std::string* after,
+                                           int64_t count) const;
   // Deletes every key in `slot`; returns how many.
   int64_t DeleteSlot(int slot);
   // Deletes everything.

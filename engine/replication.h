@@ -50,6 +50,8 @@ class Replication {
   void Propagate(const std::vector<std::string>& argv);
   // Replicas whose acknowledged offset is at least `offset`.
   int CountReplicasAcked(int64_t offset) const;
+  // Replicas past their full sync, streaming.
+  int online_replicas() const { return static_cast<int>(replicas_.size()); }
   // Asks every replica for an ACK now (REPLCONF GETACK *).
   void RequestAcks();
   // Called after every ACK; WAIT uses it to wake blocked clients.

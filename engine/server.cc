@@ -38,25 +38,46 @@ Server::Server(Env& env, EngineConfig config)
             }),
       aof_(env_, config_),
       migrator_(env_, config_, keyspace_, meter_,
-                [this](const std::vector<std::string>& argv) { Propagate(argv); }) {
+                [this](const std::vector<std::string>& argv) { Propagate(argv); }),
+      migrations_(env_, config_, keyspace_, cluster_, meter_,
+                  SlotMigrations::Hooks{
+                      [this](const std::vector<std::string>& argv) { Propagate(argv); },
+                      [this] { RerunPostponed(); },
+                      [this](ConnId conn, const std::string& reply) {
+                        auto it = clients_.find(conn);
+                        if (it != clients_.end()) ResumeClient(*it->second, reply);
+                      },
+                      [this] { return repl_.offset(); },
+                      [this](int64_t off) { return repl_.CountReplicasAcked(off); },
+                      [this] { return repl_.online_replicas(); },
+                      [this] { repl_.RequestAcks(); }}) {
   ClusterHooks hooks;
   hooks.become_replica = [this](const std::string& host, uint16_t port) {
     repl_.SetPrimary(host, port);
   };
-  hooks.become_primary = [this] { repl_.BecomePrimary(); };
+  hooks.become_primary = [this] {
+    repl_.BecomePrimary();
+    migrations_.OnPromoted();
+  };
   hooks.repl_offset = [this] { return repl_.offset(); };
   hooks.repl_data_age_ms = [this] { return repl_.DataAgeMs(); };
   hooks.propagate = [this](const std::vector<std::string>& argv) { Propagate(argv); };
   hooks.pause_writes = [this](int64_t until_ms) { PauseWrites(until_ms); };
   hooks.unpause_writes = [this] { UnpauseWrites(); };
   cluster_.set_hooks(std::move(hooks));
-  repl_.set_on_ack([this] { CheckWaitingClients(); });
+  repl_.set_on_ack([this] {
+    CheckWaitingClients();
+    migrations_.OnReplicaAck();
+  });
   repl_.set_on_full_sync([this](const std::string& snapshot) { aof_.Rewrite(snapshot); });
 }
 
 void Server::Propagate(const std::vector<std::string>& argv) {
   aof_.Append(argv);
-  if (cluster_.myself().IsPrimary()) repl_.Propagate(argv);
+  if (cluster_.myself().IsPrimary()) {
+    repl_.Propagate(argv);
+    migrations_.Forward(argv);
+  }
 }
 
 bool Server::Start() {
@@ -89,6 +110,10 @@ void Server::ServerCron() {
 }
 
 void Server::ApplyFromPrimary(const std::vector<std::string>& argv) {
+  if (argv.size() >= 2 && Lower(argv[0]) == "cluster" && Lower(argv[1]) == "syncslots-log") {
+    migrations_.ApplyLog(argv);
+    return;
+  }
   const CommandSpec* cmd = LookupCommand(argv[0]);
   if (cmd == nullptr || cmd->proc == nullptr) {
     env_.Trace({"ReplUnknownCommand", "", "", "cmd=" + argv[0]});
@@ -123,6 +148,7 @@ void Server::OnAccept(uint16_t local_port, ConnId conn,
 void Server::OnConnected(ConnId conn) {
   if (cluster_.IsBusLink(conn)) cluster_.OnBusConnected(conn);
   if (migrator_.IsLink(conn)) migrator_.OnConnected(conn);
+  if (migrations_.IsLink(conn)) migrations_.OnLinkConnected(conn);
   if (repl_.IsLink(conn)) repl_.OnLinkConnected(conn);
   cluster_.AfterEvent();
 }
@@ -135,6 +161,8 @@ void Server::OnData(ConnId conn, std::string_view bytes) {
     repl_.OnLinkData(conn, bytes);
   } else if (migrator_.IsLink(conn)) {
     migrator_.OnData(conn, bytes);
+  } else if (migrations_.IsLink(conn)) {
+    migrations_.OnLinkData(conn, bytes);
   } else if (auto it = clients_.find(conn); it != clients_.end()) {
     Client& c = *it->second;
     c.parser.Feed(bytes);
@@ -147,7 +175,9 @@ void Server::OnClosed(ConnId conn, std::string_view reason) {
   if (cluster_.IsBusLink(conn)) cluster_.OnBusClosed(conn);
   if (repl_.IsLink(conn)) repl_.OnLinkClosed(conn);
   if (migrator_.IsLink(conn)) migrator_.OnClosed(conn);
+  if (migrations_.IsLink(conn)) migrations_.OnLinkClosed(conn);
   if (auto it = clients_.find(conn); it != clients_.end()) {
+    migrations_.OnClientClosed(conn);
     if (it->second->wait_timer != kNoTimer) env_.CancelTimer(it->second->wait_timer);
     repl_.OnClientClosed(conn);
     clients_.erase(it);
@@ -187,6 +217,7 @@ void Server::ProcessInput(Client& c) {
     env_.Close(conn);
     if (c.wait_timer != kNoTimer) env_.CancelTimer(c.wait_timer);
     repl_.OnClientClosed(conn);
+    migrations_.OnClientClosed(conn);
     clients_.erase(conn);  // invalidates c
   }
 }
@@ -212,10 +243,14 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
   c.asking = false;
 
   const std::string_view name = cmd->name;
+  if (cmd->proc != nullptr && migrations_.IsImportLink(c.conn)) {
+    ExecuteImported(c, *cmd, argv, out);
+    return true;
+  }
   const bool is_migrate = name == "migrate";
   auto keys = is_migrate ? MigrateKeys(argv) : CommandKeys(*cmd, argv);
+  int slot = -1;
   if (!keys.empty()) {
-    int slot = -1;
     Cluster::RouteQuery q;
     q.is_write = cmd->flags & kCmdWrite;
     q.readonly_client = c.readonly;
@@ -227,8 +262,10 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
       return true;
     }
   }
-  // Writes wait while a manual failover has them paused.
-  if ((cmd->flags & kCmdWrite) && writes_paused_until_ms_ != 0) {
+  // Writes wait while a manual failover has them paused, or an atomic
+  // migration is handing their slot over.
+  if ((cmd->flags & kCmdWrite) &&
+      (writes_paused_until_ms_ != 0 || (slot >= 0 && migrations_.WritePaused(slot)))) {
     c.blocked = true;
     c.postponed = argv;
     return true;
@@ -247,7 +284,11 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
     return true;
   }
   if (name == "cluster") {
-    cluster_.Command(argv, out);
+    if (SlotMigrations::IsMigrationCommand(Lower(argv[1]))) {
+      if (!migrations_.Command(c.conn, argv, out)) c.blocked = true;
+    } else {
+      cluster_.Command(argv, out);
+    }
   } else if (name == "ping") {
     if (argc > 2)
       resp::AppendError(out, "ERR wrong number of arguments for 'ping' command");
@@ -407,6 +448,7 @@ bool Server::ReplicationCommand(Client& c, const std::vector<std::string>& argv,
     return true;
   }
   c.blocked = true;
+  c.waiting = true;
   c.wait_replicas = static_cast<int>(std::min<int64_t>(numreplicas, 1 << 20));
   c.wait_offset = c.woff;
   if (timeout > 0) {
@@ -424,7 +466,8 @@ bool Server::ReplicationCommand(Client& c, const std::vector<std::string>& argv,
 }
 
 void Server::UnblockWait(Client& c) {
-  if (!c.blocked || !c.postponed.empty()) return;
+  if (!c.waiting) return;
+  c.waiting = false;
   if (c.wait_timer != kNoTimer) {
     env_.CancelTimer(c.wait_timer);
     c.wait_timer = kNoTimer;
@@ -461,6 +504,22 @@ void Server::UnpauseWrites() {
     env_.CancelTimer(unpause_timer_);
     unpause_timer_ = kNoTimer;
   }
+  RerunPostponed();
+}
+
+void Server::ExecuteImported(Client& c, const CommandSpec& cmd,
+                             const std::vector<std::string>& argv, std::string* out) {
+  auto keys = CommandKeys(cmd, argv);
+  if (!migrations_.AcceptImportCommand(c.conn, keys, out)) return;
+  size_t bytes = 0;
+  for (const auto& a : argv) bytes += a.size();
+  migrations_.CountImported(c.conn, bytes);
+  const uint64_t dirty_before = keyspace_.dirty();
+  cmd.proc(keyspace_, argv, out);
+  if (keyspace_.dirty() != dirty_before) Propagate(argv);  // to my replicas
+}
+
+void Server::RerunPostponed() {
   std::vector<ConnId> postponed;
   for (const auto& [conn, c] : clients_)
     if (!c->postponed.empty()) postponed.push_back(conn);
@@ -491,7 +550,7 @@ void Server::UnpauseWrites() {
 void Server::CheckWaitingClients() {
   std::vector<ConnId> ready;
   for (const auto& [conn, c] : clients_)
-    if (c->blocked && c->postponed.empty() &&
+    if (c->waiting &&
         repl_.CountReplicasAcked(c->wait_offset) >= c->wait_replicas)
       ready.push_back(conn);
   for (ConnId conn : ready)

@@ -14,10 +14,12 @@
 
 #include "engine/aof.h"
 #include "engine/cluster.h"
+#include "engine/commands.h"
 #include "engine/config.h"
 #include "engine/env.h"
 #include "engine/keyspace.h"
 #include "engine/migrate.h"
+#include "engine/slot_migration.h"
 #include "engine/replication.h"
 #include "engine/resp.h"
 
@@ -46,6 +48,7 @@ class Server : public NetHandler {
   // Ground truth for the simulator, checkers and tests.
   const Cluster& cluster() const { return cluster_; }
   const Replication& replication() const { return repl_; }
+  const SlotMigrations& slot_migrations() const { return migrations_; }
   const Keyspace& keyspace() const { return keyspace_; }
   const EngineConfig& config() const { return config_; }
   // Work charged to this node's thread so far (the cost model), in ns.
@@ -63,9 +66,12 @@ class Server : public NetHandler {
     uint16_t listening_port = 0;  // REPLCONF listening-port
     bool is_replica = false;      // after PSYNC: a replica's link
     int64_t woff = 0;             // replication offset after its last write
-    // WAIT: the client is blocked until enough replicas reach `wait_offset`
-    // or the timer fires; its later input waits in the parser.
+    // A blocked client's later input waits in the parser until it is
+    // unblocked: by WAIT (`waiting`), a postponed write, a MIGRATE in
+    // flight, or an atomic migration's SYNCSLOTS END.
     bool blocked = false;
+    // WAIT: until enough replicas reach `wait_offset` or the timer fires.
+    bool waiting = false;
     int wait_replicas = 0;
     int64_t wait_offset = 0;
     TimerId wait_timer = kNoTimer;
@@ -91,6 +97,13 @@ class Server : public NetHandler {
   void ResumeClient(Client& c, const std::string& out);
   void PauseWrites(int64_t until_ms);
   void UnpauseWrites();
+  // Re-runs every postponed write (routing included) after a pause lifts;
+  // those still paused postpone again.
+  void RerunPostponed();
+  // A data command on an atomic migration's import stream: loaded as is,
+  // no routing (the slots are not ours yet).
+  void ExecuteImported(Client& c, const CommandSpec& cmd,
+                       const std::vector<std::string>& argv, std::string* out);
   // Executes a write from the primary's replication stream (or the AOF).
   void ApplyFromPrimary(const std::vector<std::string>& argv);
   // A write this node made: into the AOF, and to replicas if primary.
@@ -107,6 +120,7 @@ class Server : public NetHandler {
   Replication repl_;
   Aof aof_;
   Migrator migrator_;
+  SlotMigrations migrations_;
   std::map<ConnId, std::unique_ptr<Client>> clients_;
   int64_t protocol_errors_ = 0;
   std::string start_error_;

@@ -1,0 +1,197 @@
+// Atomic slot migration (CLUSTER MIGRATESLOTS): the vivo / Valkey 9 design
+// (REDIS_CLUSTER_NOTES §7), as slotsim implements it.
+//
+// The source streams the keys of a batch of slots to the target over one
+// ordered connection, in bounded chunks the target loads as they come,
+// while forwarding every write it makes to those slots on the same
+// connection. When the snapshot is through, the source pauses writes to
+// the batch and sends END; the target waits until a replica has the data,
+// takes the whole batch over with one new configEpoch and one PONG
+// broadcast, and answers TAKEN. The source then applies the hand-off as an
+// UPDATE (its keys in the batch go) and re-runs the paused writes, which
+// are now MOVED. Clients never see ASK.
+//
+// Every job's state goes down the replication stream to the replicas of
+// both sides, so a promoted replica knows what was in flight. Anything
+// going wrong (link loss or time-out, a failover on either side, a change
+// of ownership, CANCEL) aborts the job: the target deletes its partial
+// keys, the source keeps its own and resumes writes.
+//
+// Wire protocol on the source's client connection to the target (answers
+// in brackets):
+//   CLUSTER SYNCSLOTS START <job> <source-id> <start> <end> [...]   [+OK]
+//   RESTORE <key> 0 <payload> REPLACE | HSET <key> <f> <v> ... |
+//     any forwarded write                                 [its own reply]
+//   CLUSTER SYNCSLOTS END <job> <source-configEpoch>  [+TAKEN <epoch> | -ERR]
+// and on the replication stream:
+//   CLUSTER SYNCSLOTS-LOG <job> <role> <peer> <state> <source-epoch>
+//     <start> <end> [...]
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/cluster.h"
+#include "engine/config.h"
+#include "engine/cost_model.h"
+#include "engine/env.h"
+#include "engine/keyspace.h"
+#include "engine/resp.h"
+
+namespace slotsim {
+
+struct SlotMigrationJob {
+  enum class Role { kExport, kImport };
+  enum class State {
+    kStarting,   // export: START sent, waiting for +OK
+    kSnapshot,   // streaming keys and forwarding writes
+    kHandoff,    // export: writes paused, END sent; import: END received
+    kSuccess,
+    kFailed,
+  };
+  std::string id;
+  Role role = Role::kExport;
+  std::string peer;  // node id: the target (export) or the source (import)
+  SlotBitmap slots;
+  State state = State::kStarting;
+  std::string error;  // why it failed
+  int64_t start_ms = 0, end_ms = 0;
+  int64_t keys = 0;   // keys sent (export) or commands loaded (import)
+  int64_t bytes = 0;
+  uint64_t source_epoch = 0;  // import: the source's configEpoch at END
+  bool replicated_only = false;  // a record from my primary, not my job
+
+  bool Finished() const { return state == State::kSuccess || state == State::kFailed; }
+};
+
+const char* RoleName(SlotMigrationJob::Role r);
+const char* StateName(SlotMigrationJob::State s);
+
+class SlotMigrations {
+ public:
+  struct Hooks {
+    // A write this node makes (AOF and its replicas), as Server::Propagate.
+    std::function<void(const std::vector<std::string>&)> propagate;
+    // Re-run writes postponed by a pause that was just lifted.
+    std::function<void()> rerun_postponed;
+    // Answer a client blocked on SYNCSLOTS END.
+    std::function<void(ConnId, const std::string& reply)> reply_to;
+    // Replication: my offset, how many replicas acknowledged an offset,
+    // how many are attached, and a GETACK round.
+    std::function<int64_t()> repl_offset;
+    std::function<int(int64_t)> replicas_acked;
+    std::function<int()> replicas;
+    std::function<void()> request_acks;
+  };
+
+  SlotMigrations(Env& env, const EngineConfig& config, Keyspace& keyspace, Cluster& cluster,
+                 CpuMeter& meter, Hooks hooks);
+
+  // CLUSTER MIGRATESLOTS | GETSLOTMIGRATIONS | CANCELSLOTMIGRATIONS |
+  // SYNCSLOTS ..., arriving on client connection `conn`. Appends the reply,
+  // or returns false if the client must block until hooks.reply_to.
+  bool Command(ConnId conn, const std::vector<std::string>& argv, std::string* out);
+  static bool IsMigrationCommand(const std::string& lower_sub);
+
+  // True if `conn` is a source's import stream into this node: its data
+  // commands bypass routing and load straight into the keyspace.
+  bool IsImportLink(ConnId conn) const;
+  // Checks that a data command on an import link touches only that job's
+  // slots; false with *out set otherwise.
+  bool AcceptImportCommand(ConnId conn, const std::vector<std::string_view>& keys,
+                           std::string* out);
+  void CountImported(ConnId conn, size_t bytes);
+
+  // Writes to slots being exported are postponed during the hand-off.
+  bool WritePaused(int slot) const { return paused_slots_.test(slot); }
+
+  // Called with every write this node propagates: forwards it to the
+  // target of an export job covering its slot.
+  void Forward(const std::vector<std::string>& argv);
+  // A SYNCSLOTS-LOG record from my primary's replication stream.
+  void ApplyLog(const std::vector<std::string>& argv);
+  // This node was just promoted: finish or abort what its old primary had
+  // in flight.
+  void OnPromoted();
+  // A replica acknowledged an offset: a takeover may be waiting for it.
+  void OnReplicaAck();
+
+  // The source's link to the target (outbound connection events).
+  bool IsLink(ConnId conn) const { return by_link_.count(conn) != 0; }
+  void OnLinkConnected(ConnId conn) {}
+  void OnLinkData(ConnId conn, std::string_view bytes);
+  void OnLinkClosed(ConnId conn);
+  // An inbound client connection closed (maybe an import stream).
+  void OnClientClosed(ConnId conn);
+
+  const std::map<std::string, SlotMigrationJob>& jobs() const { return jobs_; }
+  // Slots in an unfinished job of mine (export or import).
+  bool SlotInActiveJob(int slot) const;
+
+ private:
+  // Export-side streaming state of one job.
+  struct ExportLink {
+    ConnId conn = kNoConn;
+    ReplyParser parser;
+    std::deque<size_t> pending;    // bytes of each command awaiting a reply
+    size_t pending_bytes = 0;
+    bool end_sent = false;
+    // Snapshot cursor: the slot, the last key fully sent, and for a hash
+    // sent in parts the key in progress and how many fields went out.
+    int slot = -1;
+    std::string last_key;
+    bool has_last_key = false;
+    std::string partial_key;
+    size_t partial_fields = 0;
+    int64_t last_progress_ms = 0;
+    TimerId handoff_timer = kNoTimer;
+  };
+  struct ImportState {
+    ConnId conn = kNoConn;
+    int64_t ack_offset = -1;      // END: waiting for a replica to reach it
+    int64_t end_ms = 0;
+  };
+
+  void CommandMigrateSlots(const std::vector<std::string>& argv, std::string* out);
+  void CommandSyncStart(ConnId conn, const std::vector<std::string>& argv, std::string* out);
+  bool CommandSyncEnd(ConnId conn, const std::vector<std::string>& argv, std::string* out);
+  void AppendJobsReply(std::string* out) const;
+
+  void SendOnLink(SlotMigrationJob& job, const std::vector<std::string>& cmd);
+  // Sends snapshot chunks while the window has room; starts the hand-off
+  // once the snapshot is through.
+  void Pump(SlotMigrationJob& job);
+  // The next chunk of the snapshot as commands; false when done.
+  bool NextChunk(SlotMigrationJob& job, std::vector<std::vector<std::string>>* cmds);
+  void BeginHandoff(SlotMigrationJob& job);
+  void FinishExport(SlotMigrationJob& job, uint64_t target_epoch);
+  void TryTakeOver(const std::string& id);
+  void Fail(SlotMigrationJob& job, const std::string& why);
+  // Deletes the keys of the job's slots that this node does not own.
+  void DropPartialKeys(const SlotMigrationJob& job);
+  void Log(const SlotMigrationJob& job);
+  void Trace(std::string_view kind, const SlotMigrationJob& job, std::string extra = "");
+  void ScheduleCheck();
+  void Check();  // time-outs and ownership changes, every 100 ms
+
+  Env& env_;
+  const EngineConfig& config_;
+  Keyspace& keyspace_;
+  Cluster& cluster_;
+  CpuMeter& meter_;
+  Hooks hooks_;
+  std::map<std::string, SlotMigrationJob> jobs_;
+  std::map<std::string, std::unique_ptr<ExportLink>> exports_;  // by job id
+  std::map<std::string, ImportState> imports_;                  // by job id
+  std::map<ConnId, std::string> by_link_;                       // export link -> job
+  std::map<ConnId, std::string> by_import_conn_;                // import conn -> job
+  SlotBitmap paused_slots_;
+  TimerId check_timer_ = kNoTimer;
+};
+
+}  // namespace slotsim
