@@ -249,6 +249,7 @@ RespValue ClusterClient::Execute(const std::vector<std::string>& argv,
   if (argv.size() > 2) rec.value = argv.back();
   rec.invoke_us = sim_.now_us();
   const int slot = KeyHashSlot(key);
+  const uint64_t token = history_ != nullptr ? history_->BeginOp(rec) : 0;
 
   RespValue reply;
   std::string ask_addr;
@@ -332,7 +333,10 @@ RespValue ClusterClient::Execute(const std::vector<std::string>& argv,
                   " redirects=" + std::to_string(rec.redirects) +
                   " retries=" + std::to_string(rec.retries) +
                   " reply=" + rec.reply);
-  if (history_ != nullptr) history_->Add(std::move(rec));
+  if (history_ != nullptr) {
+    history_->EndOp(token);
+    history_->Add(std::move(rec));
+  }
   return reply;
 }
 

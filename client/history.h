@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -44,8 +45,19 @@ class OpHistory {
   }
   const std::vector<OpRecord>& ops() const { return ops_; }
 
+  // Operations invoked but not answered yet: a run may end while they are
+  // in flight, applied or not.
+  uint64_t BeginOp(const OpRecord& r) {
+    in_flight_.emplace(next_token_, r);
+    return next_token_++;
+  }
+  void EndOp(uint64_t token) { in_flight_.erase(token); }
+  const std::map<uint64_t, OpRecord>& in_flight() const { return in_flight_; }
+
  private:
   std::vector<OpRecord> ops_;
+  std::map<uint64_t, OpRecord> in_flight_;
+  uint64_t next_token_ = 1;
 };
 
 }  // namespace slotsim

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/keyslot.h"
+
 namespace slotsim {
 namespace {
 
@@ -87,7 +89,8 @@ bool Validate(const std::string& path, scenario::Scenario& s,
   if (topo->base_port() == 0) topo->set_base_port(7000);
   if (!v.Range(*topo, ttree, "primaries", topo->primaries(), 1, 100, err) ||
       !v.Range(*topo, ttree, "replicas_per_primary", topo->replicas_per_primary(), 0, 5, err) ||
-      !v.Range(*topo, ttree, "base_port", topo->base_port(), 1024, 55000 - 600, err))
+      !v.Range(*topo, ttree, "base_port", topo->base_port(), 1024, 55000 - 600, err) ||
+      !v.Range(*topo, ttree, "spare_nodes", topo->spare_nodes(), 0, 20, err))
     return false;
   if (!v.Range(s, &tree, "duration_ms", static_cast<double>(s.duration_ms()), 1,
                24.0 * 3600 * 1000, err))
@@ -101,6 +104,15 @@ bool Validate(const std::string& path, scenario::Scenario& s,
   if (!v.Range(*eng, etree, "node_timeout_ms", static_cast<double>(eng->node_timeout_ms()),
                100, 600000, err))
     return false;
+  {
+    const auto& c = eng->cost();
+    auto* ctree = v.Nested(*eng, etree, "cost");
+    for (auto [name, val] : {std::pair{"command_ns", c.command_ns()},
+                             std::pair{"io_ns_per_kib", c.io_ns_per_kib()},
+                             std::pair{"serialize_ns_per_kib", c.serialize_ns_per_kib()},
+                             std::pair{"load_ns_per_kib", c.load_ns_per_kib()}})
+      if (!v.Range(c, ctree, name, static_cast<double>(val), 0, 1e9, err)) return false;
+  }
 
   auto* net = s.mutable_network();
   auto* ntree = v.Nested(s, &tree, "network");
@@ -146,7 +158,8 @@ bool Validate(const std::string& path, scenario::Scenario& s,
     return false;
   }
 
-  const int nodes = topo->primaries() * (1 + topo->replicas_per_primary());
+  const int members = topo->primaries() * (1 + topo->replicas_per_primary());
+  const int nodes = members + topo->spare_nodes();
   const int64_t liveness_from = s.phases().liveness_from_ms();
   if (!v.Range(s.phases(), v.Nested(s, &tree, "phases"), "liveness_from_ms",
                static_cast<double>(liveness_from), 0, static_cast<double>(s.duration_ms()), err))
@@ -232,6 +245,39 @@ bool Validate(const std::string& path, scenario::Scenario& s,
       case scenario::Step::kFailover:
         if (!node_ok(st.failover().node(), "failover")) return false;
         break;
+      case scenario::Step::kMigrate: {
+        const auto& mv = st.migrate();
+        if (!node_ok(mv.from(), "migrate") || !node_ok(mv.to(), "migrate")) return false;
+        if (mv.from() == mv.to()) {
+          *err = where + ": migrate from and to the same node " + std::to_string(mv.from());
+          return false;
+        }
+        if (mv.slots().empty() == (mv.count() <= 0)) {
+          *err = where + ": migrate needs either slots (\"0-99,200\") or a positive count";
+          return false;
+        }
+        if (!mv.slots().empty() && ParseSlotList(mv.slots()).empty()) {
+          *err = where + ": bad slots \"" + mv.slots() +
+                 "\": want ranges like \"0-99,200\" within 0-16383";
+          return false;
+        }
+        break;
+      }
+      case scenario::Step::kAddNode: {
+        const auto& an = st.add_node();
+        if (!node_ok(an.node(), "add_node") || !node_ok(an.existing(), "add_node")) return false;
+        if (an.node() < members) {
+          *err = where + ": add_node names node " + std::to_string(an.node()) +
+                 ", which is already a member; spare nodes are " + std::to_string(members) +
+                 ".." + std::to_string(nodes - 1) + " (topology.spare_nodes)";
+          return false;
+        }
+        if (an.has_replica_of() && !node_ok(an.replica_of(), "add_node replica_of")) return false;
+        break;
+      }
+      case scenario::Step::kDelNode:
+        if (!node_ok(st.del_node(), "del_node")) return false;
+        break;
       default:
         break;
     }
@@ -249,6 +295,35 @@ bool Validate(const std::string& path, scenario::Scenario& s,
 }
 
 }  // namespace
+
+std::vector<int> ParseSlotList(const std::string& text) {
+  std::vector<int> out;
+  size_t pos = 0;
+  // Bounded by the text: each round consumes one comma-separated item.
+  while (pos <= text.size()) {
+    size_t comma = text.find(',', pos);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = text.substr(pos, comma - pos);
+    size_t dash = item.find('-');
+    int a = -1, b = -1;
+    auto num = [](const std::string& s, int* v) {
+      if (s.empty() || s.size() > 5) return false;
+      for (char c : s)
+        if (c < '0' || c > '9') return false;
+      *v = std::stoi(s);
+      return *v < kClusterSlots;
+    };
+    if (dash == std::string::npos ? !num(item, &a) || !num(item, &b)
+                                  : !num(item.substr(0, dash), &a) || !num(item.substr(dash + 1), &b))
+      return {};
+    if (a > b) return {};
+    for (int s = a; s <= b; ++s) out.push_back(s);
+    pos = comma + 1;
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
 
 LoadResult ParseScenario(const std::string& path, const std::string& text) {
   LoadResult r;

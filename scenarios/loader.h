@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "scenarios/scenario.pb.h"
 
@@ -17,6 +18,10 @@ struct LoadResult {
 // Parses `text` as named `path` (for messages), applies defaults and
 // validates ranges and cross-field rules.
 LoadResult ParseScenario(const std::string& path, const std::string& text);
+
+// "0-99,200" -> the slots, sorted and distinct; empty if malformed or out
+// of 0..16383.
+std::vector<int> ParseSlotList(const std::string& text);
 // Reads and parses the file at `path`.
 LoadResult LoadScenarioFile(const std::string& path);
 

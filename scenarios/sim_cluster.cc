@@ -21,8 +21,10 @@ SimCluster::SimCluster(const scenario::Scenario& s, uint64_t seed, bool buggify,
                "scenario=" + s.name() + " seed=" + std::to_string(seed));
 
   const auto& topo = s.topology();
-  const int nodes = topo.primaries() * (1 + topo.replicas_per_primary());
+  const int members = topo.primaries() * (1 + topo.replicas_per_primary());
+  const int nodes = members + topo.spare_nodes();
   for (int i = 0; i < nodes; ++i) {
+    member_.push_back(i < members);
     int m = sim_->AddMachine("node" + std::to_string(i));
     SLOTSIM_CHECK(m == i);
     EngineConfig cfg = ConfigFor(i);
@@ -78,7 +80,7 @@ bool SimCluster::Settled() const {
   std::string why;
   if (!bootstrap_done_ || !ClusterConverged(LiveClusters(), &why)) return false;
   for (int i = 0; i < node_count(); ++i)
-    if (up(i) && servers_[i]->cluster().myself().IsReplica() &&
+    if (up(i) && member_[i] && servers_[i]->cluster().myself().IsReplica() &&
         !servers_[i]->replication().link_up())
       return false;
   return true;
@@ -96,6 +98,11 @@ EngineConfig SimCluster::ConfigFor(int i) const {
   c.node_timeout_ms = scenario_.engine().node_timeout_ms();
   c.require_full_coverage = scenario_.engine().require_full_coverage();
   c.allow_reads_when_down = scenario_.engine().allow_reads_when_down();
+  const auto& cost = scenario_.engine().cost();
+  if (cost.has_command_ns()) c.cost.command_ns = cost.command_ns();
+  if (cost.has_io_ns_per_kib()) c.cost.io_ns_per_kib = cost.io_ns_per_kib();
+  if (cost.has_serialize_ns_per_kib()) c.cost.serialize_ns_per_kib = cost.serialize_ns_per_kib();
+  if (cost.has_load_ns_per_kib()) c.cost.load_ns_per_kib = cost.load_ns_per_kib();
   c.appendonly = scenario_.engine().appendonly();
   switch (scenario_.engine().appendfsync()) {
     case scenario::EngineSettings::ALWAYS: c.appendfsync = AofFsync::kAlways; break;
@@ -114,7 +121,14 @@ int SimCluster::IndexOf(const std::string& name) const {
 std::vector<const Cluster*> SimCluster::LiveClusters() const {
   std::vector<const Cluster*> out;
   for (int i = 0; i < node_count(); ++i)
-    if (up(i)) out.push_back(&servers_[i]->cluster());
+    if (up(i) && member_[i]) out.push_back(&servers_[i]->cluster());
+  return out;
+}
+
+std::vector<const Server*> SimCluster::LiveMembers() const {
+  std::vector<const Server*> out;
+  for (int i = 0; i < node_count(); ++i)
+    if (up(i) && member_[i]) out.push_back(servers_[i].get());
   return out;
 }
 
@@ -122,8 +136,9 @@ void SimCluster::StartActors(std::string* bootstrap_error) {
   const auto& topo = scenario_.topology();
   if (topo.bootstrap() == scenario::Topology::CREATE) {
     CreateClusterPlan plan;
+    const int members = topo.primaries() * (1 + topo.replicas_per_primary());
     plan.primaries.assign(addrs_.begin(), addrs_.begin() + topo.primaries());
-    plan.replicas.assign(addrs_.begin() + topo.primaries(), addrs_.end());
+    plan.replicas.assign(addrs_.begin() + topo.primaries(), addrs_.begin() + members);
     sim_->Spawn("admin-create", [this, plan, bootstrap_error] {
       *bootstrap_error = RunCreateCluster(*sim_, *admin_, plan);
       if (!bootstrap_error->empty())

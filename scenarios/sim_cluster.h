@@ -40,8 +40,12 @@ class SimCluster {
   const std::vector<std::string>& addrs() const { return addrs_; }
   // Index of the node whose cluster name is `name`, or -1.
   int IndexOf(const std::string& name) const;
-  // Clusters of the nodes that are up.
+  // Clusters of the member nodes that are up (spare nodes join with an
+  // add_node step; a del_node step removes one).
   std::vector<const Cluster*> LiveClusters() const;
+  std::vector<const Server*> LiveMembers() const;
+  bool member(int i) const { return member_.at(i); }
+  void set_member(int i, bool m) { member_.at(i) = m; }
   OpHistory& history() { return history_; }
   ClusterClient& admin() { return *admin_; }
 
@@ -73,6 +77,7 @@ class SimCluster {
   std::unique_ptr<Simulation> sim_;
   std::vector<std::unique_ptr<Server>> servers_;
   std::vector<std::string> addrs_;
+  std::vector<bool> member_;
   OpHistory history_;
   std::unique_ptr<ClusterClient> admin_;
   std::unique_ptr<Workload> workload_;

@@ -1,0 +1,118 @@
+#include "properties/data_checker.h"
+
+#include <map>
+#include <set>
+
+namespace slotsim {
+namespace {
+
+// The slots of the shard a live node belongs to: its own if primary, its
+// primary's (as that primary claims them) if a replica.
+const SlotBitmap* ShardSlots(const Server& s, const std::vector<const Server*>& live) {
+  const ClusterNode& me = s.cluster().myself();
+  if (me.IsPrimary()) return &me.slots;
+  for (const Server* p : live)
+    if (p->cluster().myself().name == me.primary_name) return &p->cluster().myself().slots;
+  return nullptr;  // primary not running: nothing to judge against
+}
+
+}  // namespace
+
+std::vector<Violation> CheckNoOpenSlots(const std::vector<const Server*>& live, int64_t now_us) {
+  std::vector<Violation> out;
+  for (const Server* s : live) {
+    const Cluster& c = s->cluster();
+    if (!c.myself().IsPrimary()) continue;
+    for (const auto* open : {&c.migrating_slots(), &c.importing_slots()}) {
+      for (const auto& [slot, peer] : *open) {
+        const bool migrating = open == &c.migrating_slots();
+        out.push_back({"no-open-slots",
+                       "node " + c.myself().ip + ":" + std::to_string(c.myself().port) +
+                           " still has slot " + std::to_string(slot) +
+                           (migrating ? " MIGRATING to " : " IMPORTING from ") + peer->name,
+                       now_us});
+        break;  // one per node and direction is enough
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<Violation> CheckNoStrayKeys(const std::vector<const Server*>& live, int64_t now_us,
+                                        size_t violations_max) {
+  std::vector<Violation> out;
+  for (const Server* s : live) {
+    const SlotBitmap* owned = ShardSlots(*s, live);
+    if (owned == nullptr || s->keyspace().size() == 0) continue;
+    const ClusterNode& me = s->cluster().myself();
+    for (int slot = 0; slot < kClusterSlots && out.size() < violations_max; ++slot) {
+      if (owned->test(slot)) continue;
+      const int64_t n = s->keyspace().CountKeysInSlot(slot);
+      if (n == 0) continue;
+      out.push_back({"no-stray-keys",
+                     "node " + me.ip + ":" + std::to_string(me.port) + " holds " +
+                         std::to_string(n) + " key(s) of slot " + std::to_string(slot) +
+                         ", which its shard does not own (e.g. " +
+                         s->keyspace().GetKeysInSlot(slot, 1).front() + ")",
+                     now_us});
+      break;  // one per node
+    }
+  }
+  return out;
+}
+
+std::vector<Violation> CheckAckedWritesSurvive(const OpHistory& history,
+                                               const std::vector<const Server*>& live,
+                                               int64_t now_us, size_t violations_max) {
+  std::vector<Violation> out;
+  // Keys written by anything but SET are out of scope (INCR, HSET, DEL
+  // need a model of their own).
+  std::set<std::string> other_writes;
+  std::map<std::string, const OpRecord*> last_acked;
+  for (const auto& op : history.ops()) {
+    if (op.command != "SET" && op.command != "GET" && op.command != "HGET" &&
+        op.command != "HGETALL") {
+      other_writes.insert(op.key);
+      continue;
+    }
+    if (op.command != "SET" || op.outcome != OpOutcome::kOk) continue;
+    auto& last = last_acked[op.key];
+    if (last == nullptr || op.complete_us > last->complete_us) last = &op;
+  }
+  for (const auto& [token, op] : history.in_flight())
+    if (op.command != "SET" && op.command != "GET" && op.command != "HGET" &&
+        op.command != "HGETALL")
+      other_writes.insert(op.key);
+  for (const auto& [key, acked] : last_acked) {
+    if (other_writes.count(key) || out.size() >= violations_max) continue;
+    // A SET may have been applied after the acknowledged one if it was
+    // not answered before that one was invoked, or may have been applied
+    // unanswered (an ambiguous attempt, or still in flight at the end).
+    std::set<std::string> allowed = {acked->value};
+    for (const auto& op : history.ops())
+      if (op.key == key && op.command == "SET" &&
+          (op.ambiguous || op.outcome == OpOutcome::kUnknown ||
+           (op.outcome == OpOutcome::kOk && op.complete_us > acked->invoke_us)))
+        allowed.insert(op.value);
+    for (const auto& [token, op] : history.in_flight())
+      if (op.key == key && op.command == "SET") allowed.insert(op.value);
+    const int slot = KeyHashSlot(key);
+    const Server* owner = nullptr;
+    for (const Server* s : live)
+      if (s->cluster().myself().IsPrimary() && s->cluster().myself().slots.test(slot)) owner = s;
+    std::string have = "(no owner)";
+    if (owner != nullptr) {
+      const Value* v = const_cast<Keyspace&>(owner->keyspace()).Find(key);
+      have = v == nullptr ? "(nil)" : v->IsString() ? v->str() : "(hash)";
+      if (v != nullptr && v->IsString() && allowed.count(v->str())) continue;
+    }
+    out.push_back({"acked-writes-survive",
+                   "key " + key + " (slot " + std::to_string(slot) + "): acknowledged \"" +
+                       acked->value + "\" at " + std::to_string(acked->complete_us / 1000) +
+                       " ms, the owner has " + have,
+                   now_us});
+  }
+  return out;
+}
+
+}  // namespace slotsim

@@ -1,0 +1,30 @@
+// Data properties judged at the end of a run, on the ground truth of the
+// live nodes (after the liveness phase, when the cluster has converged):
+//   "no-open-slots": no live primary still has a slot MIGRATING or
+//     IMPORTING (a native migration left half done, e.g. redis #6339);
+//   "no-stray-keys": no live node holds keys of a slot its shard does not
+//     own (a replica judged by its primary's slots): such keys are
+//     unreachable, since every client is redirected to the owner;
+//   "acked-writes-survive": for every key written only by SET, the owner
+//     holds the last acknowledged value, or the value of a SET that may
+//     have been applied after it (no reply, or a reply after that one's
+//     invocation). Only meaningful without faults: Redis Cluster may lose
+//     acknowledged writes on failover (asynchronous replication).
+#pragma once
+
+#include <vector>
+
+#include "client/history.h"
+#include "engine/server.h"
+#include "properties/violation.h"
+
+namespace slotsim {
+
+std::vector<Violation> CheckNoOpenSlots(const std::vector<const Server*>& live, int64_t now_us);
+std::vector<Violation> CheckNoStrayKeys(const std::vector<const Server*>& live, int64_t now_us,
+                                        size_t violations_max = 10);
+std::vector<Violation> CheckAckedWritesSurvive(const OpHistory& history,
+                                               const std::vector<const Server*>& live,
+                                               int64_t now_us, size_t violations_max = 10);
+
+}  // namespace slotsim
