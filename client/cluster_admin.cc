@@ -84,19 +84,23 @@ void ClusterAdmin::Note(std::string_view what, std::string details) {
 }
 
 bool ClusterAdmin::LoadNodes(std::vector<NodeLine>* nodes, std::string* err) {
-  RespValue r = Call(entry_, {"CLUSTER", "NODES"});
-  if (r.type != RespValue::Type::kBulk) {
-    *err = "[ERR] Could not read CLUSTER NODES from " + entry_ + ": " + r.ToString();
-    return false;
+  // The entry node first, then any node seen before (it may have died).
+  std::vector<std::string> candidates = {entry_};
+  for (const auto& a : known_addrs_)
+    if (a != entry_) candidates.push_back(a);
+  RespValue r;
+  for (const auto& addr : candidates) {
+    r = Call(addr, {"CLUSTER", "NODES"});
+    if (r.type != RespValue::Type::kBulk) continue;
+    *nodes = ParseClusterNodes(r.str);
+    if (nodes->empty()) continue;
+    known_addrs_.clear();
+    for (const auto& n : *nodes)
+      if (!n.failed) known_addrs_.push_back(n.addr);
+    return true;
   }
-  *nodes = ParseClusterNodes(r.str);
-  // redis-cli reads "myself" from each node; one view is enough here, but
-  // the entry's own line must be there.
-  if (nodes->empty()) {
-    *err = "[ERR] Empty CLUSTER NODES from " + entry_;
-    return false;
-  }
-  return true;
+  *err = "[ERR] Could not read CLUSTER NODES from " + entry_ + ": " + r.ToString();
+  return false;
 }
 
 // clusterManagerMigrateKeysInSlot: GETKEYSINSLOT, MIGRATE ... KEYS, until
@@ -158,9 +162,18 @@ std::string ClusterAdmin::MoveSlotNative(const NodeLine& src, const NodeLine& ds
   return "";
 }
 
-std::string ClusterAdmin::MoveSlotsAtomic(const NodeLine& src, const NodeLine& dst,
+std::string ClusterAdmin::MoveSlotsAtomic(const NodeLine& src, const NodeLine& dst_at_start,
                                           const std::vector<int>& slots) {
   std::vector<int> left = slots;
+  NodeLine dst = dst_at_start;
+  std::vector<std::string> dst_replicas;  // who may take the target over
+  {
+    std::vector<NodeLine> nodes;
+    std::string err;
+    if (!LoadNodes(&nodes, &err)) return err;
+    for (const auto& n : nodes)
+      if (n.primary_id == dst.id) dst_replicas.push_back(n.id);
+  }
   for (int attempt = 1; !left.empty(); ++attempt) {
     if (attempt > options_.atomic_attempts)
       return "[ERR] atomic migration failed " + std::to_string(options_.atomic_attempts) +
@@ -170,6 +183,18 @@ std::string ClusterAdmin::MoveSlotsAtomic(const NodeLine& src, const NodeLine& d
     std::vector<NodeLine> nodes;
     std::string err;
     if (!LoadNodes(&nodes, &err)) return err;
+    // The target failed over: its promoted replica is the target now.
+    for (const auto& n : nodes) {
+      if (n.id != dst.id || !n.failed) continue;
+      for (const auto& m : nodes)
+        if (m.primary && !m.failed &&
+            std::find(dst_replicas.begin(), dst_replicas.end(), m.id) != dst_replicas.end()) {
+          Note("AdminRetarget", "old=" + dst.id + " new=" + m.id);
+          dst = m;
+          break;
+        }
+      break;
+    }
     const NodeLine* from = nullptr;
     std::vector<int> todo;
     for (int s : left) {

@@ -46,7 +46,7 @@ struct AdminOptions {
   // often an aborted batch is retried (the driver-level resume).
   int atomic_batch_slots = 16384;
   int64_t poll_ms = 50;
-  int atomic_attempts = 5;
+  int atomic_attempts = 10;
   int64_t atomic_retry_delay_ms = 2000;
   // add-node waits for the join like redis-cli: poll every second.
   int64_t join_poll_ms = 1000;
@@ -106,6 +106,7 @@ class ClusterAdmin {
   Simulation& sim_;
   ClusterClient& client_;
   std::string entry_;
+  std::vector<std::string> known_addrs_;  // from the last CLUSTER NODES
   AdminOptions options_;
   AdminStats stats_;
 };

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <algorithm>
+#include <deque>
 #include <memory>
 #include <set>
 
@@ -19,6 +20,25 @@ namespace {
 
 // How often the observer samples the ground truth for convergence.
 constexpr int64_t kObservePeriodUs = 100'000;
+// How often and how long a during_migration step polls for a migration
+// moving data. The period is well under a round trip, so the fault lands
+// right after data moved, before the admin's next command.
+constexpr int64_t kTriggerPollUs = 100;
+constexpr int kTriggerPollsMax = 100'000;  // 10 s
+
+// A migration is moving data: some live node imports a native open slot
+// and already holds keys of it, or has an atomic import that loaded keys.
+bool MigrationMovingData(SimCluster& cluster) {
+  for (const Server* s : cluster.LiveMembers()) {
+    for (const auto& [slot, from] : s->cluster().importing_slots())
+      if (s->keyspace().CountKeysInSlot(slot) > 0) return true;
+    for (const auto& [id, job] : s->slot_migrations().jobs())
+      if (job.role == SlotMigrationJob::Role::kImport && !job.Finished() &&
+          !job.replicated_only && job.keys > 0)
+        return true;
+  }
+  return false;
+}
 
 // Executes one scenario step on the cluster. `cut` tracks partitioned
 // pairs so that a heal can undo them all.
@@ -29,17 +49,23 @@ void RunStep(SimCluster& cluster, const scenario::Step& step,
     case scenario::Step::kMark:
       sim.Record(-1, "Mark", -1, "", "text=" + step.mark());
       break;
+    // A triggered step may have fired late or not at all, so process
+    // steps check the node's state instead of assuming the file's order.
     case scenario::Step::kCrash:
-      cluster.Crash(step.crash());
+      if (cluster.up(step.crash())) cluster.Crash(step.crash());
+      else sim.Record(-1, "StepSkipped", step.crash(), "", "step=crash reason=down");
       break;
     case scenario::Step::kRestart:
-      cluster.Restart(step.restart());
+      if (!sim.machine_up(step.restart())) cluster.Restart(step.restart());
+      else sim.Record(-1, "StepSkipped", step.restart(), "", "step=restart reason=up");
       break;
     case scenario::Step::kPause:
-      cluster.Pause(step.pause());
+      if (cluster.up(step.pause()) && !sim.machine_paused(step.pause())) cluster.Pause(step.pause());
+      else sim.Record(-1, "StepSkipped", step.pause(), "", "step=pause reason=not_running");
       break;
     case scenario::Step::kResume:
-      cluster.Resume(step.resume());
+      if (sim.machine_paused(step.resume())) cluster.Resume(step.resume());
+      else sim.Record(-1, "StepSkipped", step.resume(), "", "step=resume reason=not_paused");
       break;
     case scenario::Step::kPartition:
       for (int a : step.partition().side_a())
@@ -150,8 +176,37 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
 
   // Timed steps (the loader checked they make sense in order).
   std::set<std::pair<int, int>> cut;  // partitioned machine pairs
-  for (const auto& step : s.steps())
-    sim.Schedule(-1, step.at_ms() * 1000, [&, step] { RunStep(cluster, step, &cut); });
+  // Triggered steps and their pollers live as long as the run (a deque
+  // keeps their addresses).
+  std::deque<std::function<bool(int)>> triggers;
+  std::deque<std::function<void(int)>> pollers;
+  for (const auto& step : s.steps()) {
+    if (!step.during_migration()) {
+      sim.Schedule(-1, step.at_ms() * 1000, [&, step] { RunStep(cluster, step, &cut); });
+      continue;
+    }
+    // Poll for a migration moving data (bounded wait).
+    triggers.push_back([&, step](int polls) {
+      if (MigrationMovingData(cluster)) {
+        sim.Record(-1, "StepTriggered", -1, "",
+                   "waited_us=" + std::to_string(polls * kTriggerPollUs));
+        RunStep(cluster, step, &cut);
+        return true;
+      }
+      if (polls >= kTriggerPollsMax) {
+        sim.Record(-1, "TriggerExpired", -1, "", "at_ms=" + std::to_string(step.at_ms()));
+        return true;
+      }
+      return false;
+    });
+    const size_t t = triggers.size() - 1;
+    std::function<void(int)>* poll = &pollers.emplace_back();
+    *poll = [&, t, poll](int polls) {
+      if (!triggers[t](polls))
+        sim.Schedule(-1, kTriggerPollUs, [poll, polls] { (*poll)(polls + 1); });
+    };
+    sim.Schedule(-1, step.at_ms() * 1000, [poll] { (*poll)(0); });
+  }
   if (options.debug_crash_at_us >= 0) {
     sim.Schedule(-1, options.debug_crash_at_us, [] {
       SLOTSIM_CHECK_MSG(false, "deliberate crash (--debug-crash-at-ms)");

@@ -1,0 +1,94 @@
+// Failover in the middle of a slot migration, over several seeds: the
+// native design loses its open-slot state (redis #6339) and the checkers
+// name it; atomic migration aborts cleanly and the admin driver completes
+// the move after the failover.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "properties/election_checker.h"
+#include "scenarios/loader.h"
+#include "scenarios/runner.h"
+
+namespace slotsim {
+namespace {
+
+// Collects what the admin drivers and fault triggers report.
+struct AdminLog : TraceSink {
+  std::vector<std::string> admin_steps;
+  int triggered = 0;
+  void OnTrace(const TraceRecord& r) override {
+    if (r.kind == "AdminStep" && r.details.rfind("step=migrate", 0) == 0)
+      admin_steps.push_back(r.details);
+    if (r.kind == "StepTriggered") triggered++;
+  }
+};
+
+struct Outcome {
+  std::set<std::string> violations;
+  AdminLog log;
+  std::string outcome;
+};
+
+Outcome RunLibraryScenario(const std::string& name, uint64_t seed) {
+  auto loaded = LoadScenarioFile(std::string(SLOTSIM_SOURCE_DIR) + "/scenarios/" + name +
+                                 ".textproto");
+  EXPECT_TRUE(loaded.error.empty()) << loaded.error;
+  Outcome o;
+  RunOptions opt;
+  opt.seed = seed;
+  opt.sinks.push_back(&o.log);
+  RunResult r = RunScenario(loaded.scenario, opt);
+  for (const auto& v : r.violations) o.violations.insert(v.id);
+  o.outcome = r.outcome;
+  return o;
+}
+
+constexpr uint64_t kSeeds = 4;
+
+TEST(MigrationFailover, NativeSourceFailoverLeavesTheSlotOpenAndKeysStranded) {
+  for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    Outcome o = RunLibraryScenario("failover-during-native-migration-source", seed);
+    EXPECT_EQ(o.log.triggered, 1) << "the crash did not land mid-migration";
+    ASSERT_EQ(o.log.admin_steps.size(), 1u);
+    EXPECT_NE(o.log.admin_steps[0].find("ok=0"), std::string::npos)
+        << "redis-cli's reshard should stop at the error";
+    EXPECT_TRUE(o.violations.count("no-open-slots"));
+    // The keys MIGRATE moved sit on the target, which does not own the
+    // slot: every client is sent elsewhere.
+    EXPECT_TRUE(o.violations.count("no-stray-keys"));
+    // And the target, still importing from the dead source, never sees its
+    // slot change hands: it reports the cluster down (faithful to
+    // clusterUpdateSlotsConfigWith's importing-slot rule).
+    EXPECT_TRUE(o.violations.count("converged-in-time"));
+  }
+}
+
+TEST(MigrationFailover, NativeTargetFailoverLeavesAskRedirectsToNowhere) {
+  for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    Outcome o = RunLibraryScenario("failover-during-native-migration-target", seed);
+    EXPECT_EQ(o.log.triggered, 1);
+    EXPECT_TRUE(o.violations.count("no-open-slots"));
+    EXPECT_TRUE(o.violations.count("no-stray-keys"));
+    EXPECT_TRUE(o.violations.count("ops-succeed-after-convergence"))
+        << "clients should be stuck on ASK to the old target";
+  }
+}
+
+TEST(MigrationFailover, AtomicMigrationAbortsCleanlyAndCompletesAfterFailover) {
+  for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    Outcome o = RunLibraryScenario("failover-during-atomic-migration", seed);
+    EXPECT_EQ(o.log.triggered, 2) << "a crash did not land mid-migration";
+    EXPECT_EQ(o.outcome, "pass");
+    EXPECT_TRUE(o.violations.empty()) << *o.violations.begin();
+    ASSERT_EQ(o.log.admin_steps.size(), 2u);
+    for (const auto& s : o.log.admin_steps)
+      EXPECT_NE(s.find("slots_moved=1000 ok=1"), std::string::npos) << s;
+  }
+}
+
+}  // namespace
+}  // namespace slotsim
