@@ -201,20 +201,30 @@ void Cluster::UpdateSlotsConfigWith(ClusterNode* sender,
   std::vector<int> dirty_slots;
   int newly_owned_by_sender = 0;
   for (int j = 0; j < kClusterSlots; ++j) {
-    if (!claimed.test(j)) continue;
     ClusterNode* owner = slots_[j];
-    if (owner == sender) continue;
+    if (!claimed.test(j)) {
+      // Still bound to the sender, which no longer claims it: keep it
+      // bound (unbinding would fail the cluster) but let any claim take it
+      // (Redis 7.0.12+'s owner_not_claiming_slot).
+      if (owner == sender) owner_not_claiming_slot_.set(j);
+      continue;
+    }
+    if (owner == sender) {
+      owner_not_claiming_slot_.reset(j);
+      continue;
+    }
     // An importing slot changes only by SETSLOT: the migrating side may
     // already advertise the new owner, and the admin closes the slot
     // (clusterUpdateSlotsConfigWith).
     if (importing_slots_from_.count(j)) continue;
-    if (owner == nullptr || owner->config_epoch < sender_config_epoch) {
+    if (SlotUnclaimed(j) || owner->config_epoch < sender_config_epoch) {
       if (owner == myself_ && keyspace_.CountKeysInSlot(j) > 0 &&
           sender != myself_)
         dirty_slots.push_back(j);
       if (owner == cur_primary) ++newly_owned_by_sender;
       DelSlot(j);
       AddSlot(sender, j);
+      owner_not_claiming_slot_.reset(j);
       TodoSave(true);  // slot rebind: saved and fsynced
     }
   }

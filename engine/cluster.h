@@ -256,6 +256,12 @@ class Cluster {
   ClusterNode* myself_ = nullptr;
   std::vector<ClusterNode*> slots_;  // kClusterSlots entries, owner or null
   std::map<ConnId, std::unique_ptr<BusLink>> links_;
+  // Slots still bound to a node that stopped claiming them: any claim may
+  // take them (isSlotUnclaimed), and UPDATEs do not advertise them.
+  SlotBitmap owner_not_claiming_slot_;
+  bool SlotUnclaimed(int slot) const {
+    return slots_[slot] == nullptr || owner_not_claiming_slot_.test(slot);
+  }
   std::map<int, ClusterNode*> migrating_slots_to_;
   std::map<int, ClusterNode*> importing_slots_from_;
   std::map<std::string, int64_t> blacklist_;  // node name -> expiry (ms)

@@ -346,7 +346,7 @@ void Cluster::ProcessPacket(BusLink* link, const bus::BusMessage& msg) {
     for (int j = 0; j < kClusterSlots; ++j) {
       if (!claimed.test(j)) continue;
       const ClusterNode* owner = slots_[j];
-      if (owner == nullptr || owner == sender) continue;
+      if (owner == sender || SlotUnclaimed(j)) continue;
       if (owner->config_epoch > h.config_epoch()) {
         SendUpdate(sender->link, *owner);
         break;

@@ -119,7 +119,8 @@ void Cluster::SendUpdate(ConnId conn, const ClusterNode& node) {
   auto* u = msg.mutable_update();
   u->set_node_id(node.name);
   u->set_config_epoch(node.config_epoch);
-  u->set_slots(SlotBitmapToBytes(node.slots));
+  // Slots the node stopped claiming are not advertised for it.
+  u->set_slots(SlotBitmapToBytes(node.slots & ~owner_not_claiming_slot_));
   SendMessage(conn, msg);
 }
 
@@ -394,7 +395,7 @@ void Cluster::SendFailoverAuthIfNeeded(ClusterNode* node, const bus::BusMessage&
   // 6. Every claimed slot is unowned or owned with an epoch <= the claim's.
   const SlotBitmap claimed = SlotBitmapFromBytes(h.slots());
   for (int j = 0; j < kClusterSlots; ++j) {
-    if (!claimed.test(j) || slots_[j] == nullptr) continue;
+    if (!claimed.test(j) || SlotUnclaimed(j)) continue;
     if (slots_[j]->config_epoch > request_config_epoch) return refuse("stale-slot-claim");
   }
   // 7. Grant: record the vote durably, then send the ACK.

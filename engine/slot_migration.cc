@@ -324,6 +324,10 @@ void SlotMigrations::TryTakeOver(const std::string& id) {
   if (job.state != SlotMigrationJob::State::kHandoff || job.role != SlotMigrationJob::Role::kImport)
     return;
   ImportState& st = imports_.at(id);
+  // One epoch change at a time per node: while an export of mine waits
+  // for its target's takeover, my own bump would re-claim the exported
+  // slots with an epoch above the target's (the epoch race of redis #2969).
+  if (HandoffInFlight(SlotMigrationJob::Role::kExport)) return;
   if (st.ack_offset >= 0 && hooks_.replicas_acked(st.ack_offset) < 1) {
     if (env_.NowMs() - st.end_ms < config_.slot_migration_replica_ack_timeout_ms) return;
     Fail(job, "no replica acknowledged the imported data in time");
@@ -451,7 +455,10 @@ void SlotMigrations::Pump(SlotMigrationJob& job) {
   while (link.pending_bytes < static_cast<size_t>(config_.slot_migration_window_bytes)) {
     std::vector<std::vector<std::string>> cmds;
     if (!NextChunk(job, &cmds)) {
-      if (link.pending.empty()) BeginHandoff(job);
+      // The same rule the other way: no END while an import of mine is
+      // about to bump my epoch (Check retries).
+      if (link.pending.empty() && !HandoffInFlight(SlotMigrationJob::Role::kImport))
+        BeginHandoff(job);
       return;
     }
     for (const auto& cmd : cmds) SendOnLink(job, cmd);
@@ -643,6 +650,13 @@ void SlotMigrations::DropPartialKeys(const SlotMigrationJob& job) {
   }
 }
 
+bool SlotMigrations::HandoffInFlight(SlotMigrationJob::Role role) const {
+  for (const auto& [id, j] : jobs_)
+    if (j.role == role && j.state == SlotMigrationJob::State::kHandoff && !j.replicated_only)
+      return true;
+  return false;
+}
+
 bool SlotMigrations::SlotInActiveJob(int slot) const {
   for (const auto& [id, j] : jobs_)
     if (!j.Finished() && !j.replicated_only && j.slots.test(slot)) return true;
@@ -775,6 +789,9 @@ void SlotMigrations::Check() {
         Fail(job, "target stopped answering");
         continue;
       }
+      if (job.state == SlotMigrationJob::State::kSnapshot && link.pending.empty())
+        Pump(job);  // a hand-off deferred by an import's takeover
+      if (jobs_.at(id).Finished()) continue;
     } else if (job.state == SlotMigrationJob::State::kHandoff) {
       TryTakeOver(id);
       if (jobs_.at(id).Finished()) continue;

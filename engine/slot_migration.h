@@ -171,6 +171,8 @@ class SlotMigrations {
   void BeginHandoff(SlotMigrationJob& job);
   void FinishExport(SlotMigrationJob& job, uint64_t target_epoch);
   void TryTakeOver(const std::string& id);
+  // Whether one of my own jobs of `role` is in its hand-off.
+  bool HandoffInFlight(SlotMigrationJob::Role role) const;
   void Fail(SlotMigrationJob& job, const std::string& why);
   // Deletes the keys of the job's slots that this node does not own.
   void DropPartialKeys(const SlotMigrationJob& job);
