@@ -200,15 +200,14 @@ void Cluster::UpdateSlotsConfigWith(ClusterNode* sender,
                                  : Lookup(myself_->primary_name);
   std::vector<int> dirty_slots;
   int newly_owned_by_sender = 0;
-  for (int j = 0; j < kClusterSlots; ++j) {
+  // Still bound to the sender, which no longer claims it: keep it bound
+  // (unbinding would fail the cluster) but let any claim take it (Redis
+  // 7.0.12+'s owner_not_claiming_slot).
+  owner_not_claiming_slot_ |= sender->slots & ~claimed;
+  // Word-level iteration over the claimed slots only.
+  for (size_t js = claimed._Find_first(); js < kClusterSlots; js = claimed._Find_next(js)) {
+    const int j = static_cast<int>(js);
     ClusterNode* owner = slots_[j];
-    if (!claimed.test(j)) {
-      // Still bound to the sender, which no longer claims it: keep it
-      // bound (unbinding would fail the cluster) but let any claim take it
-      // (Redis 7.0.12+'s owner_not_claiming_slot).
-      if (owner == sender) owner_not_claiming_slot_.set(j);
-      continue;
-    }
     if (owner == sender) {
       owner_not_claiming_slot_.reset(j);
       continue;
@@ -216,7 +215,7 @@ void Cluster::UpdateSlotsConfigWith(ClusterNode* sender,
     // An importing slot changes only by SETSLOT: the migrating side may
     // already advertise the new owner, and the admin closes the slot
     // (clusterUpdateSlotsConfigWith).
-    if (importing_slots_from_.count(j)) continue;
+    if (!importing_slots_from_.empty() && importing_slots_from_.count(j)) continue;
     if (SlotUnclaimed(j) || owner->config_epoch < sender_config_epoch) {
       if (owner == myself_ && keyspace_.CountKeysInSlot(j) > 0 &&
           sender != myself_)

@@ -291,6 +291,10 @@ class Cluster {
   bool traced_once_ = false;
   uint64_t myslots_version_ = 0;  // bumped whenever my slot set changes
   uint64_t open_slots_version_ = 0;  // bumped whenever my open slots change
+  // BuildHeader's cache of the advertised slot bitmap in wire form.
+  mutable SlotBitmap header_slots_;
+  mutable std::string header_slots_bytes_;
+  mutable bool header_slots_valid_ = false;
   bool todo_save_ = false, todo_fsync_ = false;
   bool todo_handle_failover_ = false;
   // Election state (server.cluster->failover_auth_*).

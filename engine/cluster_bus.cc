@@ -112,7 +112,13 @@ void Cluster::BuildHeader(bus::MessageType type, bus::BusMessage* msg) const {
   const ClusterNode* primary = myself_;
   if (myself_->IsReplica() && !myself_->primary_name.empty())
     if (const ClusterNode* p = LookupNode(myself_->primary_name)) primary = p;
-  h->set_slots(SlotBitmapToBytes(primary->slots));
+  // Every message carries the 2 KiB bitmap; convert it once per change.
+  if (!header_slots_valid_ || header_slots_ != primary->slots) {
+    header_slots_ = primary->slots;
+    header_slots_bytes_ = SlotBitmapToBytes(header_slots_);
+    header_slots_valid_ = true;
+  }
+  h->set_slots(header_slots_bytes_);
   h->set_config_epoch(primary->config_epoch);
   h->set_current_epoch(current_epoch_);
   h->set_primary_id(myself_->IsReplica() ? myself_->primary_name : "");

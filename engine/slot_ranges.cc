@@ -2,16 +2,17 @@
 
 namespace slotsim {
 
+// These run on every config save, ping and trace of a node's state, so
+// they scan words, not bits (libstdc++'s _Find_first/_Find_next).
 std::vector<std::pair<int, int>> SlotRanges(const SlotBitmap& slots) {
   std::vector<std::pair<int, int>> out;
-  int start = -1;
-  for (int j = 0; j <= kClusterSlots; ++j) {
-    bool set = j < kClusterSlots && slots.test(j);
-    if (set && start < 0) start = j;
-    if (!set && start >= 0) {
-      out.emplace_back(start, j - 1);
-      start = -1;
-    }
+  const SlotBitmap gaps = ~slots;
+  // Each round emits one range: bounded by the number of ranges.
+  for (size_t start = slots._Find_first(); start < kClusterSlots;) {
+    const size_t end = gaps._Find_next(start);  // kClusterSlots if none
+    out.emplace_back(static_cast<int>(start), static_cast<int>(end) - 1);
+    if (end >= kClusterSlots) break;
+    start = slots._Find_next(end);
   }
   return out;
 }
@@ -28,16 +29,20 @@ std::string FormatSlotRanges(const SlotBitmap& slots, std::string_view sep) {
 
 std::string SlotBitmapToBytes(const SlotBitmap& slots) {
   std::string out(kClusterSlots / 8, '\0');
-  for (int j = 0; j < kClusterSlots; ++j)
-    if (slots.test(j)) out[j >> 3] |= static_cast<char>(1 << (j & 7));
+  for (size_t j = slots._Find_first(); j < kClusterSlots; j = slots._Find_next(j))
+    out[j >> 3] = static_cast<char>(out[j >> 3] | (1 << (j & 7)));
   return out;
 }
 
 SlotBitmap SlotBitmapFromBytes(std::string_view bytes) {
   SlotBitmap b;
   if (bytes.size() != kClusterSlots / 8) return b;
-  for (int j = 0; j < kClusterSlots; ++j)
-    if (static_cast<unsigned char>(bytes[j >> 3]) & (1 << (j & 7))) b.set(j);
+  for (int i = 0; i < kClusterSlots / 8; ++i) {
+    const auto byte = static_cast<unsigned char>(bytes[i]);
+    if (byte == 0) continue;
+    for (int k = 0; k < 8; ++k)
+      if (byte & (1 << k)) b.set(static_cast<size_t>(i * 8 + k));
+  }
   return b;
 }
 

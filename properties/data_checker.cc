@@ -69,6 +69,9 @@ std::vector<Violation> CheckAckedWritesSurvive(const OpHistory& history,
   // need a model of their own).
   std::set<std::string> other_writes;
   std::map<std::string, const OpRecord*> last_acked;
+  std::map<std::string, std::vector<const OpRecord*>> sets_by_key;
+  for (const auto& op : history.ops())
+    if (op.command == "SET") sets_by_key[op.key].push_back(&op);
   for (const auto& op : history.ops()) {
     if (op.command != "SET" && op.command != "GET" && op.command != "HGET" &&
         op.command != "HGETALL") {
@@ -89,11 +92,10 @@ std::vector<Violation> CheckAckedWritesSurvive(const OpHistory& history,
     // not answered before that one was invoked, or may have been applied
     // unanswered (an ambiguous attempt, or still in flight at the end).
     std::set<std::string> allowed = {acked->value};
-    for (const auto& op : history.ops())
-      if (op.key == key && op.command == "SET" &&
-          (op.ambiguous || op.outcome == OpOutcome::kUnknown ||
-           (op.outcome == OpOutcome::kOk && op.complete_us > acked->invoke_us)))
-        allowed.insert(op.value);
+    for (const OpRecord* op : sets_by_key[key])
+      if (op->ambiguous || op->outcome == OpOutcome::kUnknown ||
+          (op->outcome == OpOutcome::kOk && op->complete_us > acked->invoke_us))
+        allowed.insert(op->value);
     for (const auto& [token, op] : history.in_flight())
       if (op.key == key && op.command == "SET") allowed.insert(op.value);
     const int slot = KeyHashSlot(key);
