@@ -304,6 +304,7 @@ RespValue ClusterClient::Execute(const std::vector<std::string>& argv,
     if (StartsWith(reply.str, "ASK ") && ParseRedirect(reply.str, &rslot, &raddr)) {
       if (rec.redirects >= options_.redirects_max) break;
       rec.redirects++;
+      rec.asks++;
       ask_addr = raddr;
       continue;
     }
@@ -331,6 +332,7 @@ RespValue ClusterClient::Execute(const std::vector<std::string>& argv,
                   " outcome=" + OpOutcomeName(rec.outcome) +
                   " latency_us=" + std::to_string(rec.complete_us - rec.invoke_us) +
                   " redirects=" + std::to_string(rec.redirects) +
+                  (rec.asks > 0 ? " asks=" + std::to_string(rec.asks) : std::string()) +
                   " retries=" + std::to_string(rec.retries) +
                   " reply=" + rec.reply);
   if (history_ != nullptr) {

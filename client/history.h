@@ -30,6 +30,7 @@ struct OpRecord {
   OpOutcome outcome = OpOutcome::kUnknown;
   std::string reply;     // rendered reply or error text
   int redirects = 0;     // MOVED/ASK followed
+  int asks = 0;          // of those, ASK
   int retries = 0;       // TRYAGAIN/CLUSTERDOWN/transport retries
   // An earlier attempt got no answer, so the command may have been applied
   // more than once (matters for non-idempotent commands like INCR).
