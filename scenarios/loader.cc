@@ -268,8 +268,10 @@ bool Validate(const std::string& path, scenario::Scenario& s,
         if (!node_ok(an.node(), "add_node") || !node_ok(an.existing(), "add_node")) return false;
         if (an.node() < members) {
           *err = where + ": add_node names node " + std::to_string(an.node()) +
-                 ", which is already a member; spare nodes are " + std::to_string(members) +
-                 ".." + std::to_string(nodes - 1) + " (topology.spare_nodes)";
+                 ", which is already a member; " +
+                 (nodes > members ? "spare nodes are " + std::to_string(members) + ".." +
+                                        std::to_string(nodes - 1)
+                                  : std::string("there are no spare nodes (topology.spare_nodes)"));
           return false;
         }
         if (an.has_replica_of() && !node_ok(an.replica_of(), "add_node replica_of")) return false;

@@ -113,12 +113,49 @@ TEST(LoaderSteps, NoNewFaultsInTheLivenessPhase) {
   EXPECT_NE(r.error.find("falls in the liveness phase"), std::string::npos) << r.error;
 }
 
+TEST(LoaderSteps, AdminStepsAreValidated) {
+  auto bad = [](const std::string& steps) {
+    auto r = ParseScenario("f.textproto", std::string(kBase) + steps);
+    EXPECT_FALSE(r.ok) << steps;
+    return r.error;
+  };
+  EXPECT_EQ(bad("steps { at_ms: 1 migrate { from: 0 to: 0 count: 5 } }\n"),
+            "f.textproto:4:1: migrate from and to the same node 0");
+  EXPECT_EQ(bad("steps { at_ms: 1 migrate { from: 0 to: 1 } }\n"),
+            "f.textproto:4:1: migrate needs either slots (\"0-99,200\") or a positive count");
+  EXPECT_EQ(bad("steps { at_ms: 1 migrate { from: 0 to: 1 slots: \"5-2\" } }\n"),
+            "f.textproto:4:1: bad slots \"5-2\": want ranges like \"0-99,200\" within 0-16383");
+  EXPECT_NE(bad("steps { at_ms: 1 migrate { from: 0 to: 1 slots: \"16384\" } }\n").find("bad slots"),
+            std::string::npos);
+  EXPECT_EQ(bad("steps { at_ms: 1 add_node { node: 2 } }\n"),
+            "f.textproto:4:1: add_node names node 2, which is already a member; there are no "
+            "spare nodes (topology.spare_nodes)");
+  EXPECT_EQ(bad("steps { at_ms: 1 del_node: 7 }\n"),
+            "f.textproto:4:1: del_node names node 7; nodes are 0..5");
+  auto ok = ParseScenario("f.textproto",
+                          "name: \"f\"\ntopology { primaries: 3 spare_nodes: 1 }\n"
+                          "duration_ms: 60000\n"
+                          "steps { at_ms: 1 add_node { node: 3 } }\n"
+                          "steps { at_ms: 2 migrate { from: 0 to: 3 slots: \"0-9,20\" mode: ATOMIC } }\n"
+                          "steps { at_ms: 3 during_migration: true crash: 1 }\n");
+  EXPECT_TRUE(ok.ok) << ok.error;
+  EXPECT_EQ(ParseSlotList("0-9,20").size(), 11u);
+  EXPECT_TRUE(ParseSlotList("1,,2").empty());
+  EXPECT_TRUE(ParseSlotList("x").empty());
+}
+
 TEST(LoaderSteps, EveryShippedScenarioLoads) {
   for (const char* name : {"bootstrap", "bootstrap-15-nodes", "single-primary",
                            "primary-crash-failover", "pause-primary-longer-than-node-timeout",
                            "partition-minority-primary", "manual-failover-under-load",
                            "crash-primary-without-replica", "rolling-restart",
-                           "crash-restart-voter", "two-node-split-brain"}) {
+                           "crash-restart-voter", "two-node-split-brain",
+                           "native-migration-under-load", "atomic-migration-under-load",
+                           "failover-during-native-migration-source",
+                           "failover-during-native-migration-target",
+                           "failover-during-atomic-migration", "simultaneous-import-and-export",
+                           "simultaneous-import-and-export-atomic", "scale-out-under-load",
+                           "scale-in"}) {
     auto r = LoadScenarioFile(std::string(SLOTSIM_SOURCE_DIR) + "/scenarios/" + name + ".textproto");
     EXPECT_TRUE(r.ok) << r.error;
   }

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(resp_request_fuzzer resp_reply_fuzzer bus_frame_fuzzer scenario_fuzzer)
+[ ${#targets[@]} -gt 0 ] || targets=(resp_request_fuzzer resp_reply_fuzzer bus_frame_fuzzer scenario_fuzzer dump_payload_fuzzer)
 scripts/setup.sh
 if ! command -v clang++ >/dev/null || ! dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q 'ok installed'; then
   sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
