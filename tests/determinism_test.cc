@@ -38,5 +38,27 @@ TEST(Determinism, TwentySeedsReplayIdenticallyAndDiffer) {
   EXPECT_EQ(hashes.size(), 20u);
 }
 
+// The migration machinery (cost model, blocking reads, triggered faults,
+// admin fibers, atomic jobs) replays identically too.
+TEST(Determinism, MigrationWithFailoversReplaysIdentically) {
+  for (const char* name : {"failover-during-atomic-migration",
+                           "failover-during-native-migration-target"}) {
+    auto loaded =
+        LoadScenarioFile(std::string(SLOTSIM_SOURCE_DIR) + "/scenarios/" + name + ".textproto");
+    ASSERT_TRUE(loaded.ok) << loaded.error;
+    for (uint64_t seed = 1; seed <= 3; ++seed) {
+      Lines a, b;
+      RunOptions o;
+      o.seed = seed;
+      o.sinks = {&a};
+      RunResult r1 = RunScenario(loaded.scenario, o);
+      o.sinks = {&b};
+      RunResult r2 = RunScenario(loaded.scenario, o);
+      ASSERT_EQ(r1.trace_hash, r2.trace_hash) << name << " seed " << seed;
+      ASSERT_EQ(a.lines, b.lines) << name << " seed " << seed;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace slotsim

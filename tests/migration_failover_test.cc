@@ -90,6 +90,22 @@ TEST(MigrationFailover, AtomicMigrationAbortsCleanlyAndCompletesAfterFailover) {
   }
 }
 
+// Without faults, both designs move 1000 slots under load and lose
+// nothing: acked-writes-survive, no-stray-keys and no-open-slots all hold.
+TEST(MigrationUnderLoad, BothModesLoseNothingAndLeaveNothingBehind) {
+  for (const char* name : {"native-migration-under-load", "atomic-migration-under-load"}) {
+    for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+      SCOPED_TRACE(std::string(name) + " seed " + std::to_string(seed));
+      Outcome o = RunLibraryScenario(name, seed);
+      EXPECT_EQ(o.outcome, "pass");
+      EXPECT_TRUE(o.violations.empty()) << *o.violations.begin();
+      ASSERT_EQ(o.log.admin_steps.size(), 1u);
+      EXPECT_NE(o.log.admin_steps[0].find("slots_moved=1000 ok=1"), std::string::npos)
+          << o.log.admin_steps[0];
+    }
+  }
+}
+
 // The seed outage / redis #2969, pinned as a found bug of the faithful
 // engine: see scenarios/simultaneous-import-and-export.textproto.
 TEST(SimultaneousImportExport, NativeEndsWithDivergentSlotMapsAtomicDoesNot) {
