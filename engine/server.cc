@@ -98,6 +98,7 @@ bool Server::Start() {
     return false;
   }
   aof_.Load([this](const std::vector<std::string>& argv) { ApplyFromPrimary(argv); });
+  migrations_.AfterRestart();
   aof_.Start();
   env_.AddTimer(1000, "serverCron", [this] { ServerCron(); });
   return true;

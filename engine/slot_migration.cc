@@ -728,6 +728,14 @@ void SlotMigrations::OnPromoted() {
   }
 }
 
+void SlotMigrations::AfterRestart() {
+  for (auto& [id, job] : jobs_) {
+    if (job.Finished()) continue;
+    job.replicated_only = false;
+    Fail(job, "restart");
+  }
+}
+
 void SlotMigrations::OnReplicaAck() {
   std::vector<std::string> waiting;
   for (const auto& [id, st] : imports_)

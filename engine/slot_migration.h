@@ -118,6 +118,9 @@ class SlotMigrations {
   // This node was just promoted: finish or abort what its old primary had
   // in flight.
   void OnPromoted();
+  // After a restart's AOF replay: job records the log brought back belong
+  // to a process that is gone; abort them (an import's partial keys go).
+  void AfterRestart();
   // A replica acknowledged an offset: a takeover may be waiting for it.
   void OnReplicaAck();
 

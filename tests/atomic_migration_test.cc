@@ -134,5 +134,47 @@ TEST_F(AtomicMigrationTest, ChecksAndCancel) {
   EXPECT_EQ(c_->node(0)->keyspace().size(), 50);
 }
 
+// The target's AOF holds the partial import; a crash and restart must not
+// bring those keys back as strays.
+TEST_F(AtomicMigrationTest, TargetRestartDropsPartialImportFromItsAof) {
+  auto sc = HaScenario(2, 0, 3000, 0);
+  sc.mutable_engine()->set_appendonly(true);
+  sc.mutable_engine()->set_appendfsync(scenario::EngineSettings::ALWAYS);
+  c_ = std::make_unique<SimCluster>(sc, 6, false, std::vector<TraceSink*>{});
+  ASSERT_TRUE(StartAndSettle(*c_));
+  a_ = std::make_unique<RawConn>(c_->sim(), "raw-a");
+  a_->Connect(c_->node(0)->config().port);
+  // 40 hashes of 100 KiB in slot 0: a few milliseconds of streaming.
+  for (int i = 0; i < 40; ++i) {
+    std::vector<std::string> hset = {"HSET", "{06S}" + std::to_string(i)};
+    for (int f = 0; f < 100; ++f) {
+      hset.push_back("f" + std::to_string(f));
+      hset.push_back(std::string(1024, 'x'));
+    }
+    a_->SendCommand(hset);
+  }
+  a_->Replies(500);
+  ASSERT_EQ(c_->node(0)->keyspace().size(), 40);
+  a_->SendCommand({"CLUSTER", "MIGRATESLOTS", "SLOTSRANGE", "0", "0", "NODE", Name(1)});
+  // Run until the target has loaded some, not all, of the batch.
+  bool partial = false;
+  for (int i = 0; i < 100000 && !partial; ++i) {
+    c_->sim().RunUntil(c_->sim().now_us() + 50);
+    const int64_t n = c_->node(1)->keyspace().CountKeysInSlot(0);
+    partial = n > 0 && n < 40;
+  }
+  ASSERT_TRUE(partial);
+  c_->Crash(1);
+  c_->sim().RunUntil(c_->sim().now_us() + 500'000);
+  c_->Restart(1);
+  EXPECT_EQ(c_->node(1)->keyspace().CountKeysInSlot(0), 0);
+  for (const auto& [id, job] : c_->node(1)->slot_migrations().jobs())
+    EXPECT_TRUE(job.Finished()) << id;
+  // The source aborted and kept everything.
+  c_->sim().RunUntil(c_->sim().now_us() + 5'000'000);
+  EXPECT_EQ(c_->node(0)->keyspace().CountKeysInSlot(0), 40);
+  EXPECT_EQ(c_->node(0)->cluster().SlotOwner(0)->name, Name(0));
+}
+
 }  // namespace
 }  // namespace slotsim
