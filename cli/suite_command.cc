@@ -81,13 +81,23 @@ int SuiteCommand(const SuiteCommandOptions& o) {
     std::vector<uint64_t> failed_seeds;
   };
   std::map<std::string, Row> rows;  // by file, ordered
-  const int total = static_cast<int>(files.size()) * o.seeds;
+  // Seeds per file: a scenario's pinned_seeds, else first_seed.. +seeds.
+  std::vector<std::vector<uint64_t>> seeds_of(files.size());
+  int total = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const auto& pinned = loaded[i].scenario.pinned_seeds();
+    if (!pinned.empty()) {
+      seeds_of[i].assign(pinned.begin(), pinned.end());
+    } else {
+      for (int k = 0; k < o.seeds; ++k) seeds_of[i].push_back(o.first_seed + static_cast<uint64_t>(k));
+    }
+    total += static_cast<int>(seeds_of[i].size());
+  }
   int done = 0;
   std::vector<std::string> repros;
   for (size_t i = 0; i < files.size(); ++i) {
     const auto& sc = loaded[i].scenario;
-    for (int k = 0; k < o.seeds; ++k) {
-      const uint64_t seed = o.first_seed + static_cast<uint64_t>(k);
+    for (const uint64_t seed : seeds_of[i]) {
       std::string repro = "slotsim run " + files[i] + " --seed " + std::to_string(seed);
       if (!o.buggify) repro += " --no-buggify";
       SetCrashContext("seed=" + std::to_string(seed) + " scenario=" + sc.name() +

@@ -378,13 +378,14 @@ std::string ClusterAdmin::AddNode(const std::string& new_addr, const std::string
     return "[ERR] Node " + new_addr +
            " is not empty. Either the node already knows other nodes (check with CLUSTER "
            "NODES) or contains some key in database 0.";
-  RespValue r = Call(new_addr, {"CLUSTER", "MEET", HostOf(existing), PortOf(existing)});
-  if (r.IsError() || r.type == RespValue::Type::kNullArray)
-    return "[ERR] CLUSTER MEET: " + r.ToString();
-  // clusterManagerWaitForClusterJoin: until the new node knows everyone.
+  // The cluster as it is before the new node joins: the join is done when
+  // the new node knows all of it (clusterManagerWaitForClusterJoin).
   std::vector<NodeLine> nodes;
   std::string err;
   if (!LoadNodes(&nodes, &err)) return err;
+  RespValue r = Call(new_addr, {"CLUSTER", "MEET", HostOf(existing), PortOf(existing)});
+  if (r.IsError() || r.type == RespValue::Type::kNullArray)
+    return "[ERR] CLUSTER MEET: " + r.ToString();
   for (int poll = 0;; ++poll) {
     if (poll >= options_.join_polls_max) return "[ERR] " + new_addr + " never joined";
     sim_.SleepUs(options_.join_poll_ms * 1000);

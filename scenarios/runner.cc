@@ -42,7 +42,24 @@ bool MigrationMovingData(SimCluster& cluster) {
 
 // Executes one scenario step on the cluster. `cut` tracks partitioned
 // pairs so that a heal can undo them all.
-void RunStep(SimCluster& cluster, const scenario::Step& step,
+// What became of each admin driver step: judged at the end of the run
+// ("admin-step-completes"), since a driver stuck or failed leaves the
+// cluster short of what the scenario meant to test.
+struct AdminSteps {
+  struct Entry {
+    std::string what;
+    int64_t at_ms = 0;
+    bool done = false;
+    std::string error;
+  };
+  std::deque<Entry> entries;  // stable addresses for the fibers
+  Entry* Start(std::string what, int64_t at_ms) {
+    entries.push_back({std::move(what), at_ms, false, ""});
+    return &entries.back();
+  }
+};
+
+void RunStep(SimCluster& cluster, const scenario::Step& step, AdminSteps* admin_steps,
              std::set<std::pair<int, int>>* cut) {
   Simulation& sim = cluster.sim();
   switch (step.action_case()) {
@@ -92,14 +109,18 @@ void RunStep(SimCluster& cluster, const scenario::Step& step,
     }
     case scenario::Step::kMigrate: {
       const auto mv = step.migrate();
-      sim.Spawn("admin-migrate", [&cluster, mv] {
+      ClusterClient& client = cluster.NewAdminClient();
+      AdminSteps::Entry* entry = admin_steps->Start("migrate", step.at_ms());
+      sim.Spawn("admin-migrate", [&cluster, &client, mv, entry] {
         AdminOptions o;
         o.mode = mv.mode() == scenario::ATOMIC ? MigrationMode::kAtomic : MigrationMode::kNative;
-        ClusterAdmin admin(cluster.sim(), cluster.admin(), cluster.addr(mv.from()), o);
+        ClusterAdmin admin(cluster.sim(), client, cluster.addr(mv.from()), o);
         std::string err = mv.slots().empty()
                               ? admin.Reshard(cluster.addr(mv.from()), cluster.addr(mv.to()), mv.count())
                               : admin.MoveSlots(cluster.addr(mv.from()), cluster.addr(mv.to()),
                                                 ParseSlotList(mv.slots()));
+        entry->done = true;
+        entry->error = err;
         cluster.sim().Record(-1, "AdminStep", -1, "",
                              "step=migrate slots_moved=" + std::to_string(admin.stats().slots_moved) +
                                  (err.empty() ? " ok=1" : " ok=0 error=" + err));
@@ -108,11 +129,15 @@ void RunStep(SimCluster& cluster, const scenario::Step& step,
     }
     case scenario::Step::kRebalance: {
       const auto rb = step.rebalance();
-      sim.Spawn("admin-rebalance", [&cluster, rb] {
+      ClusterClient& client = cluster.NewAdminClient();
+      AdminSteps::Entry* entry = admin_steps->Start("rebalance", step.at_ms());
+      sim.Spawn("admin-rebalance", [&cluster, &client, rb, entry] {
         AdminOptions o;
         o.mode = rb.mode() == scenario::ATOMIC ? MigrationMode::kAtomic : MigrationMode::kNative;
-        ClusterAdmin admin(cluster.sim(), cluster.admin(), cluster.addr(0), o);
+        ClusterAdmin admin(cluster.sim(), client, cluster.addr(0), o);
         std::string err = admin.Rebalance(rb.use_empty_masters());
+        entry->done = true;
+        entry->error = err;
         cluster.sim().Record(-1, "AdminStep", -1, "",
                              "step=rebalance slots_moved=" + std::to_string(admin.stats().slots_moved) +
                                  (err.empty() ? " ok=1" : " ok=0 error=" + err));
@@ -122,12 +147,16 @@ void RunStep(SimCluster& cluster, const scenario::Step& step,
     case scenario::Step::kAddNode: {
       const auto an = step.add_node();
       cluster.set_member(an.node(), true);
-      sim.Spawn("admin-add-node", [&cluster, an] {
-        ClusterAdmin admin(cluster.sim(), cluster.admin(), cluster.addr(an.existing()), {});
+      ClusterClient& client = cluster.NewAdminClient();
+      AdminSteps::Entry* entry = admin_steps->Start("add_node", step.at_ms());
+      sim.Spawn("admin-add-node", [&cluster, &client, an, entry] {
+        ClusterAdmin admin(cluster.sim(), client, cluster.addr(an.existing()), {});
         std::string primary;
         if (an.has_replica_of() && cluster.up(an.replica_of()))
           primary = cluster.node(an.replica_of())->cluster().myself().name;
         std::string err = admin.AddNode(cluster.addr(an.node()), cluster.addr(an.existing()), primary);
+        entry->done = true;
+        entry->error = err;
         cluster.sim().Record(-1, "AdminStep", an.node(), "",
                              std::string("step=add_node") + (err.empty() ? " ok=1" : " ok=0 error=" + err));
       });
@@ -135,14 +164,18 @@ void RunStep(SimCluster& cluster, const scenario::Step& step,
     }
     case scenario::Step::kDelNode: {
       const int node = step.del_node();
-      sim.Spawn("admin-del-node", [&cluster, node] {
-        int entry = node == 0 ? 1 : 0;
-        ClusterAdmin admin(cluster.sim(), cluster.admin(), cluster.addr(entry), {});
+      ClusterClient& client = cluster.NewAdminClient();
+      AdminSteps::Entry* entry = admin_steps->Start("del_node", step.at_ms());
+      sim.Spawn("admin-del-node", [&cluster, &client, node, entry] {
+        const int entry_node = node == 0 ? 1 : 0;
+        ClusterAdmin admin(cluster.sim(), client, cluster.addr(entry_node), {});
         std::string err = admin.DelNode(cluster.addr(node), [&cluster, node](const std::string&) {
           // redis-cli sends SHUTDOWN: the node stops and leaves for good.
           cluster.set_member(node, false);
           if (cluster.up(node)) cluster.Crash(node);
         });
+        entry->done = true;
+        entry->error = err;
         cluster.sim().Record(-1, "AdminStep", node, "",
                              std::string("step=del_node") + (err.empty() ? " ok=1" : " ok=0 error=" + err));
       });
@@ -176,13 +209,14 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
 
   // Timed steps (the loader checked they make sense in order).
   std::set<std::pair<int, int>> cut;  // partitioned machine pairs
+  AdminSteps admin_steps;
   // Triggered steps and their pollers live as long as the run (a deque
   // keeps their addresses).
   std::deque<std::function<bool(int)>> triggers;
   std::deque<std::function<void(int)>> pollers;
   for (const auto& step : s.steps()) {
     if (!step.during_migration()) {
-      sim.Schedule(-1, step.at_ms() * 1000, [&, step] { RunStep(cluster, step, &cut); });
+      sim.Schedule(-1, step.at_ms() * 1000, [&, step] { RunStep(cluster, step, &admin_steps, &cut); });
       continue;
     }
     // Poll for a migration moving data (bounded wait).
@@ -190,7 +224,7 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
       if (MigrationMovingData(cluster)) {
         sim.Record(-1, "StepTriggered", -1, "",
                    "waited_us=" + std::to_string(polls * kTriggerPollUs));
-        RunStep(cluster, step, &cut);
+        RunStep(cluster, step, &admin_steps, &cut);
         return true;
       }
       if (polls >= kTriggerPollsMax) {
@@ -251,6 +285,13 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
     for (auto& v : CheckOpsSucceedAfter(cluster.history(), result.converged_us))
       result.violations.push_back(std::move(v));
   }
+  for (const auto& e : admin_steps.entries)
+    if (!e.done || !e.error.empty())
+      result.violations.push_back(
+          {"admin-step-completes",
+           e.what + " step at " + std::to_string(e.at_ms) + " ms " +
+               (e.done ? "failed: " + e.error : std::string("never finished")),
+           end_us});
   // Data at the end, on the live members' ground truth.
   const auto live = cluster.LiveMembers();
   for (auto& v : CheckNoOpenSlots(live, end_us)) result.violations.push_back(std::move(v));

@@ -86,6 +86,15 @@ bool SimCluster::Settled() const {
   return true;
 }
 
+ClusterClient& SimCluster::NewAdminClient() {
+  const int n = static_cast<int>(step_admins_.size());
+  const int m = sim_->AddMachine("admin" + std::to_string(n + 1));
+  ClientOptions co;
+  co.seeds = addrs_;
+  step_admins_.push_back(std::make_unique<ClusterClient>(*sim_, m, -2 - n, co, nullptr));
+  return *step_admins_.back();
+}
+
 SimCluster::~SimCluster() {
   // Fibers reference the clients: stop them before anything is freed.
   sim_->Shutdown();

@@ -48,6 +48,9 @@ class SimCluster {
   void set_member(int i, bool m) { member_.at(i) = m; }
   OpHistory& history() { return history_; }
   ClusterClient& admin() { return *admin_; }
+  // A fresh admin client on its own machine: each admin step is its own
+  // redis-cli process, so concurrent steps never share a connection.
+  ClusterClient& NewAdminClient();
 
   // Starts the bootstrap driver (if the scenario asks for one) and the
   // workload fibers. `*bootstrap_error` is set when the driver finishes.
@@ -80,6 +83,7 @@ class SimCluster {
   std::vector<bool> member_;
   OpHistory history_;
   std::unique_ptr<ClusterClient> admin_;
+  std::vector<std::unique_ptr<ClusterClient>> step_admins_;
   std::unique_ptr<Workload> workload_;
   bool bootstrap_done_ = false;
 };
