@@ -4,6 +4,7 @@
 #include <google/protobuf/text_format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -189,7 +190,10 @@ bool Validate(const std::string& path, scenario::Scenario& s,
     // run in it, new faults may not.
     const bool is_fault = action == scenario::Step::kCrash || action == scenario::Step::kPause ||
                           action == scenario::Step::kPartition ||
-                          action == scenario::Step::kFailover;
+                          action == scenario::Step::kFailover || action == scenario::Step::kClog ||
+                          action == scenario::Step::kReset ||
+                          action == scenario::Step::kClockJump ||
+                          (action == scenario::Step::kSlowFsync && st.slow_fsync().latency_ms() > 0);
     if (is_fault && liveness_from > 0 && st.at_ms() >= liveness_from) {
       *err = where + ": fault step at " + std::to_string(st.at_ms()) +
              " ms falls in the liveness phase (from " + std::to_string(liveness_from) + " ms)";
@@ -224,24 +228,54 @@ bool Validate(const std::string& path, scenario::Scenario& s,
       case scenario::Step::kResume:
         if (!node_ok(st.resume(), "resume") || !need(st.resume(), NodeState::kPaused, "resume", NodeState::kUp)) return false;
         break;
-      case scenario::Step::kPartition: {
-        const auto& p = st.partition();
-        if (p.side_a().empty() || p.side_b().empty()) {
-          *err = where + ": partition needs nodes on both sides";
+      case scenario::Step::kPartition:
+      case scenario::Step::kReset:
+      case scenario::Step::kClog: {
+        const char* what = action == scenario::Step::kPartition ? "partition"
+                           : action == scenario::Step::kReset   ? "reset"
+                                                                : "clog";
+        const auto& a_side = action == scenario::Step::kClog ? st.clog().side_a()
+                             : action == scenario::Step::kReset ? st.reset().side_a()
+                                                                 : st.partition().side_a();
+        const auto& b_side = action == scenario::Step::kClog ? st.clog().side_b()
+                             : action == scenario::Step::kReset ? st.reset().side_b()
+                                                                 : st.partition().side_b();
+        if (a_side.empty() || b_side.empty()) {
+          *err = where + ": " + what + " needs nodes on both sides";
           return false;
         }
-        for (int a : p.side_a()) {
-          if (!node_ok(a, "partition")) return false;
-          for (int b : p.side_b()) {
-            if (!node_ok(b, "partition")) return false;
+        for (int a : a_side) {
+          if (!node_ok(a, what)) return false;
+          for (int b : b_side) {
+            if (!node_ok(b, what)) return false;
             if (a == b) {
-              *err = where + ": partition puts node " + std::to_string(a) + " on both sides";
+              *err = where + ": " + what + " puts node " + std::to_string(a) + " on both sides";
               return false;
             }
           }
         }
+        if (action == scenario::Step::kClog &&
+            (st.clog().extra_ms() <= 0 || st.clog().extra_ms() > 3'600'000)) {
+          *err = where + ": clog extra_ms must be in 1..3600000";
+          return false;
+        }
         break;
       }
+      case scenario::Step::kClockJump:
+        if (!node_ok(st.clock_jump().node(), "clock_jump")) return false;
+        if (st.clock_jump().delta_ms() == 0 ||
+            std::abs(st.clock_jump().delta_ms()) > 365LL * 24 * 3600 * 1000) {
+          *err = where + ": clock_jump delta_ms must be non-zero and within a year";
+          return false;
+        }
+        break;
+      case scenario::Step::kSlowFsync:
+        if (!node_ok(st.slow_fsync().node(), "slow_fsync")) return false;
+        if (st.slow_fsync().latency_ms() < 0 || st.slow_fsync().latency_ms() > 600'000) {
+          *err = where + ": slow_fsync latency_ms must be in 0..600000";
+          return false;
+        }
+        break;
       case scenario::Step::kFailover:
         if (!node_ok(st.failover().node(), "failover")) return false;
         break;

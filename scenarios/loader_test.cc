@@ -144,6 +144,37 @@ TEST(LoaderSteps, AdminStepsAreValidated) {
   EXPECT_TRUE(ParseSlotList("x").empty());
 }
 
+TEST(LoaderSteps, NetworkClockAndDiskFaults) {
+  auto ok = ParseScenario("f.textproto", std::string(kBase) +
+                                             "steps { at_ms: 1 partition { side_a: [0] side_b: [1] one_way: true } }\n"
+                                             "steps { at_ms: 2 clog { side_a: [2] side_b: [3, 4] extra_ms: 100 } }\n"
+                                             "steps { at_ms: 3 reset { side_a: [0] side_b: [5] } }\n"
+                                             "steps { at_ms: 4 clock_jump { node: 1 delta_ms: -60000 } }\n"
+                                             "steps { at_ms: 5 slow_fsync { node: 2 latency_ms: 200 } }\n"
+                                             "steps { at_ms: 6 heal: true }\n"
+                                             "steps { at_ms: 7 slow_fsync { node: 2 latency_ms: 0 } }\n"
+                                             "phases { liveness_from_ms: 7 }\n");
+  EXPECT_TRUE(ok.ok) << ok.error;
+  auto bad = [](const std::string& steps) {
+    auto r = ParseScenario("f.textproto", std::string(kBase) + steps);
+    EXPECT_FALSE(r.ok) << steps;
+    return r.error;
+  };
+  EXPECT_EQ(bad("steps { at_ms: 1 clog { side_a: [0] side_b: [1] } }\n"),
+            "f.textproto:4:1: clog extra_ms must be in 1..3600000");
+  EXPECT_EQ(bad("steps { at_ms: 1 reset { side_a: [0] side_b: [0] } }\n"),
+            "f.textproto:4:1: reset puts node 0 on both sides");
+  EXPECT_EQ(bad("steps { at_ms: 1 clock_jump { node: 1 } }\n"),
+            "f.textproto:4:1: clock_jump delta_ms must be non-zero and within a year");
+  EXPECT_EQ(bad("steps { at_ms: 1 slow_fsync { node: 9 latency_ms: 5 } }\n"),
+            "f.textproto:4:1: slow_fsync names node 9; nodes are 0..5");
+  // A clock jump is a fault: not in the liveness phase.
+  EXPECT_NE(bad("steps { at_ms: 5000 clock_jump { node: 1 delta_ms: 5 } }\n"
+                "phases { liveness_from_ms: 4000 }\n")
+                .find("falls in the liveness phase"),
+            std::string::npos);
+}
+
 TEST(LoaderSteps, EveryShippedScenarioLoads) {
   for (const char* name : {"bootstrap", "bootstrap-15-nodes", "single-primary",
                            "primary-crash-failover", "pause-primary-longer-than-node-timeout",
@@ -155,7 +186,7 @@ TEST(LoaderSteps, EveryShippedScenarioLoads) {
                            "failover-during-native-migration-target",
                            "failover-during-atomic-migration", "simultaneous-import-and-export",
                            "simultaneous-import-and-export-atomic", "scale-out-under-load",
-                           "scale-in"}) {
+                           "scale-in", "clock-jump", "partition-heal-reconverge"}) {
     auto r = LoadScenarioFile(std::string(SLOTSIM_SOURCE_DIR) + "/scenarios/" + name + ".textproto");
     EXPECT_TRUE(r.ok) << r.error;
   }

@@ -60,7 +60,7 @@ struct AdminSteps {
 };
 
 void RunStep(SimCluster& cluster, const scenario::Step& step, AdminSteps* admin_steps,
-             std::set<std::pair<int, int>>* cut) {
+             std::set<std::pair<int, int>>* cut, std::set<std::pair<int, int>>* clogged) {
   Simulation& sim = cluster.sim();
   switch (step.action_case()) {
     case scenario::Step::kMark:
@@ -87,13 +87,40 @@ void RunStep(SimCluster& cluster, const scenario::Step& step, AdminSteps* admin_
     case scenario::Step::kPartition:
       for (int a : step.partition().side_a())
         for (int b : step.partition().side_b()) {
-          sim.network().SetPartitioned(a, b, true);
-          cut->insert({std::min(a, b), std::max(a, b)});
+          sim.network().SetCut(a, b, true);
+          cut->insert({a, b});
+          if (!step.partition().one_way()) {
+            sim.network().SetCut(b, a, true);
+            cut->insert({b, a});
+          }
+        }
+      break;
+    case scenario::Step::kClog:
+      for (int a : step.clog().side_a())
+        for (int b : step.clog().side_b()) {
+          sim.network().SetClog(a, b, step.clog().extra_ms() * 1000);
+          clogged->insert({a, b});
+          if (!step.clog().one_way()) {
+            sim.network().SetClog(b, a, step.clog().extra_ms() * 1000);
+            clogged->insert({b, a});
+          }
         }
       break;
     case scenario::Step::kHeal:
-      for (auto [a, b] : *cut) sim.network().SetPartitioned(a, b, false);
+      for (auto [a, b] : *cut) sim.network().SetCut(a, b, false);
       cut->clear();
+      for (auto [a, b] : *clogged) sim.network().SetClog(a, b, 0);
+      clogged->clear();
+      break;
+    case scenario::Step::kReset:
+      for (int a : step.reset().side_a())
+        for (int b : step.reset().side_b()) sim.network().ResetConnections(a, b);
+      break;
+    case scenario::Step::kClockJump:
+      sim.JumpClock(step.clock_jump().node(), step.clock_jump().delta_ms() * 1000);
+      break;
+    case scenario::Step::kSlowFsync:
+      sim.SetFsyncLatency(step.slow_fsync().node(), step.slow_fsync().latency_ms() * 1000);
       break;
     case scenario::Step::kFailover: {
       const int node = step.failover().node();
@@ -208,7 +235,8 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   cluster.StartActors(&bootstrap_error);
 
   // Timed steps (the loader checked they make sense in order).
-  std::set<std::pair<int, int>> cut;  // partitioned machine pairs
+  std::set<std::pair<int, int>> cut;      // cut directions (from, to)
+  std::set<std::pair<int, int>> clogged;  // clogged directions (from, to)
   AdminSteps admin_steps;
   // Triggered steps and their pollers live as long as the run (a deque
   // keeps their addresses).
@@ -216,7 +244,7 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   std::deque<std::function<void(int)>> pollers;
   for (const auto& step : s.steps()) {
     if (!step.during_migration()) {
-      sim.Schedule(-1, step.at_ms() * 1000, [&, step] { RunStep(cluster, step, &admin_steps, &cut); });
+      sim.Schedule(-1, step.at_ms() * 1000, [&, step] { RunStep(cluster, step, &admin_steps, &cut, &clogged); });
       continue;
     }
     // Poll for a migration moving data (bounded wait).
@@ -224,7 +252,7 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
       if (MigrationMovingData(cluster)) {
         sim.Record(-1, "StepTriggered", -1, "",
                    "waited_us=" + std::to_string(polls * kTriggerPollUs));
-        RunStep(cluster, step, &admin_steps, &cut);
+        RunStep(cluster, step, &admin_steps, &cut, &clogged);
         return true;
       }
       if (polls >= kTriggerPollsMax) {
@@ -303,7 +331,9 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   for (const auto& st : s.steps()) {
     const auto a = st.action_case();
     faulty |= a == scenario::Step::kCrash || a == scenario::Step::kPause ||
-              a == scenario::Step::kPartition || a == scenario::Step::kFailover;
+              a == scenario::Step::kPartition || a == scenario::Step::kFailover ||
+              a == scenario::Step::kReset || a == scenario::Step::kClockJump ||
+              a == scenario::Step::kClog || a == scenario::Step::kSlowFsync;
   }
   if (!faulty)
     for (auto& v : CheckAckedWritesSurvive(cluster.history(), live, end_us))

@@ -56,15 +56,18 @@ int64_t SimNetwork::DrawLatency(int from, int to) {
 
 void SimNetwork::ScheduleArrival(Endpoint& to, int from_machine,
                                  std::function<void()> on_arrival) {
-  auto cut = held_.find(LinkKey(from_machine, to.machine));
+  auto cut = held_.find({from_machine, to.machine});
   if (cut != held_.end() && from_machine != to.machine) {
     SLOTSIM_CHECK_MSG(cut->second.size() < 10'000'000, "partition hold limit");
     cut->second.push_back({to.id, from_machine, std::move(on_arrival)});
     return;
   }
   // A busy sender's bytes leave when its thread is done (the cost model).
+  int64_t clog = 0;
+  if (!clog_us_.empty())
+    if (auto c = clog_us_.find({from_machine, to.machine}); c != clog_us_.end()) clog = c->second;
   int64_t at = std::max(sim_.now_us() + sim_.BusyOffsetUs(from_machine) +
-                            DrawLatency(from_machine, to.machine),
+                            DrawLatency(from_machine, to.machine) + clog,
                         to.in_last_us);
   to.in_last_us = at;
   sim_.Schedule(to.machine, at - sim_.now_us(), std::move(on_arrival), to.id);
@@ -77,9 +80,9 @@ ConnId SimNetwork::Connect(int m, const std::string& host, uint16_t port) {
   e.machine = m;
   conns_.emplace(id, std::move(e));
   int target = MachineAt(host, port);
-  if (target >= 0 && target != m && partitioned(m, target)) {
+  if (target >= 0 && target != m && cut(m, target)) {
     // The SYN waits in the cut link like everything else.
-    held_[LinkKey(m, target)].push_back(
+    held_[{m, target}].push_back(
         {id, target, [this, id, host, port] { SynArrives(id, host, port); }});
     return id;
   }
@@ -212,18 +215,26 @@ void SimNetwork::Close(int m, ConnId conn) {
 
 void SimNetwork::SetPartitioned(int a, int b, bool partitioned) {
   SLOTSIM_CHECK(a != b);
-  const auto key = LinkKey(a, b);
-  if (partitioned) {
+  SetCut(a, b, partitioned);
+  SetCut(b, a, partitioned);
+}
+
+bool SimNetwork::partitioned(int a, int b) const { return cut(a, b) && cut(b, a); }
+
+void SimNetwork::SetCut(int from, int to, bool is_cut) {
+  SLOTSIM_CHECK(from != to);
+  const std::pair<int, int> key{from, to};
+  if (is_cut) {
     if (held_.count(key)) return;
     held_[key];
-    sim_.Record(-1, "Partition", -1, "", "a=" + std::to_string(a) + " b=" + std::to_string(b));
+    sim_.Record(-1, "Partition", -1, "", "from=" + std::to_string(from) + " to=" + std::to_string(to));
     return;
   }
   auto it = held_.find(key);
   if (it == held_.end()) return;
   std::vector<Held> held = std::move(it->second);
   held_.erase(it);
-  sim_.Record(-1, "Heal", -1, "", "a=" + std::to_string(a) + " b=" + std::to_string(b) +
+  sim_.Record(-1, "Heal", -1, "", "from=" + std::to_string(from) + " to=" + std::to_string(to) +
                                       " held=" + std::to_string(held.size()));
   for (auto& h : held) {
     auto eit = conns_.find(h.to);
@@ -232,8 +243,34 @@ void SimNetwork::SetPartitioned(int a, int b, bool partitioned) {
   }
 }
 
-bool SimNetwork::partitioned(int a, int b) const {
-  return held_.count(LinkKey(a, b)) != 0;
+void SimNetwork::SetClog(int from, int to, int64_t extra_us) {
+  SLOTSIM_CHECK(from != to && extra_us >= 0);
+  if (extra_us == 0) clog_us_.erase({from, to});
+  else clog_us_[{from, to}] = extra_us;
+  sim_.Record(-1, "Clog", -1, "", "from=" + std::to_string(from) + " to=" + std::to_string(to) +
+                                      " extra_us=" + std::to_string(extra_us));
+}
+
+void SimNetwork::ResetConnections(int a, int b) {
+  SLOTSIM_CHECK(a != b);
+  std::vector<ConnId> victims;
+  for (const auto& [id, e] : conns_)
+    if ((e.machine == a && e.peer_machine == b) || (e.machine == b && e.peer_machine == a))
+      victims.push_back(id);
+  sim_.Record(-1, "ConnReset", -1, "", "a=" + std::to_string(a) + " b=" + std::to_string(b) +
+                                           " conns=" + std::to_string(victims.size()));
+  // Each end learns at once (its own RST), in id order; data in flight is
+  // dropped with the connection.
+  for (ConnId id : victims) {
+    auto it = conns_.find(id);
+    if (it == conns_.end()) continue;
+    const int m = it->second.machine;
+    conns_.erase(it);
+    sim_.Schedule(m, 0, [this, id, m] {
+      sim_.Record(m, "ConnClosed", -1, "", "conn=" + std::to_string(id) + " reason=connection reset");
+      if (NetHandler* h = HandlerOf(m)) h->OnClosed(id, "connection reset");
+    }, id);
+  }
 }
 
 void SimNetwork::CrashMachine(int m) {

@@ -56,6 +56,15 @@ class SimNetwork {
   // either machine crashes meanwhile, what it held is lost.
   void SetPartitioned(int a, int b, bool partitioned);
   bool partitioned(int a, int b) const;
+  // The same for one direction only: from `from` to `to`.
+  void SetCut(int from, int to, bool cut);
+  bool cut(int from, int to) const { return held_.count({from, to}) != 0; }
+  // Clogs the direction from -> to: everything still arrives, in order,
+  // `extra_us` later than it would (0 unclogs).
+  void SetClog(int from, int to, int64_t extra_us);
+  // Resets every established connection between machines a and b: both
+  // ends see OnClosed("connection reset"), as after a middlebox RST.
+  void ResetConnections(int a, int b);
 
   int64_t messages_sent() const { return messages_sent_; }
   int64_t bytes_sent() const { return bytes_sent_; }
@@ -83,9 +92,6 @@ class SimNetwork {
   // Delivers a close notice to `to` after in-flight data.
   void ScheduleClosed(ConnId to, int from_machine, std::string reason);
   NetHandler* HandlerOf(int m) const;
-  static std::pair<int, int> LinkKey(int a, int b) {
-    return {std::min(a, b), std::max(a, b)};
-  }
   struct Held {
     ConnId to;
     int from_machine;
@@ -99,7 +105,9 @@ class SimNetwork {
   std::map<std::pair<std::string, uint16_t>, int> listeners_;
   std::map<ConnId, Endpoint> conns_;  // ordered: crash resets in id order
   std::map<std::pair<int, int>, int64_t> link_base_us_;
-  std::map<std::pair<int, int>, std::vector<Held>> held_;  // key present = cut
+  // (from, to) -> what the cut direction holds; key present = cut.
+  std::map<std::pair<int, int>, std::vector<Held>> held_;
+  std::map<std::pair<int, int>, int64_t> clog_us_;  // (from, to) -> extra delay
   ConnId next_conn_ = 1;
   int64_t next_msg_ = 1;
   int64_t messages_sent_ = 0;

@@ -160,5 +160,80 @@ TEST_F(NetworkTest, CrashDropsWhatAPartitionHeld) {
   ASSERT_EQ(cli_.closed.size(), 1u);  // the reset still arrives
 }
 
+TEST_F(NetworkTest, OneWayCutHoldsOnlyThatDirection) {
+  srv_.echo = true;
+  ASSERT_TRUE(sim_.env(server_).Listen(6379));
+  ConnId c = sim_.env(client_).Connect("127.0.0.1", 6379);
+  sim_.RunUntil(1'000'000);
+  // Server -> client is cut: the request gets through, the echo does not.
+  sim_.network().SetCut(server_, client_, true);
+  EXPECT_TRUE(sim_.network().cut(server_, client_));
+  EXPECT_FALSE(sim_.network().partitioned(server_, client_));
+  sim_.env(client_).Send(c, "ping", "m");
+  sim_.RunUntil(3'000'000);
+  EXPECT_EQ(srv_.data[srv_.accepted.at(0)], "ping");
+  EXPECT_EQ(cli_.data[c], "");
+  sim_.network().SetCut(server_, client_, false);
+  sim_.RunUntil(4'000'000);
+  EXPECT_EQ(cli_.data[c], "ping");
+}
+
+TEST_F(NetworkTest, ClogDelaysWithoutLossOrReordering) {
+  ASSERT_TRUE(sim_.env(server_).Listen(6379));
+  ConnId c = sim_.env(client_).Connect("127.0.0.1", 6379);
+  sim_.RunUntil(1'000'000);
+  sim_.network().SetClog(client_, server_, 500'000);
+  sim_.env(client_).Send(c, "a", "m");
+  sim_.RunUntil(1'400'000);
+  EXPECT_EQ(srv_.data[srv_.accepted.at(0)], "");  // still in the clog
+  sim_.network().SetClog(client_, server_, 0);
+  sim_.env(client_).Send(c, "b", "m");            // may not overtake "a"
+  sim_.RunUntil(2'000'000);
+  EXPECT_EQ(srv_.data[srv_.accepted.at(0)], "ab");
+}
+
+TEST_F(NetworkTest, ResetClosesBothEnds) {
+  ASSERT_TRUE(sim_.env(server_).Listen(6379));
+  ConnId c = sim_.env(client_).Connect("127.0.0.1", 6379);
+  sim_.RunUntil(1'000'000);
+  sim_.env(client_).Send(c, "in flight", "m");
+  sim_.network().ResetConnections(server_, client_);
+  sim_.RunUntil(2'000'000);
+  ASSERT_EQ(cli_.closed.size(), 1u);
+  ASSERT_EQ(srv_.closed.size(), 1u);
+  EXPECT_EQ(cli_.closed[0].second, "connection reset");
+  EXPECT_EQ(srv_.data[srv_.accepted.at(0)], "");  // dropped with the connection
+  EXPECT_EQ(sim_.network().open_connections(), 0u);
+}
+
+TEST(SimFaults, ClockJumpMovesNowButNotTimers) {
+  SimOptions o;
+  o.buggify = false;
+  Simulation sim(o);
+  int m = sim.AddMachine("m");
+  const int64_t before = sim.env(m).NowMs();
+  int64_t fired_at = -1;
+  sim.env(m).AddTimer(1000, "t", [&] { fired_at = sim.now_us(); });
+  sim.JumpClock(m, -60'000'000);  // a minute back
+  EXPECT_EQ(sim.env(m).NowMs(), before - 60'000);
+  sim.RunUntil(2'000'000);
+  EXPECT_EQ(fired_at, 1'000'000);  // elapsed time, not wall time
+}
+
+TEST(SimFaults, SlowFsyncBlocksTheThread) {
+  SimOptions o;
+  o.buggify = false;
+  Simulation sim(o);
+  int m = sim.AddMachine("m");
+  sim.SetFsyncLatency(m, 50'000);
+  ASSERT_TRUE(sim.env(m).WriteFile("f", "x"));
+  ASSERT_TRUE(sim.env(m).SyncFile("f"));
+  EXPECT_EQ(sim.BusyOffsetUs(m), 50'000);
+  int64_t fired_at = -1;
+  sim.env(m).AddTimer(0, "t", [&] { fired_at = sim.now_us(); });
+  sim.RunUntil(100'000);
+  EXPECT_EQ(fired_at, 50'000);
+}
+
 }  // namespace
 }  // namespace slotsim

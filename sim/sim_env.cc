@@ -67,12 +67,18 @@ bool SimEnv::AppendFile(const std::string& name, std::string_view data) {
   return !SideEffect() || sim_.disk(machine_).Append(name, data);
 }
 bool SimEnv::SyncFile(const std::string& name) {
-  return !SideEffect() || sim_.disk(machine_).SyncFile(name);
+  if (!SideEffect()) return true;
+  if (const int64_t lat = sim_.fsync_latency_us(machine_); lat > 0) sim_.ChargeCpu(machine_, lat);
+  return sim_.disk(machine_).SyncFile(name);
 }
 bool SimEnv::RenameFile(const std::string& from, const std::string& to) {
   return !SideEffect() || sim_.disk(machine_).Rename(from, to);
 }
-bool SimEnv::SyncDir() { return !SideEffect() || sim_.disk(machine_).SyncDir(); }
+bool SimEnv::SyncDir() {
+  if (!SideEffect()) return true;
+  if (const int64_t lat = sim_.fsync_latency_us(machine_); lat > 0) sim_.ChargeCpu(machine_, lat);
+  return sim_.disk(machine_).SyncDir();
+}
 bool SimEnv::DeleteFile(const std::string& name) {
   return !SideEffect() || sim_.disk(machine_).Delete(name);
 }

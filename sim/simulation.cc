@@ -142,6 +142,19 @@ void Simulation::Resume(int machine) {
   ScheduleDrain(machine);
 }
 
+void Simulation::SetFsyncLatency(int machine, int64_t us) {
+  SLOTSIM_CHECK(us >= 0);
+  machines_.at(machine)->fsync_latency_us = us;
+  Record(machine, "FsyncLatency", -1, "", "us=" + std::to_string(us));
+}
+
+void Simulation::JumpClock(int machine, int64_t delta_us) {
+  SimEnv& env = *machines_.at(machine)->env;
+  env.set_clock_offset_us(env.clock_offset_us() + delta_us);
+  Record(machine, "ClockJump", -1, "", "delta_us=" + std::to_string(delta_us) +
+                                           " offset_us=" + std::to_string(env.clock_offset_us()));
+}
+
 bool Simulation::machine_paused(int machine) const {
   return machine >= 0 && machine < machine_count() && machines_[machine]->paused;
 }

@@ -82,6 +82,14 @@ class Simulation {
   // order it would have run.
   void Resume(int machine);
   bool machine_paused(int machine) const;
+  // Disk fault: every fsync of the machine (file or directory) takes this
+  // long on its thread (0: instant). The thread blocks in fsync, as
+  // Redis's main thread does with appendfsync always.
+  void SetFsyncLatency(int machine, int64_t us);
+  int64_t fsync_latency_us(int machine) const { return machines_.at(machine)->fsync_latency_us; }
+  // Clock fault: the machine's clock jumps by delta_us (either way).
+  // Timers keep counting elapsed time, as a monotonic event loop would.
+  void JumpClock(int machine, int64_t delta_us);
   // Arms a crash of `machine` just before its `n`-th side effect from now
   // (n >= 1): a send, connect, close or disk mutation. The side effect
   // does not happen; the process dies mid-handler, and its Env goes inert
@@ -161,6 +169,7 @@ class Simulation {
     bool paused = false;
     // The thread is busy until then (ChargeCpu).
     int64_t busy_until_us = 0;
+    int64_t fsync_latency_us = 0;
     // Blocked in a synchronous read on this connection (kNoConn: not).
     ConnId blocked_on = kNoConn;
     EventQueue::Id block_timeout = 0;
