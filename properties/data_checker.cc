@@ -18,6 +18,24 @@ const SlotBitmap* ShardSlots(const Server& s, const std::vector<const Server*>& 
 
 }  // namespace
 
+std::vector<Violation> CheckDistinctConfigEpochs(const std::vector<const Server*>& live,
+                                                 int64_t now_us) {
+  std::vector<Violation> out;
+  std::map<uint64_t, const ClusterNode*> seen;
+  for (const Server* s : live) {
+    const ClusterNode& me = s->cluster().myself();
+    if (!me.IsPrimary() || me.numslots == 0) continue;
+    auto [it, fresh] = seen.emplace(me.config_epoch, &me);
+    if (!fresh)
+      out.push_back({"primary-config-epochs-distinct",
+                     "primaries " + it->second->ip + ":" + std::to_string(it->second->port) +
+                         " and " + me.ip + ":" + std::to_string(me.port) +
+                         " share configEpoch " + std::to_string(me.config_epoch),
+                     now_us});
+  }
+  return out;
+}
+
 std::vector<Violation> CheckNoOpenSlots(const std::vector<const Server*>& live, int64_t now_us) {
   std::vector<Violation> out;
   for (const Server* s : live) {

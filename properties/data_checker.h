@@ -20,6 +20,10 @@
 
 namespace slotsim {
 
+// "primary-config-epochs-distinct": after the liveness phase no two live
+// primaries that own slots share a configEpoch (the collision rule's job).
+std::vector<Violation> CheckDistinctConfigEpochs(const std::vector<const Server*>& live,
+                                                 int64_t now_us);
 std::vector<Violation> CheckNoOpenSlots(const std::vector<const Server*>& live, int64_t now_us);
 std::vector<Violation> CheckNoStrayKeys(const std::vector<const Server*>& live, int64_t now_us,
                                         size_t violations_max = 10);

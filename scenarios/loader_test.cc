@@ -186,7 +186,8 @@ TEST(LoaderSteps, EveryShippedScenarioLoads) {
                            "failover-during-native-migration-target",
                            "failover-during-atomic-migration", "simultaneous-import-and-export",
                            "simultaneous-import-and-export-atomic", "scale-out-under-load",
-                           "scale-in", "clock-jump", "partition-heal-reconverge"}) {
+                           "scale-in", "clock-jump", "partition-heal-reconverge",
+                           "epoch-collision"}) {
     auto r = LoadScenarioFile(std::string(SLOTSIM_SOURCE_DIR) + "/scenarios/" + name + ".textproto");
     EXPECT_TRUE(r.ok) << r.error;
   }

@@ -323,6 +323,7 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   // Data at the end, on the live members' ground truth.
   const auto live = cluster.LiveMembers();
   for (auto& v : CheckNoOpenSlots(live, end_us)) result.violations.push_back(std::move(v));
+  for (auto& v : CheckDistinctConfigEpochs(live, end_us)) result.violations.push_back(std::move(v));
   for (auto& v : CheckNoStrayKeys(live, end_us)) result.violations.push_back(std::move(v));
   // Without faults no acknowledged write may be lost; with them Redis
   // Cluster's asynchronous replication allows it (the checking-core issue
