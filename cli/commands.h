@@ -15,6 +15,7 @@ struct RunCommandOptions {
   bool json = false;
   bool check_determinism = false;
   bool buggify = true;
+  std::vector<std::string> injected_bugs;  // engine/bug_zoo.h names
   int64_t debug_crash_at_ms = -1;  // hidden: abort at this simulated time
 };
 

@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/crash_handler.h"
 #include "cli/exit_codes.h"
+#include "engine/bug_zoo.h"
 
 #ifndef SLOTSIM_BUILD_ID
 #define SLOTSIM_BUILD_ID "unknown"
@@ -41,6 +42,16 @@ int main(int argc, char** argv) {
   bool run_no_buggify = false;
   run_cmd->add_flag("--no-buggify", run_no_buggify,
                     "Disable simulation-only buggify fault points");
+  {
+    std::vector<std::string> names;
+    std::string help = "Switch a known bug back on (repeatable), to check the checkers:";
+    for (const auto& b : kKnownBugs) {
+      names.emplace_back(b.name);
+      help += "\n  " + std::string(b.name) + ": " + std::string(b.what);
+    }
+    run_cmd->add_option("--inject-bug", run.injected_bugs, help)
+        ->check(CLI::IsMember(names));
+  }
   run_cmd->add_option("--debug-crash-at-ms", run.debug_crash_at_ms,
                       "Abort at this simulated time (tests the crash path)")
       ->group("");  // hidden

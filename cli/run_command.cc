@@ -28,6 +28,7 @@ class CollectingSink : public TraceSink {
 std::string ReproCommand(const RunCommandOptions& o) {
   std::string s = "slotsim run " + o.scenario_path + " --seed " + std::to_string(o.seed);
   if (!o.buggify) s += " --no-buggify";
+  for (const auto& b : o.injected_bugs) s += " --inject-bug " + b;
   return s;
 }
 
@@ -43,12 +44,14 @@ nlohmann::json ViolationsJson(const RunResult& r) {
 Recorded RunRecorded(const scenario::Scenario& sc, const std::string& path,
                      uint64_t seed, bool buggify, TraceDb* db,
                      const std::vector<TraceSink*>& extra_sinks,
-                     int64_t debug_crash_at_ms) {
+                     int64_t debug_crash_at_ms,
+                     const std::vector<std::string>& injected_bugs) {
   Recorded rec;
   RunOptions ro;
   ro.seed = seed;
   ro.debug_crash_at_us = debug_crash_at_ms < 0 ? -1 : debug_crash_at_ms * 1000;
   ro.buggify = buggify;
+  ro.injected_bugs = injected_bugs;
   if (db != nullptr) ro.sinks.push_back(db);
   for (TraceSink* s : extra_sinks) ro.sinks.push_back(s);
   if (db != nullptr) {
@@ -57,7 +60,7 @@ Recorded RunRecorded(const scenario::Scenario& sc, const std::string& path,
     info.scenario = sc.name();
     info.scenario_path = path;
     info.build = BuildId();
-    info.settings = nlohmann::json{{"buggify", buggify}}.dump();
+    info.settings = nlohmann::json{{"buggify", buggify}, {"injected_bugs", injected_bugs}}.dump();
     rec.run_id = db->BeginRun(info);
   }
   const auto wall_start = std::chrono::steady_clock::now();
@@ -104,7 +107,7 @@ int RunCommand(const RunCommandOptions& o) {
   std::vector<TraceSink*> extra;
   if (o.check_determinism) extra.push_back(&first_lines);
   Recorded rec = RunRecorded(sc, o.scenario_path, o.seed, o.buggify, db.get(), extra,
-                              o.debug_crash_at_ms);
+                              o.debug_crash_at_ms, o.injected_bugs);
   const RunResult& r = rec.result;
   const double wall = rec.wall_seconds;
   const int64_t run_id = rec.run_id;
@@ -116,6 +119,7 @@ int RunCommand(const RunCommandOptions& o) {
     RunOptions again;
     again.seed = o.seed;
     again.buggify = o.buggify;
+    again.injected_bugs = o.injected_bugs;
     again.sinks.push_back(&second_lines);
     RunResult r2 = RunScenario(sc, again);
     if (r2.trace_hash == r.trace_hash && first_lines.lines == second_lines.lines) {

@@ -255,6 +255,7 @@ void Cluster::HandleConfigEpochCollision(ClusterNode* sender) {
       !sender->IsPrimary() || !myself_->IsPrimary())
     return;
   if (sender->name <= myself_->name) return;
+  if (env_.BugInjected("no-epoch-collision-resolution")) return;
   current_epoch_++;
   myself_->config_epoch = current_epoch_;
   TodoSave(true);

@@ -136,6 +136,9 @@ class Env {
   // probability fixed for the run. Real mode always returns false. `point`
   // must be a stable name.
   virtual bool Buggify(std::string_view point) = 0;
+  // The bug zoo (engine/bug_zoo.h): true if this simulated run switched
+  // the named known bug back on. Real mode always returns false.
+  virtual bool BugInjected(std::string_view name) = 0;
 
   // ---- The single-thread cost model ----------------------------------------
   // Redis does all its work on one thread, so a slow command delays every

@@ -229,7 +229,7 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   std::vector<TraceSink*> sinks = options.sinks;
   sinks.push_back(&election_checker);
   sinks.push_back(&epoch_checker);
-  SimCluster cluster(s, options.seed, options.buggify, sinks);
+  SimCluster cluster(s, options.seed, options.buggify, sinks, options.injected_bugs);
   Simulation& sim = cluster.sim();
   std::string bootstrap_error;
   cluster.StartActors(&bootstrap_error);

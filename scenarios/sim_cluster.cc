@@ -7,18 +7,22 @@
 namespace slotsim {
 
 SimCluster::SimCluster(const scenario::Scenario& s, uint64_t seed, bool buggify,
-                       const std::vector<TraceSink*>& sinks)
+                       const std::vector<TraceSink*>& sinks,
+                       const std::vector<std::string>& injected_bugs)
     : scenario_(s) {
   SimOptions so;
   so.seed = seed;
   so.buggify = buggify;
+  so.injected_bugs = injected_bugs;
   so.network.link_latency_min_us = s.network().link_latency_min_us();
   so.network.link_latency_max_us = s.network().link_latency_max_us();
   so.network.jitter_mean_us = s.network().jitter_mean_us();
   sim_ = std::make_unique<Simulation>(so);
   for (TraceSink* sink : sinks) sim_->AddTraceSink(sink);
+  std::string bugs;
+  for (const auto& b : injected_bugs) bugs += (bugs.empty() ? " injected_bugs=" : ",") + b;
   sim_->Record(-1, "RunStart", -1, "",
-               "scenario=" + s.name() + " seed=" + std::to_string(seed));
+               "scenario=" + s.name() + " seed=" + std::to_string(seed) + bugs);
 
   const auto& topo = s.topology();
   const int members = topo.primaries() * (1 + topo.replicas_per_primary());

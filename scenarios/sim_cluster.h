@@ -29,7 +29,8 @@ class SimCluster {
   // Builds the machines and starts every node; nothing runs until the
   // caller runs the simulation. `buggify` as in SimOptions.
   SimCluster(const scenario::Scenario& s, uint64_t seed, bool buggify,
-             const std::vector<TraceSink*>& sinks);
+             const std::vector<TraceSink*>& sinks,
+             const std::vector<std::string>& injected_bugs = {});
   ~SimCluster();
 
   Simulation& sim() { return *sim_; }

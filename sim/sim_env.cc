@@ -116,4 +116,10 @@ void SimEnv::EndBlockingRead() {
 
 bool SimEnv::Buggify(std::string_view point) { return sim_.Buggify(point); }
 
+bool SimEnv::BugInjected(std::string_view name) {
+  for (const auto& b : sim_.options().injected_bugs)
+    if (b == name) return true;
+  return false;
+}
+
 }  // namespace slotsim

@@ -43,6 +43,7 @@ class SimEnv : public Env {
   void Trace(const TraceEvent& event) override;
   bool TraceEnabled() const override { return true; }
   bool Buggify(std::string_view point) override;
+  bool BugInjected(std::string_view name) override;
   void ChargeCpu(int64_t us) override;
   void BeginBlockingRead(ConnId conn, int64_t timeout_ms,
                          std::function<void()> on_timeout) override;

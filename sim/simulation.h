@@ -45,6 +45,8 @@ struct SimOptions {
   // (2023-11-14T22:13:20Z), because engine code, like Redis, treats 0 as
   // "never" (e.g. the first election's retry check).
   int64_t clock_epoch_us = 1'700'000'000'000'000;
+  // Known bugs switched back on for this run (engine/bug_zoo.h).
+  std::vector<std::string> injected_bugs;
   // A run that executes more events than this aborts: a livelock guard.
   int64_t events_max = 200'000'000;
 };

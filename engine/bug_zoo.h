@@ -1,0 +1,29 @@
+// The bug zoo: known classes of cluster bugs that the simulator can switch
+// back on (`slotsim run --inject-bug NAME`) to show that the checkers catch
+// them. Each switch is one `env.BugInjected(name)` test at the point where
+// the correct engine does the right thing; real mode never injects.
+#pragma once
+
+#include <array>
+#include <string_view>
+
+namespace slotsim {
+
+struct KnownBug {
+  std::string_view name;
+  std::string_view what;
+};
+
+inline constexpr std::array<KnownBug, 1> kKnownBugs = {{
+    {"no-epoch-collision-resolution",
+     "clusterHandleConfigEpochCollision does nothing: primaries may keep equal configEpochs"},
+}};
+
+// True if `name` is one of kKnownBugs.
+constexpr bool IsKnownBug(std::string_view name) {
+  for (const auto& b : kKnownBugs)
+    if (b.name == name) return true;
+  return false;
+}
+
+}  // namespace slotsim
