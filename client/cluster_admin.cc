@@ -6,24 +6,11 @@
 #include <sstream>
 
 #include "engine/check.h"
+#include "engine/text.h"
 
 namespace slotsim {
 namespace {
 
-std::vector<std::string> Split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == sep) {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else {
-      cur.push_back(c);
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
-}
 
 bool ParseInt(std::string_view s, int* v) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
@@ -37,13 +24,13 @@ std::string PortOf(const std::string& addr) { return addr.substr(addr.rfind(':')
 
 std::vector<NodeLine> ParseClusterNodes(const std::string& text) {
   std::vector<NodeLine> out;
-  for (const auto& line : Split(text, '\n')) {
-    auto f = Split(line, ' ');
+  for (const auto& line : SplitFields(text, '\n')) {
+    auto f = SplitFields(line, ' ');
     if (f.size() < 8 || f[0].size() != 40) continue;
     NodeLine n;
     n.id = f[0];
     n.addr = f[1].substr(0, f[1].find('@'));
-    for (const auto& flag : Split(f[2], ',')) {
+    for (const auto& flag : SplitFields(f[2], ',')) {
       if (flag == "myself") n.myself = true;
       if (flag == "master") n.primary = true;
       if (flag == "fail") n.failed = true;

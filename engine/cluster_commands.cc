@@ -5,6 +5,7 @@
 
 #include "engine/check.h"
 #include "engine/cluster.h"
+#include "engine/text.h"
 
 namespace slotsim {
 namespace {
@@ -15,10 +16,6 @@ bool ParseLL(const std::string& s, int64_t* out) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // getSlotOrReply.
 bool ParseSlot(const std::string& s, int* slot, std::string* out) {

@@ -11,6 +11,7 @@
 
 #include "engine/check.h"
 #include "engine/cluster.h"
+#include "engine/text.h"
 
 namespace slotsim {
 namespace {
@@ -23,20 +24,6 @@ bool ParseU64(std::string_view s, uint64_t* v) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-std::vector<std::string> Split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == sep) {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else {
-      cur.push_back(c);
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
-}
 
 }  // namespace
 
@@ -80,7 +67,7 @@ bool Cluster::LoadConfig(std::string* error) {
   while (std::getline(in, line)) {
     ++lineno;
     if (line.empty()) continue;
-    auto argv = Split(line, ' ');
+    auto argv = SplitFields(line, ' ');
     if (argv[0] == "vars") {
       for (size_t j = 1; j + 1 < argv.size(); j += 2) {
         uint64_t v;
@@ -104,7 +91,7 @@ bool Cluster::LoadConfig(std::string* error) {
         cport > 65535)
       return fail("bad address " + addr);
     uint32_t flags = 0;
-    for (const auto& f : Split(argv[2], ',')) {
+    for (const auto& f : SplitFields(argv[2], ',')) {
       if (f == "myself") flags |= kNodeMyself;
       else if (f == "master") flags |= kNodePrimary;
       else if (f == "slave") flags |= kNodeReplica;

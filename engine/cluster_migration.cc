@@ -7,6 +7,7 @@
 
 #include "engine/check.h"
 #include "engine/cluster.h"
+#include "engine/text.h"
 
 namespace slotsim {
 namespace {
@@ -14,10 +15,6 @@ namespace {
 constexpr int64_t kBlacklistTtlMs = 60'000;  // CLUSTER_BLACKLIST_TTL
 constexpr size_t kBlacklistMax = 16384;      // a named limit; Redis has none
 
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool ParseSlotNumber(std::string_view s, int* slot) {
   int v = 0;

@@ -8,6 +8,7 @@
 
 #include "engine/dump.h"
 #include "engine/resp.h"
+#include "engine/text.h"
 
 namespace slotsim {
 namespace {
@@ -25,13 +26,6 @@ bool StringToLL(std::string_view s, int64_t* out) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 void Get(Keyspace& ks, const std::vector<std::string>& argv, std::string* out) {
   Value* v = ks.Find(argv[1]);

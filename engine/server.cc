@@ -6,14 +6,11 @@
 
 #include "engine/check.h"
 #include "engine/commands.h"
+#include "engine/text.h"
 
 namespace slotsim {
 namespace {
 
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // "unknown command 'x', with args beginning with: 'a' 'b' " as Redis 7
 // formats it (processCommand).

@@ -8,6 +8,7 @@
 #include "engine/commands.h"
 #include "engine/dump.h"
 #include "engine/slot_ranges.h"
+#include "engine/text.h"
 
 namespace slotsim {
 namespace {
@@ -15,10 +16,6 @@ namespace {
 constexpr size_t kFinishedJobsKept = 64;
 constexpr int64_t kCheckPeriodMs = 100;
 
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool ParseU64(std::string_view s, uint64_t* v) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
