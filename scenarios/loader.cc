@@ -193,6 +193,7 @@ bool Validate(const std::string& path, scenario::Scenario& s,
                           action == scenario::Step::kFailover || action == scenario::Step::kClog ||
                           action == scenario::Step::kReset ||
                           action == scenario::Step::kClockJump ||
+                          (action == scenario::Step::kClockDrift && st.clock_drift().ppm() != 0) ||
                           (action == scenario::Step::kSlowFsync && st.slow_fsync().latency_ms() > 0);
     if (is_fault && liveness_from > 0 && st.at_ms() >= liveness_from) {
       *err = where + ": fault step at " + std::to_string(st.at_ms()) +
@@ -266,6 +267,13 @@ bool Validate(const std::string& path, scenario::Scenario& s,
         if (st.clock_jump().delta_ms() == 0 ||
             std::abs(st.clock_jump().delta_ms()) > 365LL * 24 * 3600 * 1000) {
           *err = where + ": clock_jump delta_ms must be non-zero and within a year";
+          return false;
+        }
+        break;
+      case scenario::Step::kClockDrift:
+        if (!node_ok(st.clock_drift().node(), "clock_drift")) return false;
+        if (std::abs(st.clock_drift().ppm()) >= 1'000'000) {
+          *err = where + ": clock_drift ppm must be within -999999..999999";
           return false;
         }
         break;

@@ -166,6 +166,8 @@ TEST(LoaderSteps, NetworkClockAndDiskFaults) {
             "f.textproto:4:1: reset puts node 0 on both sides");
   EXPECT_EQ(bad("steps { at_ms: 1 clock_jump { node: 1 } }\n"),
             "f.textproto:4:1: clock_jump delta_ms must be non-zero and within a year");
+  EXPECT_EQ(bad("steps { at_ms: 1 clock_drift { node: 1 ppm: 1000000 } }\n"),
+            "f.textproto:4:1: clock_drift ppm must be within -999999..999999");
   EXPECT_EQ(bad("steps { at_ms: 1 slow_fsync { node: 9 latency_ms: 5 } }\n"),
             "f.textproto:4:1: slow_fsync names node 9; nodes are 0..5");
   // A clock jump is a fault: not in the liveness phase.

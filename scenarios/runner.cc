@@ -119,6 +119,9 @@ void RunStep(SimCluster& cluster, const scenario::Step& step, AdminSteps* admin_
     case scenario::Step::kClockJump:
       sim.JumpClock(step.clock_jump().node(), step.clock_jump().delta_ms() * 1000);
       break;
+    case scenario::Step::kClockDrift:
+      sim.SetClockDrift(step.clock_drift().node(), step.clock_drift().ppm());
+      break;
     case scenario::Step::kSlowFsync:
       sim.SetFsyncLatency(step.slow_fsync().node(), step.slow_fsync().latency_ms() * 1000);
       break;
@@ -334,7 +337,8 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
     faulty |= a == scenario::Step::kCrash || a == scenario::Step::kPause ||
               a == scenario::Step::kPartition || a == scenario::Step::kFailover ||
               a == scenario::Step::kReset || a == scenario::Step::kClockJump ||
-              a == scenario::Step::kClog || a == scenario::Step::kSlowFsync;
+              a == scenario::Step::kClog || a == scenario::Step::kSlowFsync ||
+              a == scenario::Step::kClockDrift;
   }
   if (!faulty)
     for (auto& v : CheckAckedWritesSurvive(cluster.history(), live, end_us))

@@ -220,6 +220,24 @@ TEST(SimFaults, ClockJumpMovesNowButNotTimers) {
   EXPECT_EQ(fired_at, 1'000'000);  // elapsed time, not wall time
 }
 
+TEST(SimFaults, ClockDriftAccumulatesAndSurvivesARestart) {
+  SimOptions o;
+  o.buggify = false;
+  Simulation sim(o);
+  int m = sim.AddMachine("m");
+  int ref = sim.AddMachine("ref");
+  sim.SetClockDrift(m, 10'000);  // 1% fast
+  sim.RunUntil(10'000'000);
+  EXPECT_EQ(sim.env(m).NowUs() - sim.env(ref).NowUs(), 100'000);
+  sim.Crash(m);
+  sim.Restart(m);
+  sim.RunUntil(20'000'000);
+  EXPECT_EQ(sim.env(m).NowUs() - sim.env(ref).NowUs(), 200'000);
+  sim.SetClockDrift(m, 0);  // what drifted stays
+  sim.RunUntil(30'000'000);
+  EXPECT_EQ(sim.env(m).NowUs() - sim.env(ref).NowUs(), 200'000);
+}
+
 TEST(SimFaults, SlowFsyncBlocksTheThread) {
   SimOptions o;
   o.buggify = false;

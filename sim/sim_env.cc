@@ -12,7 +12,18 @@ SimEnv::SimEnv(Simulation& sim, int machine, int incarnation)
 // A busy thread's clock has moved on by the work it did (the cost model).
 int64_t SimEnv::NowUs() {
   return sim_.options().clock_epoch_us + sim_.now_us() +
-         sim_.BusyOffsetUs(machine_) + clock_offset_us_;
+         sim_.BusyOffsetUs(machine_) + clock_offset_us();
+}
+
+int64_t SimEnv::clock_offset_us() const {
+  if (drift_ppm_ == 0) return clock_offset_us_;
+  return clock_offset_us_ + (sim_.now_us() - drift_since_us_) * drift_ppm_ / 1'000'000;
+}
+
+void SimEnv::set_clock_drift_ppm(int64_t ppm) {
+  clock_offset_us_ = clock_offset_us();
+  drift_ppm_ = ppm;
+  drift_since_us_ = sim_.now_us();
 }
 int64_t SimEnv::NowMs() { return NowUs() / 1000; }
 

@@ -18,7 +18,12 @@ class SimEnv : public Env {
   // Skews this machine's clock (NowMs/NowUs only; timers keep elapsed
   // time, as a monotonic event loop would).
   void set_clock_offset_us(int64_t offset) { clock_offset_us_ = offset; }
-  int64_t clock_offset_us() const { return clock_offset_us_; }
+  // The offset now, drift included.
+  int64_t clock_offset_us() const;
+  // The clock runs `ppm` parts per million fast (negative: slow) from now
+  // on; what earlier drift accumulated stays in the offset.
+  void set_clock_drift_ppm(int64_t ppm);
+  int64_t clock_drift_ppm() const { return drift_ppm_; }
 
   int64_t NowMs() override;
   int64_t NowUs() override;
@@ -61,6 +66,8 @@ class SimEnv : public Env {
   const int incarnation_;
   Prng prng_;
   int64_t clock_offset_us_ = 0;
+  int64_t drift_ppm_ = 0;
+  int64_t drift_since_us_ = 0;  // simulated time the current drift began
 };
 
 }  // namespace slotsim

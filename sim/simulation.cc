@@ -121,8 +121,10 @@ void Simulation::Restart(int machine) {
   SLOTSIM_CHECK(!m.up);
   m.up = true;
   const int64_t skew = m.env->clock_offset_us();
+  const int64_t drift = m.env->clock_drift_ppm();
   m.env = std::make_unique<SimEnv>(*this, machine, m.incarnation);
   m.env->set_clock_offset_us(skew);
+  m.env->set_clock_drift_ppm(drift);
   Record(machine, "Restart", -1, "", "incarnation=" + std::to_string(m.incarnation));
 }
 
@@ -153,6 +155,12 @@ void Simulation::JumpClock(int machine, int64_t delta_us) {
   env.set_clock_offset_us(env.clock_offset_us() + delta_us);
   Record(machine, "ClockJump", -1, "", "delta_us=" + std::to_string(delta_us) +
                                            " offset_us=" + std::to_string(env.clock_offset_us()));
+}
+
+void Simulation::SetClockDrift(int machine, int64_t ppm) {
+  SLOTSIM_CHECK(ppm > -1'000'000 && ppm < 1'000'000);
+  machines_.at(machine)->env->set_clock_drift_ppm(ppm);
+  Record(machine, "ClockDrift", -1, "", "ppm=" + std::to_string(ppm));
 }
 
 bool Simulation::machine_paused(int machine) const {

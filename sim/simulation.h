@@ -92,6 +92,9 @@ class Simulation {
   // Clock fault: the machine's clock jumps by delta_us (either way).
   // Timers keep counting elapsed time, as a monotonic event loop would.
   void JumpClock(int machine, int64_t delta_us);
+  // Clock fault: the machine's clock runs `ppm` parts per million fast
+  // (negative: slow) from now on; 0 stops the drift. Kept across restarts.
+  void SetClockDrift(int machine, int64_t ppm);
   // Arms a crash of `machine` just before its `n`-th side effect from now
   // (n >= 1): a send, connect, close or disk mutation. The side effect
   // does not happen; the process dies mid-handler, and its Env goes inert
