@@ -59,6 +59,26 @@ struct AdminSteps {
   }
 };
 
+// Runs an admin driver in its own fiber on its own client (one redis-cli
+// process per step), records its outcome for "admin-step-completes" and
+// traces "step=<what><extra> ok=1|0 [error=...]". `driver` returns the
+// error ("" on success) and may set the extra details.
+void SpawnAdminStep(SimCluster& cluster, AdminSteps* admin_steps, const std::string& what,
+                    std::string fiber, int64_t at_ms, int node,
+                    std::function<std::string(ClusterClient&, std::string* extra)> driver) {
+  ClusterClient& client = cluster.NewAdminClient();
+  AdminSteps::Entry* entry = admin_steps->Start(what, at_ms);
+  cluster.sim().Spawn(std::move(fiber), [&cluster, &client, entry, node, what,
+                                         driver = std::move(driver)] {
+    std::string extra;
+    const std::string err = driver(client, &extra);
+    entry->done = true;
+    entry->error = err;
+    cluster.sim().Record(-1, "AdminStep", node, "",
+                         "step=" + what + extra + (err.empty() ? " ok=1" : " ok=0 error=" + err));
+  });
+}
+
 void RunStep(SimCluster& cluster, const scenario::Step& step, AdminSteps* admin_steps,
              std::set<std::pair<int, int>>* cut, std::set<std::pair<int, int>>* clogged) {
   Simulation& sim = cluster.sim();
@@ -139,76 +159,62 @@ void RunStep(SimCluster& cluster, const scenario::Step& step, AdminSteps* admin_
     }
     case scenario::Step::kMigrate: {
       const auto mv = step.migrate();
-      ClusterClient& client = cluster.NewAdminClient();
-      AdminSteps::Entry* entry = admin_steps->Start("migrate", step.at_ms());
-      sim.Spawn("admin-migrate", [&cluster, &client, mv, entry] {
-        AdminOptions o;
-        o.mode = mv.mode() == scenario::ATOMIC ? MigrationMode::kAtomic : MigrationMode::kNative;
-        ClusterAdmin admin(cluster.sim(), client, cluster.addr(mv.from()), o);
-        std::string err = mv.slots().empty()
-                              ? admin.Reshard(cluster.addr(mv.from()), cluster.addr(mv.to()), mv.count())
-                              : admin.MoveSlots(cluster.addr(mv.from()), cluster.addr(mv.to()),
-                                                ParseSlotList(mv.slots()));
-        entry->done = true;
-        entry->error = err;
-        cluster.sim().Record(-1, "AdminStep", -1, "",
-                             "step=migrate slots_moved=" + std::to_string(admin.stats().slots_moved) +
-                                 (err.empty() ? " ok=1" : " ok=0 error=" + err));
-      });
+      SpawnAdminStep(cluster, admin_steps, "migrate", "admin-migrate", step.at_ms(), -1,
+                     [&cluster, mv](ClusterClient& client, std::string* extra) {
+                       AdminOptions o;
+                       o.mode = mv.mode() == scenario::ATOMIC ? MigrationMode::kAtomic
+                                                              : MigrationMode::kNative;
+                       ClusterAdmin admin(cluster.sim(), client, cluster.addr(mv.from()), o);
+                       std::string err =
+                           mv.slots().empty()
+                               ? admin.Reshard(cluster.addr(mv.from()), cluster.addr(mv.to()),
+                                               mv.count())
+                               : admin.MoveSlots(cluster.addr(mv.from()), cluster.addr(mv.to()),
+                                                 ParseSlotList(mv.slots()));
+                       *extra = " slots_moved=" + std::to_string(admin.stats().slots_moved);
+                       return err;
+                     });
       break;
     }
     case scenario::Step::kRebalance: {
       const auto rb = step.rebalance();
-      ClusterClient& client = cluster.NewAdminClient();
-      AdminSteps::Entry* entry = admin_steps->Start("rebalance", step.at_ms());
-      sim.Spawn("admin-rebalance", [&cluster, &client, rb, entry] {
-        AdminOptions o;
-        o.mode = rb.mode() == scenario::ATOMIC ? MigrationMode::kAtomic : MigrationMode::kNative;
-        ClusterAdmin admin(cluster.sim(), client, cluster.addr(0), o);
-        std::string err = admin.Rebalance(rb.use_empty_masters());
-        entry->done = true;
-        entry->error = err;
-        cluster.sim().Record(-1, "AdminStep", -1, "",
-                             "step=rebalance slots_moved=" + std::to_string(admin.stats().slots_moved) +
-                                 (err.empty() ? " ok=1" : " ok=0 error=" + err));
-      });
+      SpawnAdminStep(cluster, admin_steps, "rebalance", "admin-rebalance", step.at_ms(), -1,
+                     [&cluster, rb](ClusterClient& client, std::string* extra) {
+                       AdminOptions o;
+                       o.mode = rb.mode() == scenario::ATOMIC ? MigrationMode::kAtomic
+                                                              : MigrationMode::kNative;
+                       ClusterAdmin admin(cluster.sim(), client, cluster.addr(0), o);
+                       std::string err = admin.Rebalance(rb.use_empty_masters());
+                       *extra = " slots_moved=" + std::to_string(admin.stats().slots_moved);
+                       return err;
+                     });
       break;
     }
     case scenario::Step::kAddNode: {
       const auto an = step.add_node();
       cluster.set_member(an.node(), true);
-      ClusterClient& client = cluster.NewAdminClient();
-      AdminSteps::Entry* entry = admin_steps->Start("add_node", step.at_ms());
-      sim.Spawn("admin-add-node", [&cluster, &client, an, entry] {
-        ClusterAdmin admin(cluster.sim(), client, cluster.addr(an.existing()), {});
-        std::string primary;
-        if (an.has_replica_of() && cluster.up(an.replica_of()))
-          primary = cluster.node(an.replica_of())->cluster().myself().name;
-        std::string err = admin.AddNode(cluster.addr(an.node()), cluster.addr(an.existing()), primary);
-        entry->done = true;
-        entry->error = err;
-        cluster.sim().Record(-1, "AdminStep", an.node(), "",
-                             std::string("step=add_node") + (err.empty() ? " ok=1" : " ok=0 error=" + err));
-      });
+      SpawnAdminStep(cluster, admin_steps, "add_node", "admin-add-node", step.at_ms(), an.node(),
+                     [&cluster, an](ClusterClient& client, std::string*) {
+                       ClusterAdmin admin(cluster.sim(), client, cluster.addr(an.existing()), {});
+                       std::string primary;
+                       if (an.has_replica_of() && cluster.up(an.replica_of()))
+                         primary = cluster.node(an.replica_of())->cluster().myself().name;
+                       return admin.AddNode(cluster.addr(an.node()), cluster.addr(an.existing()),
+                                            primary);
+                     });
       break;
     }
     case scenario::Step::kDelNode: {
       const int node = step.del_node();
-      ClusterClient& client = cluster.NewAdminClient();
-      AdminSteps::Entry* entry = admin_steps->Start("del_node", step.at_ms());
-      sim.Spawn("admin-del-node", [&cluster, &client, node, entry] {
-        const int entry_node = node == 0 ? 1 : 0;
-        ClusterAdmin admin(cluster.sim(), client, cluster.addr(entry_node), {});
-        std::string err = admin.DelNode(cluster.addr(node), [&cluster, node](const std::string&) {
-          // redis-cli sends SHUTDOWN: the node stops and leaves for good.
-          cluster.set_member(node, false);
-          if (cluster.up(node)) cluster.Crash(node);
-        });
-        entry->done = true;
-        entry->error = err;
-        cluster.sim().Record(-1, "AdminStep", node, "",
-                             std::string("step=del_node") + (err.empty() ? " ok=1" : " ok=0 error=" + err));
-      });
+      SpawnAdminStep(cluster, admin_steps, "del_node", "admin-del-node", step.at_ms(), node,
+                     [&cluster, node](ClusterClient& client, std::string*) {
+                       ClusterAdmin admin(cluster.sim(), client, cluster.addr(node == 0 ? 1 : 0), {});
+                       return admin.DelNode(cluster.addr(node), [&cluster, node](const std::string&) {
+                         // redis-cli sends SHUTDOWN: the node stops and leaves for good.
+                         cluster.set_member(node, false);
+                         if (cluster.up(node)) cluster.Crash(node);
+                       });
+                     });
       break;
     }
     case scenario::Step::ACTION_NOT_SET:
