@@ -27,7 +27,21 @@ struct SuiteCommandOptions {
   bool buggify = true;
 };
 
+struct ExploreCommandOptions {
+  int64_t seeds = 100;
+  double time_seconds = 0;  // > 0: explore until this much wall time passed
+  uint64_t first_seed = 1;
+  int jobs = 1;
+  std::vector<std::string> injected_bugs;
+  std::string profile = "faults";  // explore/plan.h PlanProfile
+  std::string out_dir = "explore-findings";
+  int shrink_runs = 200;  // 0: do not shrink
+  bool keep_going = false;
+  bool json = false;
+};
+
 int RunCommand(const RunCommandOptions& o);
+int ExploreCommand(const ExploreCommandOptions& o);
 int SuiteCommand(const SuiteCommandOptions& o);
 
 // The build identity recorded with runs.

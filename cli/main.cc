@@ -42,16 +42,14 @@ int main(int argc, char** argv) {
   bool run_no_buggify = false;
   run_cmd->add_flag("--no-buggify", run_no_buggify,
                     "Disable simulation-only buggify fault points");
-  {
-    std::vector<std::string> names;
-    std::string help = "Switch a known bug back on (repeatable), to check the checkers:";
-    for (const auto& b : kKnownBugs) {
-      names.emplace_back(b.name);
-      help += "\n  " + std::string(b.name) + ": " + std::string(b.what);
-    }
-    run_cmd->add_option("--inject-bug", run.injected_bugs, help)
-        ->check(CLI::IsMember(names));
+  std::vector<std::string> bug_names;
+  std::string bug_help = "Switch a known bug back on (repeatable), to check the checkers:";
+  for (const auto& b : kKnownBugs) {
+    bug_names.emplace_back(b.name);
+    bug_help += "\n  " + std::string(b.name) + ": " + std::string(b.what);
   }
+  run_cmd->add_option("--inject-bug", run.injected_bugs, bug_help)
+      ->check(CLI::IsMember(bug_names));
   run_cmd->add_option("--debug-crash-at-ms", run.debug_crash_at_ms,
                       "Abort at this simulated time (tests the crash path)")
       ->group("");  // hidden
@@ -71,11 +69,51 @@ int main(int argc, char** argv) {
   suite_cmd->add_flag("--no-buggify", suite_no_buggify,
                       "Disable simulation-only buggify fault points");
 
+  ExploreCommandOptions explore;
+  auto* explore_cmd = app.add_subcommand(
+      "explore",
+      "Swarm search: every seed draws its own topology, knobs, migrations and fault\n"
+      "schedule; the first failing seed is shrunk to a scenario file in --out.\n"
+      "Exit 0: no violation; 1: a finding (file and repro command printed).");
+  auto* seeds_opt = explore_cmd->add_option("--seeds", explore.seeds, "Seeds to explore")
+                        ->check(CLI::Range(int64_t{1}, int64_t{100000000}))
+                        ->capture_default_str();
+  explore_cmd->add_option("--time", explore.time_seconds,
+                          "Explore for this many wall-clock seconds instead of --seeds")
+      ->check(CLI::Range(0.001, 1e9))
+      ->excludes(seeds_opt);
+  explore_cmd->add_option("--first-seed", explore.first_seed, "First seed")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{INT64_MAX / 2}))
+      ->capture_default_str();
+  explore_cmd->add_option("--jobs,-j", explore.jobs, "Runs at once, each in its own process")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  explore_cmd->add_option("--inject-bug", explore.injected_bugs, bug_help)
+      ->check(CLI::IsMember(bug_names));
+  explore_cmd
+      ->add_option("--profile", explore.profile,
+                   "What plans may hold:\n"
+                   "  faults: atomic migrations and every fault (default)\n"
+                   "  migration: native and atomic migrations, every fault but crashes\n"
+                   "  all: everything; Redis's own native-migration weaknesses show too")
+      ->check(CLI::IsMember({"faults", "migration", "all"}))
+      ->capture_default_str();
+  explore_cmd->add_option("--out", explore.out_dir, "Directory for shrunk scenario files")
+      ->capture_default_str();
+  explore_cmd->add_option("--shrink-runs", explore.shrink_runs,
+                          "At most this many runs to shrink a finding (0: no shrinking)")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  explore_cmd->add_flag("--keep-going", explore.keep_going,
+                        "Run every seed even after a failure (the lowest failing seed is shrunk)");
+  explore_cmd->add_flag("--json", explore.json, "Also print a JSON summary line");
+
   // CLI11 reports an unknown subcommand as a missing one; say what it is.
   const std::string first = argc > 1 ? argv[1] : "";
-  if (!first.empty() && first[0] != '-' && first != "run" && first != "suite") {
+  if (!first.empty() && first[0] != '-' && first != "run" && first != "suite" &&
+      first != "explore") {
     std::cerr << "slotsim: unknown subcommand '" << argv[1]
-              << "' (expected run or suite; see slotsim --help)\n";
+              << "' (expected run, suite or explore; see slotsim --help)\n";
     return kExitUsage;
   }
   try {
@@ -94,5 +132,6 @@ int main(int argc, char** argv) {
   suite.buggify = !suite_no_buggify;
   if (*run_cmd) return RunCommand(run);
   if (*suite_cmd) return SuiteCommand(suite);
+  if (*explore_cmd) return ExploreCommand(explore);
   return kExitUsage;
 }

@@ -79,8 +79,23 @@ bool ClusterAdmin::LoadNodes(std::vector<NodeLine>* nodes, std::string* err) {
   for (const auto& addr : candidates) {
     r = Call(addr, {"CLUSTER", "NODES"});
     if (r.type != RespValue::Type::kBulk) continue;
-    *nodes = ParseClusterNodes(r.str);
-    if (nodes->empty()) continue;
+    std::vector<NodeLine> listed = ParseClusterNodes(r.str);
+    if (listed.empty()) continue;
+    // clusterManagerLoadInfoFromNode: every other node describes its own
+    // role (its "myself" line), so a REPLICATE that has not reached this
+    // node's view yet is still seen. Slots stay as this node sees them.
+    *nodes = std::move(listed);
+    for (auto& n : *nodes) {
+      if (n.myself || n.failed) continue;
+      RespValue own = Call(n.addr, {"CLUSTER", "NODES"});
+      if (own.type != RespValue::Type::kBulk) continue;
+      for (const auto& m : ParseClusterNodes(own.str)) {
+        if (!m.myself || m.id != n.id) continue;
+        n.primary = m.primary;
+        n.primary_id = m.primary_id;
+        break;
+      }
+    }
     known_addrs_.clear();
     for (const auto& n : *nodes)
       if (!n.failed) known_addrs_.push_back(n.addr);

@@ -188,13 +188,7 @@ bool Validate(const std::string& path, scenario::Scenario& s,
     }
     // The liveness phase is quiet: recoveries (restart, resume, heal) may
     // run in it, new faults may not.
-    const bool is_fault = action == scenario::Step::kCrash || action == scenario::Step::kPause ||
-                          action == scenario::Step::kPartition ||
-                          action == scenario::Step::kFailover || action == scenario::Step::kClog ||
-                          action == scenario::Step::kReset ||
-                          action == scenario::Step::kClockJump ||
-                          (action == scenario::Step::kClockDrift && st.clock_drift().ppm() != 0) ||
-                          (action == scenario::Step::kSlowFsync && st.slow_fsync().latency_ms() > 0);
+    const bool is_fault = IsFaultStep(st);
     if (is_fault && liveness_from > 0 && st.at_ms() >= liveness_from) {
       *err = where + ": fault step at " + std::to_string(st.at_ms()) +
              " ms falls in the liveness phase (from " + std::to_string(liveness_from) + " ms)";
@@ -339,6 +333,25 @@ bool Validate(const std::string& path, scenario::Scenario& s,
 }
 
 }  // namespace
+
+bool IsFaultStep(const scenario::Step& st) {
+  switch (st.action_case()) {
+    case scenario::Step::kCrash:
+    case scenario::Step::kPause:
+    case scenario::Step::kPartition:
+    case scenario::Step::kFailover:
+    case scenario::Step::kClog:
+    case scenario::Step::kReset:
+    case scenario::Step::kClockJump:
+      return true;
+    case scenario::Step::kClockDrift:
+      return st.clock_drift().ppm() != 0;
+    case scenario::Step::kSlowFsync:
+      return st.slow_fsync().latency_ms() > 0;
+    default:
+      return false;
+  }
+}
 
 std::vector<int> ParseSlotList(const std::string& text) {
   std::vector<int> out;

@@ -19,6 +19,11 @@ struct LoadResult {
 // validates ranges and cross-field rules.
 LoadResult ParseScenario(const std::string& path, const std::string& text);
 
+// True for a step that starts a fault: not a recovery (heal, restart,
+// resume, slow_fsync or clock_drift back to normal), not an admin step.
+// Faults may not start in the liveness phase.
+bool IsFaultStep(const scenario::Step& step);
+
 // "0-99,200" -> the slots, sorted and distinct; empty if malformed or out
 // of 0..16383.
 std::vector<int> ParseSlotList(const std::string& text);

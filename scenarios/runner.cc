@@ -338,14 +338,7 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   // Cluster's asynchronous replication allows it (the checking-core issue
   // models those windows).
   bool faulty = false;
-  for (const auto& st : s.steps()) {
-    const auto a = st.action_case();
-    faulty |= a == scenario::Step::kCrash || a == scenario::Step::kPause ||
-              a == scenario::Step::kPartition || a == scenario::Step::kFailover ||
-              a == scenario::Step::kReset || a == scenario::Step::kClockJump ||
-              a == scenario::Step::kClog || a == scenario::Step::kSlowFsync ||
-              a == scenario::Step::kClockDrift;
-  }
+  for (const auto& st : s.steps()) faulty |= IsFaultStep(st);
   if (!faulty)
     for (auto& v : CheckAckedWritesSurvive(cluster.history(), live, end_us))
       result.violations.push_back(std::move(v));

@@ -131,5 +131,31 @@ TEST_F(CostModelTest, BlockingReadTimesOut) {
   EXPECT_EQ(timer_at, 20'000);
 }
 
+// Found by `slotsim explore`: a crash while work waited for a busy thread
+// left the drain flag set, so the restarted node never ran anything again.
+TEST_F(CostModelTest, RestartAfterCrashWithQueuedWorkStillRuns) {
+  ASSERT_TRUE(sim_.env(b_).Listen(7000));
+  ConnId c = sim_.env(a_).Connect("127.0.0.1", 7000);
+  sim_.RunUntil(1000);
+  sim_.env(b_).ChargeCpu(5000);
+  sim_.env(a_).Send(c, "queued", "m");
+  sim_.RunUntil(2000);  // arrived at 1100, waiting for the busy thread
+  EXPECT_TRUE(nb_.log.empty());
+  sim_.Crash(b_);
+  sim_.Restart(b_);
+  sim_.env(b_).SetNetHandler(&nb_);
+  nb_.env = &sim_.env(b_);
+  ASSERT_TRUE(sim_.env(b_).Listen(7000));
+  ConnId again = sim_.env(a_).Connect("127.0.0.1", 7000);
+  sim_.RunUntil(3000);
+  // Busy again, and a message waits for the thread: it must still run.
+  sim_.env(b_).ChargeCpu(5000);
+  sim_.env(a_).Send(again, "after-restart", "m");
+  sim_.RunUntil(20'000);
+  ASSERT_EQ(nb_.log.size(), 1u);  // "queued" died with the crash
+  EXPECT_EQ(nb_.log[0].second, "after-restart");
+  EXPECT_EQ(nb_.log[0].first, 8000);
+}
+
 }  // namespace
 }  // namespace slotsim

@@ -105,6 +105,9 @@ void Simulation::Crash(int machine) {
   m.up = false;
   m.paused = false;
   m.backlog.clear();
+  // A drain scheduled for the old incarnation is dropped when it fires, so
+  // the flag must not outlive it (a restarted node would never drain).
+  m.drain_scheduled = false;
   m.busy_until_us = 0;
   m.blocked_on = kNoConn;
   if (m.block_timeout != 0) queue_.Cancel(m.block_timeout);

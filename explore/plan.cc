@@ -1,0 +1,301 @@
+#include "explore/plan.h"
+
+#include <google/protobuf/text_format.h>
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "engine/check.h"
+#include "scenarios/loader.h"
+
+namespace slotsim {
+namespace {
+
+namespace gen = rc::gen;
+using Kind = PlannedFault::Kind;
+
+// Nodes a fault may target: every member (node i of the topology).
+rc::Gen<std::vector<int>> GenSide(int nodes) {
+  return gen::exec([nodes] {
+    std::vector<int> side_a, side_b;
+    // One random bit per node: groups of any shape, including a lone node
+    // and the half-and-half split of the two-node split-brain.
+    for (int n = 0; n < nodes; ++n) (*gen::arbitrary<bool>() ? side_a : side_b).push_back(n);
+    return side_a;
+  });
+}
+
+rc::Gen<PlannedFault> GenFault(int primaries, int nodes, int64_t node_timeout_ms,
+                              bool crashes) {
+  return gen::exec([=] {
+    PlannedFault f;
+    // Weighted toward the faults that break clusters most often.
+    f.kind = *gen::weightedElement<Kind>({{5, Kind::kPartition},
+                                          {crashes ? 3u : 0u, Kind::kCrash},
+                                          {2, Kind::kPause},
+                                          {2, Kind::kFailover},
+                                          {1, Kind::kClog},
+                                          {1, Kind::kClockJump},
+                                          {1, Kind::kSlowFsync},
+                                          {1, Kind::kReset},
+                                          {1, Kind::kClockDrift}});
+    f.start_ms = *gen::inRange<int64_t>(0, kPlanFaultWindowMs / kPlanFaultGridMs) * kPlanFaultGridMs;
+    // From a blip to well past node_timeout (enough for a failover).
+    f.duration_ms = *gen::inRange<int64_t>(1, 13) * node_timeout_ms / 4;
+    f.node = *gen::inRange(0, nodes);
+    switch (f.kind) {
+      case Kind::kPartition:
+      case Kind::kClog:
+      case Kind::kReset: {
+        std::vector<int> a = *GenSide(nodes);
+        if (a.empty() || static_cast<int>(a.size()) == nodes) {
+          // Degenerate split: isolate the chosen node instead.
+          a = {f.node};
+        }
+        for (int n = 0; n < nodes; ++n)
+          (std::find(a.begin(), a.end(), n) != a.end() ? f.side_a : f.side_b).push_back(n);
+        f.one_way = f.kind != Kind::kReset && *gen::weightedElement<bool>({{4, false}, {1, true}});
+        if (f.kind == Kind::kClog) f.amount = *gen::inRange<int64_t>(1, 21) * 100;
+        break;
+      }
+      case Kind::kClockJump:
+        f.amount = *gen::element<int64_t>(-30000, -5000, -1000, 1000, 5000, 30000);
+        break;
+      case Kind::kSlowFsync:
+        f.amount = *gen::element<int64_t>(50, 500, 2000);
+        break;
+      case Kind::kClockDrift:
+        f.amount = *gen::element<int64_t>(-500000, -100000, 100000, 500000);
+        break;
+      case Kind::kFailover:
+        // A replica, when there are any (a primary answers with an error).
+        if (nodes > primaries) f.node = *gen::inRange(primaries, nodes);
+        f.failover_mode = *gen::inRange(0, 3);
+        break;
+      default:
+        break;
+    }
+    // Faults that land together are where races live (two TAKEOVERs in
+    // one millisecond collide on configEpoch): a third of the faults reuse
+    // the previous fault's start (resolved in PlanToScenario).
+    if (*gen::weightedElement<bool>({{2, false}, {1, true}})) f.start_ms = -1;
+    return f;
+  });
+}
+
+rc::Gen<PlannedMigration> GenMigration(int primaries, const PlanProfile& profile) {
+  return gen::exec([primaries, profile] {
+    PlannedMigration m;
+    m.from = *gen::inRange(0, primaries);
+    m.to = (m.from + *gen::inRange(1, primaries)) % primaries;
+    m.count = *gen::inRange(1, 65);
+    m.atomic = !profile.native_migrations ||
+               (profile.atomic_migrations && *gen::arbitrary<bool>());
+    return m;
+  });
+}
+
+}  // namespace
+
+bool ProfileByName(const std::string& name, PlanProfile* out) {
+  if (name == "faults") *out = PlanProfile{};
+  else if (name == "migration") *out = PlanProfile{true, true, false};
+  else if (name == "all") *out = PlanProfile{true, true, true};
+  else return false;
+  return true;
+}
+
+rc::Gen<Plan> GenPlan(const PlanProfile& profile) {
+  return gen::exec([profile] {
+    Plan p;
+    p.primaries = *gen::inRange(2, 6);
+    p.replicas_per_primary = *gen::weightedElement<int>({{1, 0}, {3, 1}, {1, 2}});
+    p.node_timeout_ms = *gen::element<int64_t>(2000, 5000);
+    p.appendonly = *gen::arbitrary<bool>();
+    p.appendfsync_always = p.appendonly && *gen::arbitrary<bool>();
+    p.clients = *gen::inRange(1, 5);
+    p.ops_per_sec = *gen::inRange(1, 6) * 100;
+    p.keyspace = *gen::inRange(1, 11) * 200;
+    if (profile.native_migrations || profile.atomic_migrations)
+      p.migrations = *gen::resize(kPlanMaxMigrations,
+                                  gen::container<std::vector<PlannedMigration>>(
+                                      GenMigration(p.primaries, profile)));
+    p.faults = *gen::resize(kPlanMaxFaults, gen::container<std::vector<PlannedFault>>(
+                                                GenFault(p.primaries, p.nodes(),
+                                                         p.node_timeout_ms,
+                                                         profile.crashes)));
+    return p;
+  });
+}
+
+rc::Shrinkable<Plan> PlanForSeed(uint64_t seed, const PlanProfile& profile) {
+  return GenPlan(profile)(rc::Random(seed), rc::kNominalSize);
+}
+
+scenario::Scenario PlanToScenario(const Plan& plan, const std::string& name) {
+  SLOTSIM_CHECK(plan.primaries >= 1 && plan.nodes() >= 2);
+  scenario::Scenario s;
+  s.set_name(name);
+  s.set_description("generated by slotsim explore");
+  auto* topo = s.mutable_topology();
+  topo->set_primaries(plan.primaries);
+  topo->set_replicas_per_primary(plan.replicas_per_primary);
+  auto* engine = s.mutable_engine();
+  engine->set_node_timeout_ms(plan.node_timeout_ms);
+  engine->set_appendonly(plan.appendonly);
+  if (plan.appendonly && plan.appendfsync_always)
+    engine->set_appendfsync(scenario::EngineSettings::ALWAYS);
+  auto* w = s.mutable_workload();
+  w->set_clients(plan.clients);
+  w->set_ops_per_sec(plan.ops_per_sec);
+  w->set_keyspace(plan.keyspace);
+
+  // Maintenance window: one migration at a time.
+  int64_t t = kPlanFirstMigrationMs;
+  for (const auto& m : plan.migrations) {
+    if (m.from == m.to || m.from >= plan.primaries || m.to >= plan.primaries) continue;
+    auto* st = s.add_steps();
+    st->set_at_ms(t);
+    st->mutable_migrate()->set_from(m.from);
+    st->mutable_migrate()->set_to(m.to);
+    st->mutable_migrate()->set_count(m.count);
+    st->mutable_migrate()->set_mode(m.atomic ? scenario::ATOMIC : scenario::NATIVE);
+    t += kPlanMigrationSlotMs;
+  }
+  const int64_t window_start = std::max<int64_t>(t, kPlanFirstMigrationMs + 2000);
+  const int64_t liveness_from = window_start + kPlanFaultWindowMs;
+
+  // Fault and undo steps, ordered by (time, undo first, plan order) so
+  // that a heal at time t never cancels a partition that starts at t.
+  struct Timed {
+    int64_t at;
+    int undo;  // 0: undo, 1: fault
+    int order;
+    scenario::Step step;
+  };
+  std::vector<Timed> timed;
+  // When each node is busy (crashed or paused) so that overlapping
+  // process faults on one node are dropped instead of made invalid.
+  std::map<int, std::vector<std::pair<int64_t, int64_t>>> busy;
+  int64_t previous_start = 0;
+  int order = 0;
+  bool healable = false;
+  for (const auto& f : plan.faults) {
+    const int64_t start = window_start + (f.start_ms < 0 ? previous_start : f.start_ms);
+    previous_start = start - window_start;
+    const int64_t end = std::min(start + std::max<int64_t>(f.duration_ms, 1), liveness_from);
+    auto add = [&](int64_t at, int undo, scenario::Step st) {
+      st.set_at_ms(at);
+      timed.push_back({at, undo, order++, std::move(st)});
+    };
+    auto sides = [&](auto* m) {
+      for (int n : f.side_a)
+        if (n < plan.nodes()) m->add_side_a(n);
+      for (int n : f.side_b)
+        if (n < plan.nodes()) m->add_side_b(n);
+      return m->side_a_size() > 0 && m->side_b_size() > 0;
+    };
+    if (f.node >= plan.nodes()) continue;
+    scenario::Step st, undo;
+    switch (f.kind) {
+      case Kind::kPartition:
+        if (!sides(st.mutable_partition())) continue;
+        st.mutable_partition()->set_one_way(f.one_way);
+        undo.set_heal(true);
+        healable = true;
+        break;
+      case Kind::kClog:
+        if (!sides(st.mutable_clog())) continue;
+        st.mutable_clog()->set_one_way(f.one_way);
+        st.mutable_clog()->set_extra_ms(std::max<int64_t>(f.amount, 1));
+        undo.set_heal(true);
+        healable = true;
+        break;
+      case Kind::kReset:
+        if (!sides(st.mutable_reset())) continue;
+        break;
+      case Kind::kCrash:
+      case Kind::kPause: {
+        auto& spans = busy[f.node];
+        bool overlaps = false;
+        for (auto [a, b] : spans) overlaps |= start <= b && a <= end;
+        if (overlaps) continue;
+        spans.push_back({start, end});
+        if (f.kind == Kind::kCrash) {
+          st.set_crash(f.node);
+          undo.set_restart(f.node);
+        } else {
+          st.set_pause(f.node);
+          undo.set_resume(f.node);
+        }
+        break;
+      }
+      case Kind::kClockJump:
+        if (f.amount == 0) continue;
+        st.mutable_clock_jump()->set_node(f.node);
+        st.mutable_clock_jump()->set_delta_ms(f.amount);
+        break;
+      case Kind::kSlowFsync:
+        if (f.amount <= 0) continue;
+        st.mutable_slow_fsync()->set_node(f.node);
+        st.mutable_slow_fsync()->set_latency_ms(f.amount);
+        undo.mutable_slow_fsync()->set_node(f.node);
+        undo.mutable_slow_fsync()->set_latency_ms(0);
+        break;
+      case Kind::kClockDrift:
+        if (f.amount == 0) continue;
+        st.mutable_clock_drift()->set_node(f.node);
+        st.mutable_clock_drift()->set_ppm(f.amount);
+        undo.mutable_clock_drift()->set_node(f.node);
+        undo.mutable_clock_drift()->set_ppm(0);
+        break;
+      case Kind::kFailover:
+        st.mutable_failover()->set_node(f.node);
+        st.mutable_failover()->set_mode(
+            static_cast<scenario::ManualFailover::Mode>(std::clamp(f.failover_mode, 0, 2)));
+        break;
+    }
+    add(start, 1, st);
+    if (undo.action_case() != scenario::Step::ACTION_NOT_SET && !undo.heal()) add(end, 0, undo);
+    if (undo.heal()) add(end, 0, undo);
+  }
+  // The heal at the liveness phase's start, in case a later fault's heal
+  // got dropped; harmless when nothing is cut.
+  if (healable) {
+    scenario::Step st;
+    st.set_heal(true);
+    st.set_at_ms(liveness_from);
+    timed.push_back({liveness_from, 0, order++, st});
+  }
+  std::stable_sort(timed.begin(), timed.end(), [](const Timed& a, const Timed& b) {
+    return std::tie(a.at, a.undo, a.order) < std::tie(b.at, b.undo, b.order);
+  });
+  // Drop heals that follow another heal with no fault in between.
+  bool last_was_heal = false;
+  for (auto& x : timed) {
+    if (x.step.heal() && last_was_heal) continue;
+    last_was_heal = x.step.heal();
+    *s.add_steps() = std::move(x.step);
+  }
+  s.mutable_phases()->set_liveness_from_ms(liveness_from);
+  // Time to notice (node_timeout), elect and spread the result, with room
+  // for a restarted node to rejoin and for the workload to find it.
+  s.set_convergence_bound_ms(3 * plan.node_timeout_ms + 15000);
+  s.set_duration_ms(liveness_from + s.convergence_bound_ms() + 5000);
+  return s;
+}
+
+int CountFaultSteps(const scenario::Scenario& s) {
+  int n = 0;
+  for (const auto& st : s.steps()) n += IsFaultStep(st) ? 1 : 0;
+  return n;
+}
+
+void showValue(const Plan& plan, std::ostream& os) {
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(PlanToScenario(plan, "counterexample"), &text);
+  os << text;
+}
+
+}  // namespace slotsim

@@ -1,0 +1,109 @@
+// A fault plan: what `slotsim explore` randomizes for one seed (topology,
+// engine knobs, workload, slot migrations and a fault schedule) and how
+// it becomes an ordinary scenario file. The RapidCheck generator makes
+// every part shrinkable, so a failing plan can be cut down to the faults
+// that matter.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <rapidcheck.h>
+
+#include "scenarios/scenario.pb.h"
+
+namespace slotsim {
+
+// Exploration time layout (simulated): the cluster forms and warms up,
+// migrations run one at a time in a quiet maintenance window (native
+// migration under faults breaks by design, see the failover-during-
+// native-migration scenarios), then the fault window, then the liveness
+// phase with every fault undone.
+inline constexpr int64_t kPlanFirstMigrationMs = 8000;  // after a 15-node bootstrap
+inline constexpr int64_t kPlanMigrationSlotMs = 8000;  // one migration each
+inline constexpr int64_t kPlanFaultWindowMs = 20000;
+inline constexpr int64_t kPlanFaultGridMs = 250;  // faults start on this grid
+inline constexpr int kPlanMaxFaults = 8;
+inline constexpr int kPlanMaxMigrations = 2;
+
+struct PlannedMigration {
+  int from = 0, to = 1;  // primary indexes
+  int count = 1;         // slots: the first `count` of `from`
+  bool atomic = false;
+};
+
+struct PlannedFault {
+  enum class Kind {
+    kPartition,
+    kCrash,
+    kPause,
+    kClog,
+    kClockJump,
+    kSlowFsync,
+    kFailover,
+    kReset,
+    kClockDrift,
+  };
+  Kind kind = Kind::kPartition;
+  int64_t start_ms = 0;     // offset into the fault window, on the grid
+  int64_t duration_ms = 0;  // until the undo step (clamped to the window)
+  int node = 0;             // crash, pause, clock, fsync, failover
+  std::vector<int> side_a, side_b;  // partition, clog, reset
+  bool one_way = false;
+  int64_t amount = 0;  // clog extra_ms, jump delta_ms, fsync latency_ms, drift ppm
+  int failover_mode = 0;  // scenario::ManualFailover::Mode
+};
+
+struct Plan {
+  int primaries = 3;
+  int replicas_per_primary = 1;
+  int64_t node_timeout_ms = 5000;
+  bool appendonly = false;
+  bool appendfsync_always = false;
+  int clients = 2;
+  int ops_per_sec = 200;
+  int keyspace = 1000;
+  std::vector<PlannedMigration> migrations;
+  std::vector<PlannedFault> faults;
+
+  int nodes() const { return primaries * (1 + replicas_per_primary); }
+};
+
+// What the generator may draw: a profile of `slotsim explore --profile`.
+struct PlanProfile {
+  bool native_migrations = false;
+  bool atomic_migrations = true;
+  bool crashes = true;
+};
+// "faults" (the default): atomic migrations and every fault.
+// "migration": native and atomic migrations, every fault but crashes.
+// "all": everything, so Redis's own native-migration weaknesses show too
+//   (a crash losing the unsynced SETSLOT NODE save leaves an open slot:
+//   violation no-open-slots, REDIS_CLUSTER_NOTES section 8).
+// Returns false for an unknown name.
+bool ProfileByName(const std::string& name, PlanProfile* out);
+inline constexpr const char* kProfileNames = "faults, migration, all";
+
+// The generator: every field is drawn from a range that the clean engine
+// must survive under the profile (a violation is a finding, not noise).
+rc::Gen<Plan> GenPlan(const PlanProfile& profile = {});
+
+// The plan for one exploration seed, with its shrink tree.
+rc::Shrinkable<Plan> PlanForSeed(uint64_t seed, const PlanProfile& profile = {});
+
+// The plan as a scenario: undo steps (heal, restart, resume, fsync and
+// drift back to normal) close every fault by the liveness phase; faults
+// that cannot apply (crashing a node that is down) are dropped. Expects
+// PASS: the plan is judged against every checker.
+scenario::Scenario PlanToScenario(const Plan& plan, const std::string& name);
+
+// Steps that start a fault (the loader's definition: not heal, restart,
+// resume, or a slow_fsync/clock_drift back to normal).
+int CountFaultSteps(const scenario::Scenario& s);
+
+// For RapidCheck's counterexample output.
+void showValue(const Plan& plan, std::ostream& os);
+
+}  // namespace slotsim
