@@ -38,6 +38,7 @@ struct ExploreCommandOptions {
   int shrink_runs = 200;  // 0: do not shrink
   bool keep_going = false;
   bool json = false;
+  int64_t show_seed = -1;  // >= 0: print that seed's scenario and exit
 };
 
 int RunCommand(const RunCommandOptions& o);

@@ -134,6 +134,11 @@ int ExploreCommand(const ExploreCommandOptions& o) {
               << kProfileNames << ")\n";
     return kExitUsage;
   }
+  if (o.show_seed >= 0) {
+    const uint64_t seed = static_cast<uint64_t>(o.show_seed);
+    std::cout << RenderPlan(PlanForSeed(seed, profile).value(), seed).text;
+    return kExitPass;
+  }
   const uint64_t last_seed = o.first_seed + o.seeds - 1;
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);

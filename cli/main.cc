@@ -107,6 +107,9 @@ int main(int argc, char** argv) {
   explore_cmd->add_flag("--keep-going", explore.keep_going,
                         "Run every seed even after a failure (the lowest failing seed is shrunk)");
   explore_cmd->add_flag("--json", explore.json, "Also print a JSON summary line");
+  explore_cmd->add_option("--show", explore.show_seed,
+                          "Print the scenario that seed SEED would run, and exit")
+      ->check(CLI::Range(int64_t{0}, int64_t{INT64_MAX / 2}));
 
   // CLI11 reports an unknown subcommand as a missing one; say what it is.
   const std::string first = argc > 1 ? argv[1] : "";

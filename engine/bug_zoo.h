@@ -14,9 +14,14 @@ struct KnownBug {
   std::string_view what;
 };
 
-inline constexpr std::array<KnownBug, 1> kKnownBugs = {{
+inline constexpr std::array<KnownBug, 3> kKnownBugs = {{
     {"no-epoch-collision-resolution",
      "clusterHandleConfigEpochCollision does nothing: primaries may keep equal configEpochs"},
+    {"failover-without-majority",
+     "the quorum is half the primaries, not a majority: both sides of a split elect and serve"},
+    {"setslot-node-without-bump",
+     "SETSLOT NODE closing an import keeps the old configEpoch (redis #3442/#10346): the new "
+     "owner's claim loses to the old one's"},
 }};
 
 // True if `name` is one of kKnownBugs.

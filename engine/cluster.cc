@@ -264,6 +264,14 @@ void Cluster::HandleConfigEpochCollision(ClusterNode* sender) {
 }
 
 // clusterUpdateState.
+int Cluster::NeededQuorum() const {
+  // A strict majority of the slot-owning primaries. The bug zoo's
+  // off-by-one takes half (at least 1): either half of a split cluster,
+  // a lone primary included, then thinks it has a majority.
+  if (env_.BugInjected("failover-without-majority")) return std::max(1, size_ / 2);
+  return size_ / 2 + 1;
+}
+
 void Cluster::UpdateState() {
   constexpr int64_t kWritableDelayMs = 2000;  // CLUSTER_WRITABLE_DELAY
   const int64_t now = env_.NowMs();
@@ -292,8 +300,7 @@ void Cluster::UpdateState() {
     }
   }
   size_ = size;
-  const int needed_quorum = size / 2 + 1;
-  if (reachable < needed_quorum) {
+  if (reachable < NeededQuorum()) {
     new_state = ClusterHealth::kFail;
     among_minority_ms_ = now;
   }

@@ -163,6 +163,9 @@ class Cluster {
                              const SlotBitmap& claimed);
   void HandleConfigEpochCollision(ClusterNode* sender);
   void UpdateState();  // clusterUpdateState
+  // Votes or failure reports that make a majority: size_ / 2 + 1, the one
+  // quorum of failure detection, elections and the minority check.
+  int NeededQuorum() const;
   bool StartHandshake(const std::string& ip, uint16_t port, uint16_t cport);
   void TraceNodeEvent(std::string_view kind, const ClusterNode& node,
                       std::string extra = "");

@@ -40,7 +40,7 @@ int Cluster::CountFailureReports(ClusterNode* node) {
 }
 
 void Cluster::MarkNodeAsFailingIfNeeded(ClusterNode* node) {
-  const int needed_quorum = size_ / 2 + 1;
+  const int needed_quorum = NeededQuorum();
   if (!node->TimedOut()) return;  // we can still reach it
   if (node->Failed()) return;
   int failures = CountFailureReports(node);
@@ -261,7 +261,7 @@ void Cluster::HandleReplicaFailover() {
   todo_handle_failover_ = false;
   const int64_t now = env_.NowMs();
   const int64_t auth_age = now - failover_auth_time_ms_;
-  const int needed_quorum = size_ / 2 + 1;
+  const int needed_quorum = NeededQuorum();
   const int64_t auth_timeout = std::max<int64_t>(config_.node_timeout_ms * 2, 2000);
   const int64_t auth_retry_time = auth_timeout * 2;
 
@@ -327,7 +327,8 @@ void Cluster::HandleReplicaFailover() {
   if (failover_auth_count_ >= needed_quorum) {
     env_.Trace({"ElectionWon", "", "",
                 "epoch=" + std::to_string(failover_auth_epoch_) +
-                    " votes=" + std::to_string(failover_auth_count_)});
+                    " votes=" + std::to_string(failover_auth_count_) +
+                    " size=" + std::to_string(size_)});
     if (myself_->config_epoch < failover_auth_epoch_)
       myself_->config_epoch = failover_auth_epoch_;
     FailoverReplaceMyPrimary();

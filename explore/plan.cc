@@ -26,20 +26,28 @@ rc::Gen<std::vector<int>> GenSide(int nodes) {
   });
 }
 
+// Every fault kind with its weight when enabled: weighted toward the
+// faults that break clusters most often.
+constexpr std::pair<Kind, unsigned> kFaultWeights[] = {
+    {Kind::kPartition, 5}, {Kind::kCrash, 3},      {Kind::kPause, 2},
+    {Kind::kFailover, 2},  {Kind::kClog, 1},       {Kind::kClockJump, 1},
+    {Kind::kSlowFsync, 1}, {Kind::kReset, 1},      {Kind::kClockDrift, 1},
+};
+
 rc::Gen<PlannedFault> GenFault(int primaries, int nodes, int64_t node_timeout_ms,
-                              bool crashes) {
+                              std::vector<std::pair<unsigned, Kind>> kinds) {
   return gen::exec([=] {
     PlannedFault f;
-    // Weighted toward the faults that break clusters most often.
-    f.kind = *gen::weightedElement<Kind>({{5, Kind::kPartition},
-                                          {crashes ? 3u : 0u, Kind::kCrash},
-                                          {2, Kind::kPause},
-                                          {2, Kind::kFailover},
-                                          {1, Kind::kClog},
-                                          {1, Kind::kClockJump},
-                                          {1, Kind::kSlowFsync},
-                                          {1, Kind::kReset},
-                                          {1, Kind::kClockDrift}});
+    unsigned total = 0;
+    for (const auto& [w, k] : kinds) total += w;
+    unsigned pick = *gen::inRange<unsigned>(0, total);
+    for (const auto& [w, k] : kinds) {
+      if (pick < w) {
+        f.kind = k;
+        break;
+      }
+      pick -= w;
+    }
     f.start_ms = *gen::inRange<int64_t>(0, kPlanFaultWindowMs / kPlanFaultGridMs) * kPlanFaultGridMs;
     // From a blip to well past node_timeout (enough for a failover).
     f.duration_ms = *gen::inRange<int64_t>(1, 13) * node_timeout_ms / 4;
@@ -71,7 +79,8 @@ rc::Gen<PlannedFault> GenFault(int primaries, int nodes, int64_t node_timeout_ms
       case Kind::kFailover:
         // A replica, when there are any (a primary answers with an error).
         if (nodes > primaries) f.node = *gen::inRange(primaries, nodes);
-        f.failover_mode = *gen::inRange(0, 3);
+        // TAKEOVER (no election, no consensus) is the riskiest: weighted up.
+        f.failover_mode = *gen::weightedElement<int>({{1, 0}, {1, 1}, {2, 2}});
         break;
       default:
         break;
@@ -107,7 +116,9 @@ bool ProfileByName(const std::string& name, PlanProfile* out) {
 }
 
 rc::Gen<Plan> GenPlan(const PlanProfile& profile) {
-  return gen::exec([profile] {
+  // Plans are drawn at the nominal size whatever size RapidCheck asks for:
+  // a small size would shrink every range (inRange scales with size).
+  return gen::resize(rc::kNominalSize, gen::exec([profile] {
     Plan p;
     p.primaries = *gen::inRange(2, 6);
     p.replicas_per_primary = *gen::weightedElement<int>({{1, 0}, {3, 1}, {1, 2}});
@@ -118,15 +129,27 @@ rc::Gen<Plan> GenPlan(const PlanProfile& profile) {
     p.ops_per_sec = *gen::inRange(1, 6) * 100;
     p.keyspace = *gen::inRange(1, 11) * 200;
     if (profile.native_migrations || profile.atomic_migrations)
-      p.migrations = *gen::resize(kPlanMaxMigrations,
-                                  gen::container<std::vector<PlannedMigration>>(
-                                      GenMigration(p.primaries, profile)));
-    p.faults = *gen::resize(kPlanMaxFaults, gen::container<std::vector<PlannedFault>>(
-                                                GenFault(p.primaries, p.nodes(),
-                                                         p.node_timeout_ms,
-                                                         profile.crashes)));
+      p.migrations = *gen::resize(
+          kPlanMaxMigrations,
+          gen::container<std::vector<PlannedMigration>>(
+              gen::resize(rc::kNominalSize, GenMigration(p.primaries, profile))));
+    // Swarm testing: each plan enables a random subset of the fault kinds,
+    // so that some plans pile up many faults of few kinds (eight failovers
+    // make two TAKEOVERs in one millisecond likely; a full mix rarely does).
+    std::vector<std::pair<unsigned, Kind>> kinds;
+    for (const auto& [kind, weight] : kFaultWeights) {
+      if (kind == Kind::kCrash && !profile.crashes) continue;
+      if (*gen::arbitrary<bool>()) kinds.push_back({weight, kind});
+    }
+    if (kinds.empty()) kinds.push_back({1, Kind::kPartition});
+    // The size bounds the number of faults only: RapidCheck scales
+    // inRange by size, so the elements get the full nominal size.
+    p.faults = *gen::resize(kPlanMaxFaults,
+                            gen::container<std::vector<PlannedFault>>(gen::resize(
+                                rc::kNominalSize, GenFault(p.primaries, p.nodes(),
+                                                           p.node_timeout_ms, kinds))));
     return p;
-  });
+  }));
 }
 
 rc::Shrinkable<Plan> PlanForSeed(uint64_t seed, const PlanProfile& profile) {

@@ -6,14 +6,23 @@
 namespace slotsim {
 namespace {
 
-// The slots of the shard a live node belongs to: its own if primary, its
-// primary's (as that primary claims them) if a replica.
+// The slots of the shard a live node belongs to: its own if primary, else
+// those of the primary at the root of its replication chain (a replica
+// whose primary was demoted keeps replicating through it: chained
+// replication, as in Redis). Null when the chain leads to a node that is
+// not running.
 const SlotBitmap* ShardSlots(const Server& s, const std::vector<const Server*>& live) {
-  const ClusterNode& me = s.cluster().myself();
-  if (me.IsPrimary()) return &me.slots;
-  for (const Server* p : live)
-    if (p->cluster().myself().name == me.primary_name) return &p->cluster().myself().slots;
-  return nullptr;  // primary not running: nothing to judge against
+  const ClusterNode* node = &s.cluster().myself();
+  // A chain is at most as long as the cluster; a longer one is a loop.
+  for (size_t hops = 0; hops <= live.size(); ++hops) {
+    if (node->IsPrimary()) return &node->slots;
+    const ClusterNode* next = nullptr;
+    for (const Server* p : live)
+      if (p->cluster().myself().name == node->primary_name) next = &p->cluster().myself();
+    if (next == nullptr) return nullptr;
+    node = next;
+  }
+  return nullptr;
 }
 
 }  // namespace

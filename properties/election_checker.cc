@@ -33,6 +33,7 @@ void ElectionChecker::OnTrace(const TraceRecord& r) {
     votes_seen_++;
     const std::string voter = DetailValue(r.details, "voter");
     const uint64_t epoch = ToU64(DetailValue(r.details, "epoch"));
+    voters_[{r.node, epoch}].insert(voter);
     auto [it, fresh] = votes_.emplace(std::make_pair(voter, epoch), r.node);
     if (!fresh && it->second != r.node) {
       violations_.push_back({"one-vote-per-epoch",
@@ -44,6 +45,15 @@ void ElectionChecker::OnTrace(const TraceRecord& r) {
   } else if (r.kind == "ElectionWon") {
     wins_seen_++;
     const uint64_t epoch = ToU64(DetailValue(r.details, "epoch"));
+    const std::string size_text = DetailValue(r.details, "size");
+    const size_t votes = voters_[{r.node, epoch}].size();
+    if (!size_text.empty() && votes * 2 <= ToU64(size_text)) {
+      violations_.push_back({"election-won-by-majority",
+                             "node" + std::to_string(r.node) + " won epoch " +
+                                 std::to_string(epoch) + " with " + std::to_string(votes) +
+                                 " vote(s) of " + size_text + " primaries",
+                             r.time_us});
+    }
     auto [it, fresh] = winners_.emplace(epoch, r.node);
     if (!fresh && it->second != r.node) {
       violations_.push_back({"one-winner-per-epoch",

@@ -2,7 +2,10 @@
 // written:
 //   "one-vote-per-epoch": no voter's vote reaches two requesters in one
 //     epoch (votes counted where they land: VoteReceived);
-//   "one-winner-per-epoch": at most one ElectionWon per epoch.
+//   "one-winner-per-epoch": at most one ElectionWon per epoch;
+//   "election-won-by-majority": the winner holds votes from distinct
+//     voters that are more than half the slot-owning primaries it knew
+//     (the size its ElectionWon reports), counted here, not by the engine.
 // The engine's currentEpoch/configEpoch invariants join these with the
 // checking-core issue.
 #pragma once
@@ -30,6 +33,8 @@ class ElectionChecker : public TraceSink {
   // (voter name, epoch) -> requester machine that got the vote.
   std::map<std::pair<std::string, uint64_t>, int> votes_;
   std::map<uint64_t, int> winners_;  // epoch -> machine
+  // (requester machine, epoch) -> distinct voters.
+  std::map<std::pair<int, uint64_t>, std::set<std::string>> voters_;
   std::vector<Violation> violations_;
   int64_t votes_seen_ = 0, wins_seen_ = 0;
 };

@@ -18,9 +18,32 @@ TEST(ElectionChecker, AcceptsOneVotePerVoterPerEpoch) {
   c.OnTrace(Rec(3, "VoteReceived", "epoch=7 voter=aaa count=1"));
   c.OnTrace(Rec(3, "VoteReceived", "epoch=7 voter=bbb count=2"));
   c.OnTrace(Rec(6, "VoteReceived", "epoch=8 voter=aaa count=1"));
-  c.OnTrace(Rec(3, "ElectionWon", "epoch=7 votes=2"));
+  c.OnTrace(Rec(3, "ElectionWon", "epoch=7 votes=2 size=3"));
   EXPECT_TRUE(c.violations().empty());
   EXPECT_EQ(c.votes_seen(), 3);
+}
+
+TEST(ElectionChecker, FlagsAWinWithoutAMajority) {
+  ElectionChecker c;
+  // Two votes of four primaries is half, not a majority; the same voter
+  // counted twice does not help.
+  c.OnTrace(Rec(3, "VoteReceived", "epoch=7 voter=aaa count=1"));
+  c.OnTrace(Rec(3, "VoteReceived", "epoch=7 voter=aaa count=2"));
+  c.OnTrace(Rec(3, "VoteReceived", "epoch=7 voter=bbb count=3"));
+  c.OnTrace(Rec(3, "ElectionWon", "epoch=7 votes=3 size=4"));
+  ASSERT_EQ(c.violations().size(), 1u);
+  EXPECT_EQ(c.violations()[0].id, "election-won-by-majority");
+  // One vote of a two-primary cluster: the split-brain of seeds/002.
+  ElectionChecker d;
+  d.OnTrace(Rec(2, "VoteReceived", "epoch=3 voter=aaa count=1"));
+  d.OnTrace(Rec(2, "ElectionWon", "epoch=3 votes=1 size=2"));
+  ASSERT_EQ(d.violations().size(), 1u);
+  // Three of four is a majority.
+  ElectionChecker e;
+  for (const char* v : {"a", "b", "c"})
+    e.OnTrace(Rec(1, "VoteReceived", std::string("epoch=9 voter=") + v + " count=1"));
+  e.OnTrace(Rec(1, "ElectionWon", "epoch=9 votes=3 size=4"));
+  EXPECT_TRUE(e.violations().empty());
 }
 
 TEST(ElectionChecker, FlagsADoubleVoteAndTwoWinners) {
