@@ -10,8 +10,9 @@
 
 namespace slotsim {
 
-Cluster::Cluster(Env& env, const EngineConfig& config, Keyspace& keyspace)
-    : env_(env), config_(config), keyspace_(keyspace),
+Cluster::Cluster(Env& env, const EngineConfig& config, Keyspace& keyspace,
+                 MemoryAccount& memory)
+    : env_(env), config_(config), keyspace_(keyspace), memory_(memory),
       slots_(kClusterSlots, nullptr) {
   SLOTSIM_CHECK(config_.node_timeout_ms > 0);
   SLOTSIM_CHECK(config_.cron_period_ms > 0);

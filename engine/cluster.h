@@ -20,6 +20,7 @@
 #include "engine/config.h"
 #include "engine/env.h"
 #include "engine/keyspace.h"
+#include "engine/memory.h"
 
 namespace slotsim {
 
@@ -62,7 +63,7 @@ struct ClusterHooks {
 
 class Cluster {
  public:
-  Cluster(Env& env, const EngineConfig& config, Keyspace& keyspace);
+  Cluster(Env& env, const EngineConfig& config, Keyspace& keyspace, MemoryAccount& memory);
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
 
@@ -254,6 +255,7 @@ class Cluster {
   ClusterHooks hooks_;
   const EngineConfig config_;
   Keyspace& keyspace_;
+  MemoryAccount& memory_;  // the node's temporary allocations
   // Ordered by name: iteration order is deterministic.
   std::map<std::string, std::unique_ptr<ClusterNode>, std::less<>> nodes_;
   ClusterNode* myself_ = nullptr;

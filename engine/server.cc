@@ -26,7 +26,7 @@ std::string UnknownCommandError(const std::vector<std::string>& argv) {
 
 Server::Server(Env& env, EngineConfig config)
     : env_(env), config_(std::move(config)), meter_(env_, config_.cost),
-      cluster_(env_, config_, keyspace_),
+      cluster_(env_, config_, keyspace_, memory_),
       repl_(env_, config_, keyspace_,
             [this](const std::vector<std::string>& argv) {
               ApplyFromPrimary(argv);
@@ -360,6 +360,14 @@ std::string Server::InfoReply(const std::string& section) const {
   }
   if (want("replication")) {
     s += "# Replication\r\n" + repl_.InfoSection(cluster_.myself().IsPrimary()) + "\r\n";
+  }
+  if (want("memory")) {
+    // Only what the engine accounts per node (engine/memory.h): the
+    // temporary allocations of commands, which a quiet node frees.
+    s += "# Memory\r\nslotsim_transient_bytes:" + std::to_string(memory_.transient_bytes()) +
+         "\r\nslotsim_transient_peak_bytes:" + std::to_string(memory_.peak_transient_bytes()) +
+         "\r\nslotsim_transient_allocations:" + std::to_string(memory_.allocations()) +
+         "\r\n\r\n";
   }
   if (want("cluster")) s += "# Cluster\r\ncluster_enabled:1\r\n\r\n";
   if (want("keyspace")) {

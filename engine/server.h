@@ -50,6 +50,7 @@ class Server : public NetHandler {
   const Replication& replication() const { return repl_; }
   const SlotMigrations& slot_migrations() const { return migrations_; }
   const Keyspace& keyspace() const { return keyspace_; }
+  const MemoryAccount& memory() const { return memory_; }
   const EngineConfig& config() const { return config_; }
   // Work charged to this node's thread so far (the cost model), in ns.
   int64_t cpu_ns() const { return meter_.total_ns(); }
@@ -116,6 +117,7 @@ class Server : public NetHandler {
   const EngineConfig config_;
   CpuMeter meter_;
   Keyspace keyspace_;
+  MemoryAccount memory_;
   Cluster cluster_;
   Replication repl_;
   Aof aof_;

@@ -334,6 +334,7 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   for (auto& v : CheckNoOpenSlots(live, end_us)) result.violations.push_back(std::move(v));
   for (auto& v : CheckDistinctConfigEpochs(live, end_us)) result.violations.push_back(std::move(v));
   for (auto& v : CheckNoStrayKeys(live, end_us)) result.violations.push_back(std::move(v));
+  for (auto& v : CheckNoMemoryLeak(live, end_us)) result.violations.push_back(std::move(v));
   // Without faults no acknowledged write may be lost; with them Redis
   // Cluster's asynchronous replication allows it (the checking-core issue
   // models those windows).

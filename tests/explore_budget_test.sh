@@ -14,17 +14,18 @@ failures=0
 
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
-# bug budget-in-seeds expected-violation
+# bug budget-in-seeds profile expected-violation
 budgets=(
-  "no-epoch-collision-resolution 60 primary-config-epochs-distinct"
-  "failover-without-majority 10 election-won-by-majority"
+  "no-epoch-collision-resolution 60 faults primary-config-epochs-distinct"
+  "failover-without-majority 10 faults election-won-by-majority"
+  "getkeysinslot-leak 10 migration no-memory-leak"
 )
 
-max_budget=0
+declare -A max_budget=()
 for row in "${budgets[@]}"; do
-  read -r bug budget violation <<<"$row"
-  (( budget > max_budget )) && max_budget=$budget
-  out=$("$bin" explore --seeds "$budget" --jobs 2 --inject-bug "$bug" --shrink-runs 100 \
+  read -r bug budget profile violation <<<"$row"
+  (( budget > ${max_budget[$profile]:-0} )) && max_budget[$profile]=$budget
+  out=$("$bin" explore --seeds "$budget" --profile "$profile" --jobs 2 --inject-bug "$bug" --shrink-runs 100 \
         --out "$work/$bug" --json 2>"$work/$bug.err")
   code=$?
   [ "$code" -eq 1 ] || { fail "$bug: explore exit $code, wanted 1 (not found in $budget seeds)"; continue; }
@@ -46,10 +47,14 @@ for row in "${budgets[@]}"; do
   echo "ok: $bug found at seed $seed (budget $budget), $steps fault steps"
 done
 
-# The clean engine passes the same seeds.
-if ! "$bin" explore --seeds "$max_budget" --jobs 2 --out "$work/clean" >"$work/clean.out" 2>&1; then
-  fail "clean engine fails within $max_budget seeds:"
-  cat "$work/clean.out"
-fi
+# The clean engine passes the same seeds, in each profile.
+for profile in "${!max_budget[@]}"; do
+  n=${max_budget[$profile]}
+  if ! "$bin" explore --seeds "$n" --profile "$profile" --jobs 2 --out "$work/clean" \
+       >"$work/clean.out" 2>&1; then
+    fail "clean engine fails within $n seeds of profile $profile:"
+    cat "$work/clean.out"
+  fi
+done
 
 [ "$failures" -eq 0 ] && echo "explore budgets: all held" || exit 1
