@@ -21,7 +21,7 @@ inline constexpr std::array<KnownBug, 4> kKnownBugs = {{
      "the quorum is half the primaries, not a majority: both sides of a split elect and serve"},
     {"setslot-node-without-bump",
      "SETSLOT NODE closing an import keeps the old configEpoch (redis #3442/#10346): the new "
-     "owner's claim loses to the old one's"},
+     "owner claims the slot below the old owner's epoch"},
     {"getkeysinslot-leak",
      "CLUSTER GETKEYSINSLOT never frees its key array: a node that serves a migration leaks"},
 }};

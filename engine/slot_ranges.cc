@@ -27,6 +27,38 @@ std::string FormatSlotRanges(const SlotBitmap& slots, std::string_view sep) {
   return s;
 }
 
+std::optional<SlotBitmap> ParseSlotRanges(std::string_view text) {
+  SlotBitmap out;
+  if (text.empty()) return out;
+  auto number = [](std::string_view s, int* v) {
+    if (s.empty() || s.size() > 5) return false;
+    int n = 0;
+    for (char c : s) {
+      if (c < '0' || c > '9') return false;
+      n = n * 10 + (c - '0');
+    }
+    *v = n;
+    return n < kClusterSlots;
+  };
+  // Each round consumes one comma-separated item: bounded by the text.
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t comma = text.find(',', pos);
+    if (comma == std::string_view::npos) comma = text.size();
+    const std::string_view item = text.substr(pos, comma - pos);
+    const size_t dash = item.find('-');
+    int a = -1, b = -1;
+    if (dash == std::string_view::npos ? !number(item, &a) || !number(item, &b)
+                                       : !number(item.substr(0, dash), &a) ||
+                                             !number(item.substr(dash + 1), &b))
+      return std::nullopt;
+    if (a > b) return std::nullopt;
+    for (int s = a; s <= b; ++s) out.set(static_cast<size_t>(s));
+    pos = comma + 1;
+  }
+  return out;
+}
+
 std::string SlotBitmapToBytes(const SlotBitmap& slots) {
   std::string out(kClusterSlots / 8, '\0');
   for (size_t j = slots._Find_first(); j < kClusterSlots; j = slots._Find_next(j))

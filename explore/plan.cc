@@ -3,6 +3,7 @@
 #include <google/protobuf/text_format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <tuple>
 
@@ -201,6 +202,7 @@ scenario::Scenario PlanToScenario(const Plan& plan, const std::string& name) {
   // When each node is busy (crashed or paused) so that overlapping
   // process faults on one node are dropped instead of made invalid.
   std::map<int, std::vector<std::pair<int64_t, int64_t>>> busy;
+  std::map<int, std::vector<int64_t>> takeovers;  // per shard: TAKEOVER times
   int64_t previous_start = 0;
   int order = 0;
   bool healable = false;
@@ -273,11 +275,26 @@ scenario::Scenario PlanToScenario(const Plan& plan, const std::string& name) {
         undo.mutable_clock_drift()->set_node(f.node);
         undo.mutable_clock_drift()->set_ppm(0);
         break;
-      case Kind::kFailover:
+      case Kind::kFailover: {
+        // Two TAKEOVERs in one shard within node_timeout make two primaries
+        // of the same slots with the same configEpoch: an operator's
+        // deliberate bypass of consensus (CLUSTER FAILOVER TAKEOVER), which
+        // no engine can make safe, so plans leave it out. Across shards
+        // it stays: that is the epoch collision the engine must resolve.
+        const int shard = f.node < plan.primaries ? f.node
+                                                  : (f.node - plan.primaries) % plan.primaries;
+        if (f.failover_mode == scenario::ManualFailover::TAKEOVER) {
+          auto& times = takeovers[shard];
+          bool close = false;
+          for (int64_t t : times) close |= std::abs(t - start) < plan.node_timeout_ms;
+          if (close) continue;
+          times.push_back(start);
+        }
         st.mutable_failover()->set_node(f.node);
         st.mutable_failover()->set_mode(
             static_cast<scenario::ManualFailover::Mode>(std::clamp(f.failover_mode, 0, 2)));
         break;
+      }
     }
     add(start, 1, st);
     if (undo.action_case() != scenario::Step::ACTION_NOT_SET && !undo.heal()) add(end, 0, undo);

@@ -1,5 +1,7 @@
 #include "scenarios/loader.h"
 
+#include "engine/slot_ranges.h"
+
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
@@ -9,6 +11,7 @@
 #include <sstream>
 
 #include "engine/keyslot.h"
+#include "engine/slot_ranges.h"
 
 namespace slotsim {
 namespace {
@@ -355,30 +358,10 @@ bool IsFaultStep(const scenario::Step& st) {
 
 std::vector<int> ParseSlotList(const std::string& text) {
   std::vector<int> out;
-  size_t pos = 0;
-  // Bounded by the text: each round consumes one comma-separated item.
-  while (pos <= text.size()) {
-    size_t comma = text.find(',', pos);
-    if (comma == std::string::npos) comma = text.size();
-    std::string item = text.substr(pos, comma - pos);
-    size_t dash = item.find('-');
-    int a = -1, b = -1;
-    auto num = [](const std::string& s, int* v) {
-      if (s.empty() || s.size() > 5) return false;
-      for (char c : s)
-        if (c < '0' || c > '9') return false;
-      *v = std::stoi(s);
-      return *v < kClusterSlots;
-    };
-    if (dash == std::string::npos ? !num(item, &a) || !num(item, &b)
-                                  : !num(item.substr(0, dash), &a) || !num(item.substr(dash + 1), &b))
-      return {};
-    if (a > b) return {};
-    for (int s = a; s <= b; ++s) out.push_back(s);
-    pos = comma + 1;
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  const std::optional<SlotBitmap> bits = text.empty() ? std::nullopt : ParseSlotRanges(text);
+  if (!bits) return out;
+  for (size_t j = bits->_Find_first(); j < kClusterSlots; j = bits->_Find_next(j))
+    out.push_back(static_cast<int>(j));
   return out;
 }
 

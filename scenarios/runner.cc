@@ -12,6 +12,7 @@
 #include "properties/data_checker.h"
 #include "properties/election_checker.h"
 #include "properties/epoch_checker.h"
+#include "properties/ownership_checker.h"
 #include "scenarios/loader.h"
 #include "scenarios/sim_cluster.h"
 
@@ -235,9 +236,11 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   // Online invariant checkers see every record, like the trace writer.
   ElectionChecker election_checker;
   EpochChecker epoch_checker;
+  OwnershipChecker ownership_checker;
   std::vector<TraceSink*> sinks = options.sinks;
   sinks.push_back(&election_checker);
   sinks.push_back(&epoch_checker);
+  sinks.push_back(&ownership_checker);
   SimCluster cluster(s, options.seed, options.buggify, sinks, options.injected_bugs);
   Simulation& sim = cluster.sim();
   std::string bootstrap_error;
@@ -303,7 +306,8 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   sim.Shutdown();
 
   // Judge.
-  for (const auto* checker : {&election_checker.violations(), &epoch_checker.violations()})
+  for (const auto* checker : {&election_checker.violations(), &epoch_checker.violations(),
+                              &ownership_checker.violations()})
     for (const auto& v : *checker) result.violations.push_back(v);
   const int64_t bound_us = liveness_from_us + s.convergence_bound_ms() * 1000;
   if (!bootstrap_error.empty())

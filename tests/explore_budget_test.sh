@@ -3,23 +3,20 @@
 # bug within its budget, shrink it to at most 10 fault steps, and the
 # written file must reproduce from the printed command; the clean engine
 # must pass the largest budget (the same seeds).
-#   explore_budget_test.sh SLOTSIM_BINARY
-# Budgets are stated in README.md ("Bug zoo"); bench/explore_bench.sh
-# measures the seeds actually needed.
+#   explore_budget_test.sh SLOTSIM_BINARY BUDGETS_FILE
+# The budgets live in tests/bug_budgets.txt and README.md ("Bug zoo");
+# bench/explore_bench.sh measures the seeds actually needed.
 set -uo pipefail
 bin=$1
+budgets_file=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failures=0
 
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
-# bug budget-in-seeds profile expected-violation
-budgets=(
-  "no-epoch-collision-resolution 60 faults primary-config-epochs-distinct"
-  "failover-without-majority 10 faults election-won-by-majority"
-  "getkeysinslot-leak 10 migration no-memory-leak"
-)
+mapfile -t budgets < <(grep -v '^#' "$budgets_file" | grep -v '^$')
+[ "${#budgets[@]}" -gt 0 ] || { echo "no budgets in $budgets_file"; exit 1; }
 
 declare -A max_budget=()
 for row in "${budgets[@]}"; do

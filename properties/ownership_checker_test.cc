@@ -1,0 +1,69 @@
+#include "properties/ownership_checker.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/slot_ranges.h"
+
+namespace slotsim {
+namespace {
+
+TraceRecord State(int node, const std::string& role, uint64_t config_epoch,
+                  const std::string& slots) {
+  TraceRecord r;
+  r.node = node;
+  r.kind = "NodeState";
+  r.details = "role=" + role + " current_epoch=9 config_epoch=" + std::to_string(config_epoch) +
+              " last_vote_epoch=0 state=ok slots=" + slots + " known_nodes=3";
+  return r;
+}
+
+TEST(SlotRanges, ParseIsTheInverseOfFormat) {
+  SlotBitmap b;
+  for (int j : {0, 1, 2, 7, 100, 16383}) b.set(j);
+  const auto parsed = ParseSlotRanges(FormatSlotRanges(b, ","));
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(*parsed, b);
+  EXPECT_TRUE(ParseSlotRanges("")->none());
+  for (const char* bad : {"5-3", "16384", "1,,2", "a", "1-", "-1", "123456"})
+    EXPECT_FALSE(ParseSlotRanges(bad).has_value()) << bad;
+}
+
+TEST(OwnershipChecker, AcceptsAssignmentFailoverAndMigrationUpward) {
+  OwnershipChecker c;
+  c.OnTrace(State(0, "primary", 0, "0-99"));    // ADDSLOTS
+  c.OnTrace(State(0, "primary", 1, "0-99"));    // SET-CONFIG-EPOCH
+  c.OnTrace(State(1, "primary", 2, "100-199"));
+  c.OnTrace(State(2, "primary", 5, "0-99"));    // replica 2 won epoch 5
+  c.OnTrace(State(0, "replica", 1, ""));        // the old primary follows
+  c.OnTrace(State(1, "primary", 6, "50,100-199"));  // SETSLOT NODE with a bump
+  c.OnTrace(State(2, "primary", 5, "0-49,51-99"));
+  EXPECT_TRUE(c.violations().empty()) << c.violations()[0].message;
+  EXPECT_EQ(c.moves_seen(), 101);
+}
+
+TEST(OwnershipChecker, FlagsAClaimThatDoesNotBeatThePreviousEpoch) {
+  OwnershipChecker c;
+  c.OnTrace(State(0, "primary", 3, "0-99"));
+  c.OnTrace(State(1, "primary", 1, "100-199"));
+  // SETSLOT NODE without the bump: node 1 takes slot 5 at epoch 1 < 3.
+  c.OnTrace(State(1, "primary", 1, "5,100-199"));
+  ASSERT_EQ(c.violations().size(), 1u);
+  EXPECT_EQ(c.violations()[0].id, "ownership-moves-to-higher-epoch");
+  EXPECT_NE(c.violations()[0].message.find("slot 5"), std::string::npos);
+}
+
+TEST(OwnershipChecker, AStaleClaimAfterRestartIsNotAMove) {
+  OwnershipChecker c;
+  c.OnTrace(State(0, "primary", 1, "0-99"));
+  c.OnTrace(State(3, "primary", 4, "0-99"));  // node 0's replica took over
+  // Node 0 restarts from its old config, still claiming 0-99 at epoch 1.
+  c.OnTrace(State(0, "primary", 1, "0-99"));
+  EXPECT_TRUE(c.violations().empty());
+  // It learns and follows; node 3's later epochs keep the slots.
+  c.OnTrace(State(0, "replica", 1, ""));
+  c.OnTrace(State(3, "primary", 7, "0-99"));
+  EXPECT_TRUE(c.violations().empty());
+}
+
+}  // namespace
+}  // namespace slotsim
