@@ -37,7 +37,10 @@ std::string ReproCommand(const RunCommandOptions& o) {
 nlohmann::json ViolationsJson(const RunResult& r) {
   nlohmann::json v = nlohmann::json::array();
   for (const auto& x : r.violations)
-    v.push_back({{"id", x.id}, {"message", x.message}, {"time_ms", x.time_us / 1000}});
+    v.push_back({{"id", x.id},
+                 {"message", x.message},
+                 {"time_ms", x.time_us / 1000},
+                 {"causes", x.causes}});
   return v;
 }
 

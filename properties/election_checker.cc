@@ -34,13 +34,15 @@ void ElectionChecker::OnTrace(const TraceRecord& r) {
     const std::string voter = DetailValue(r.details, "voter");
     const uint64_t epoch = ToU64(DetailValue(r.details, "epoch"));
     voters_[{r.node, epoch}].insert(voter);
-    auto [it, fresh] = votes_.emplace(std::make_pair(voter, epoch), r.node);
-    if (!fresh && it->second != r.node) {
+    vote_seqs_[{r.node, epoch}].push_back(r.seq);
+    auto [it, fresh] = votes_.emplace(std::make_pair(voter, epoch), Seen{r.node, r.seq});
+    if (!fresh && it->second.node != r.node) {
       violations_.push_back({"one-vote-per-epoch",
                              "voter " + voter + " gave its epoch " + std::to_string(epoch) +
-                                 " vote to node" + std::to_string(it->second) +
+                                 " vote to node" + std::to_string(it->second.node) +
                                  " and to node" + std::to_string(r.node),
-                             r.time_us});
+                             r.time_us,
+                             {it->second.seq, r.seq}});
     }
   } else if (r.kind == "ElectionWon") {
     wins_seen_++;
@@ -52,15 +54,17 @@ void ElectionChecker::OnTrace(const TraceRecord& r) {
                              "node" + std::to_string(r.node) + " won epoch " +
                                  std::to_string(epoch) + " with " + std::to_string(votes) +
                                  " vote(s) of " + size_text + " primaries",
-                             r.time_us});
+                             r.time_us, vote_seqs_[{r.node, epoch}]});
+      violations_.back().causes.push_back(r.seq);
     }
-    auto [it, fresh] = winners_.emplace(epoch, r.node);
-    if (!fresh && it->second != r.node) {
+    auto [it, fresh] = winners_.emplace(epoch, Seen{r.node, r.seq});
+    if (!fresh && it->second.node != r.node) {
       violations_.push_back({"one-winner-per-epoch",
-                             "node" + std::to_string(it->second) + " and node" +
+                             "node" + std::to_string(it->second.node) + " and node" +
                                  std::to_string(r.node) + " both won epoch " +
                                  std::to_string(epoch),
-                             r.time_us});
+                             r.time_us,
+                             {it->second.seq, r.seq}});
     }
   }
 }

@@ -30,11 +30,16 @@ class ElectionChecker : public TraceSink {
   int64_t wins_seen() const { return wins_seen_; }
 
  private:
+  struct Seen {
+    int node = -1;
+    int64_t seq = 0;  // the trace record
+  };
   // (voter name, epoch) -> requester machine that got the vote.
-  std::map<std::pair<std::string, uint64_t>, int> votes_;
-  std::map<uint64_t, int> winners_;  // epoch -> machine
+  std::map<std::pair<std::string, uint64_t>, Seen> votes_;
+  std::map<uint64_t, Seen> winners_;  // epoch -> winning machine
   // (requester machine, epoch) -> distinct voters.
   std::map<std::pair<int, uint64_t>, std::set<std::string>> voters_;
+  std::map<std::pair<int, uint64_t>, std::vector<int64_t>> vote_seqs_;
   std::vector<Violation> violations_;
   int64_t votes_seen_ = 0, wins_seen_ = 0;
 };

@@ -6,7 +6,9 @@ namespace slotsim {
 namespace {
 
 TraceRecord Rec(int node, const char* kind, std::string details) {
+  static int64_t seq = 100;
   TraceRecord r;
+  r.seq = seq++;
   r.node = node;
   r.kind = kind;
   r.details = std::move(details);
@@ -33,6 +35,8 @@ TEST(ElectionChecker, FlagsAWinWithoutAMajority) {
   c.OnTrace(Rec(3, "ElectionWon", "epoch=7 votes=3 size=4"));
   ASSERT_EQ(c.violations().size(), 1u);
   EXPECT_EQ(c.violations()[0].id, "election-won-by-majority");
+  // Linked to the three votes received and the win.
+  EXPECT_EQ(c.violations()[0].causes.size(), 4u);
   // One vote of a two-primary cluster: the split-brain of seeds/002.
   ElectionChecker d;
   d.OnTrace(Rec(2, "VoteReceived", "epoch=3 voter=aaa count=1"));
@@ -48,12 +52,15 @@ TEST(ElectionChecker, FlagsAWinWithoutAMajority) {
 
 TEST(ElectionChecker, FlagsADoubleVoteAndTwoWinners) {
   ElectionChecker c;
-  c.OnTrace(Rec(3, "VoteReceived", "epoch=7 voter=aaa count=1"));
-  c.OnTrace(Rec(6, "VoteReceived", "epoch=7 voter=aaa count=1"));
+  const TraceRecord first = Rec(3, "VoteReceived", "epoch=7 voter=aaa count=1");
+  const TraceRecord second = Rec(6, "VoteReceived", "epoch=7 voter=aaa count=1");
+  c.OnTrace(first);
+  c.OnTrace(second);
   c.OnTrace(Rec(3, "ElectionWon", "epoch=7 votes=2"));
   c.OnTrace(Rec(6, "ElectionWon", "epoch=7 votes=2"));
   ASSERT_EQ(c.violations().size(), 2u);
   EXPECT_EQ(c.violations()[0].id, "one-vote-per-epoch");
+  EXPECT_EQ(c.violations()[0].causes, (std::vector<int64_t>{first.seq, second.seq}));
   EXPECT_EQ(c.violations()[1].id, "one-winner-per-epoch");
 }
 

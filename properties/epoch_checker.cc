@@ -28,22 +28,23 @@ void EpochChecker::OnTrace(const TraceRecord& r) {
     violations_.push_back({"config-epoch-le-current",
                            node + " has configEpoch " + std::to_string(config) +
                                " above its currentEpoch " + std::to_string(current),
-                           r.time_us});
-  auto [it, fresh] = nodes_.emplace(r.node, Seen{current, vote});
+                           r.time_us, {r.seq}});
+  auto [it, fresh] = nodes_.emplace(r.node, Seen{current, vote, r.seq});
   if (fresh) return;
   Seen& seen = it->second;
   if (current < seen.current_epoch)
     violations_.push_back({"current-epoch-monotonic",
                            node + "'s currentEpoch went from " + std::to_string(seen.current_epoch) +
                                " to " + std::to_string(current),
-                           r.time_us});
+                           r.time_us, {seen.seq, r.seq}});
   if (vote < seen.last_vote_epoch)
     violations_.push_back({"last-vote-epoch-monotonic",
                            node + "'s lastVoteEpoch went from " +
                                std::to_string(seen.last_vote_epoch) + " to " + std::to_string(vote),
-                           r.time_us});
+                           r.time_us, {seen.seq, r.seq}});
   seen.current_epoch = std::max(seen.current_epoch, current);
   seen.last_vote_epoch = std::max(seen.last_vote_epoch, vote);
+  seen.seq = r.seq;
 }
 
 }  // namespace slotsim

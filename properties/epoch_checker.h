@@ -25,6 +25,7 @@ class EpochChecker : public TraceSink {
   struct Seen {
     uint64_t current_epoch = 0;
     uint64_t last_vote_epoch = 0;
+    int64_t seq = 0;  // the last NodeState record
   };
   std::map<int, Seen> nodes_;  // by machine index: a restart keeps it
   std::vector<Violation> violations_;

@@ -40,10 +40,10 @@ void OwnershipChecker::OnTrace(const TraceRecord& r) {
              "node" + std::to_string(r.node) + " claimed slot " + std::to_string(j) +
                  " with configEpoch " + std::to_string(epoch) + ", not above node" +
                  std::to_string(last.node) + "'s configEpoch " + std::to_string(last.epoch),
-             r.time_us});
+             r.time_us, {last.seq, r.seq}});
       }
     }
-    last = {r.node, epoch};
+    last = {r.node, epoch, r.seq};
   }
   before = now;
 }

@@ -31,6 +31,7 @@ class OwnershipChecker : public TraceSink {
   struct Claim {
     int node = -1;  // machine index; -1: never claimed
     uint64_t epoch = 0;
+    int64_t seq = 0;  // the NodeState record of the claim
   };
   std::vector<Claim> last_claim_;      // per slot: the current claimant
   std::map<int, SlotBitmap> claimed_;  // per machine, kept across restarts

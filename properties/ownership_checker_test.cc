@@ -9,7 +9,9 @@ namespace {
 
 TraceRecord State(int node, const std::string& role, uint64_t config_epoch,
                   const std::string& slots) {
+  static int64_t seq = 0;
   TraceRecord r;
+  r.seq = seq++;
   r.node = node;
   r.kind = "NodeState";
   r.details = "role=" + role + " current_epoch=9 config_epoch=" + std::to_string(config_epoch) +
@@ -43,13 +45,18 @@ TEST(OwnershipChecker, AcceptsAssignmentFailoverAndMigrationUpward) {
 
 TEST(OwnershipChecker, FlagsAClaimThatDoesNotBeatThePreviousEpoch) {
   OwnershipChecker c;
-  c.OnTrace(State(0, "primary", 3, "0-99"));
-  c.OnTrace(State(1, "primary", 1, "100-199"));
+  TraceRecord a = State(0, "primary", 3, "0-99"), b = State(1, "primary", 1, "100-199"),
+              m = State(1, "primary", 1, "5,100-199");
+  a.seq = 0, b.seq = 1, m.seq = 2;
+  c.OnTrace(a);
+  c.OnTrace(b);
   // SETSLOT NODE without the bump: node 1 takes slot 5 at epoch 1 < 3.
-  c.OnTrace(State(1, "primary", 1, "5,100-199"));
+  c.OnTrace(m);
   ASSERT_EQ(c.violations().size(), 1u);
   EXPECT_EQ(c.violations()[0].id, "ownership-moves-to-higher-epoch");
   EXPECT_NE(c.violations()[0].message.find("slot 5"), std::string::npos);
+  // Linked to the old claim's record and the new one's.
+  EXPECT_EQ(c.violations()[0].causes, (std::vector<int64_t>{0, 2}));
 }
 
 TEST(OwnershipChecker, AStaleClaimAfterRestartIsNotAMove) {

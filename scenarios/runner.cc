@@ -347,8 +347,13 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   if (!faulty)
     for (auto& v : CheckAckedWritesSurvive(cluster.history(), live, end_us))
       result.violations.push_back(std::move(v));
-  for (const auto& v : result.violations)
-    sim.Record(-1, "Violation", -1, "", "id=" + v.id + " message=" + v.message);
+  for (const auto& v : result.violations) {
+    std::string causes;
+    for (int64_t seq : v.causes) causes += (causes.empty() ? "" : ",") + std::to_string(seq);
+    sim.Record(-1, "Violation", -1, "",
+               "id=" + v.id + (causes.empty() ? "" : " causes=" + causes) +
+                   " message=" + v.message);
+  }
 
   const auto& expect = s.expect();
   if (expect.outcome() == scenario::Expect::PASS) {
