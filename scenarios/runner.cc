@@ -8,6 +8,7 @@
 
 #include "client/cluster_admin.h"
 #include "engine/check.h"
+#include "properties/ack_epoch_checker.h"
 #include "properties/convergence.h"
 #include "properties/data_checker.h"
 #include "properties/election_checker.h"
@@ -237,10 +238,12 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   ElectionChecker election_checker;
   EpochChecker epoch_checker;
   OwnershipChecker ownership_checker;
+  AckEpochChecker ack_epoch_checker;
   std::vector<TraceSink*> sinks = options.sinks;
   sinks.push_back(&election_checker);
   sinks.push_back(&epoch_checker);
   sinks.push_back(&ownership_checker);
+  sinks.push_back(&ack_epoch_checker);
   SimCluster cluster(s, options.seed, options.buggify, sinks, options.injected_bugs);
   Simulation& sim = cluster.sim();
   std::string bootstrap_error;
@@ -339,6 +342,10 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   for (auto& v : CheckDistinctConfigEpochs(live, end_us)) result.violations.push_back(std::move(v));
   for (auto& v : CheckNoStrayKeys(live, end_us)) result.violations.push_back(std::move(v));
   for (auto& v : CheckNoMemoryLeak(live, end_us)) result.violations.push_back(std::move(v));
+  std::map<std::string, int> machine_by_addr;
+  for (int i = 0; i < cluster.node_count(); ++i) machine_by_addr[cluster.addr(i)] = i;
+  for (auto& v : ack_epoch_checker.Check(cluster.history(), machine_by_addr, end_us))
+    result.violations.push_back(std::move(v));
   // Without faults no acknowledged write may be lost; with them Redis
   // Cluster's asynchronous replication allows it (the checking-core issue
   // models those windows).
