@@ -337,7 +337,7 @@ RespValue ClusterClient::Execute(const std::vector<std::string>& argv,
                   " reply=" + rec.reply);
   if (history_ != nullptr) {
     history_->EndOp(token);
-    history_->Add(std::move(rec));
+    last_op_id_ = history_->Add(std::move(rec));
   }
   return reply;
 }

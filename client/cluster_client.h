@@ -52,6 +52,8 @@ class ClusterClient : public NetHandler {
                       const std::vector<std::string>& argv);
   // Reloads the slot map from the first seed or known node that answers.
   bool RefreshSlotMap();
+  // The history id of the last operation Execute recorded, or -1.
+  int64_t last_op_id() const { return last_op_id_; }
   // The node currently believed to own `slot`, or "".
   const std::string& SlotOwner(int slot) const;
 
@@ -97,6 +99,7 @@ class ClusterClient : public NetHandler {
   std::vector<std::string> addrs_;      // node table, index = slot map value
   std::vector<int16_t> slot_owner_;     // -1 = unknown
   bool refresh_needed_ = true;
+  int64_t last_op_id_ = -1;
 };
 
 // "host:port" -> (host, port); false if malformed.

@@ -35,6 +35,8 @@ struct OpRecord {
   // An earlier attempt got no answer, so the command may have been applied
   // more than once (matters for non-idempotent commands like INCR).
   bool ambiguous = false;
+  // Replicas a WAIT right after this write confirmed; -1 if none was sent.
+  int wait_replicas = -1;
 };
 
 class OpHistory {
@@ -45,6 +47,10 @@ class OpHistory {
     return ops_.back().id;
   }
   const std::vector<OpRecord>& ops() const { return ops_; }
+  // Records what the WAIT sent after operation `id` confirmed.
+  void SetWaitReplicas(int64_t id, int replicas) {
+    ops_.at(static_cast<size_t>(id)).wait_replicas = replicas;
+  }
 
   // Operations invoked but not answered yet: a run may end while they are
   // in flight, applied or not.

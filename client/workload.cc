@@ -1,6 +1,7 @@
 #include "client/workload.h"
 
 #include "engine/check.h"
+#include "engine/keyslot.h"
 
 namespace slotsim {
 
@@ -56,7 +57,17 @@ void Workload::RunClient(int i) {
     } else {
       argv = {"DEL", key};
     }
-    client.Execute(argv, argv[1]);
+    const RespValue reply = client.Execute(argv, argv[1]);
+    if (options_.wait_replicas > 0 && argv[0] == "SET" &&
+        reply.type == RespValue::Type::kSimple && client.last_op_id() >= 0) {
+      const std::string& node = client.SlotOwner(KeyHashSlot(argv[1]));
+      if (node.empty()) continue;
+      const RespValue w = client.ExecuteOn(
+          node, {"WAIT", std::to_string(options_.wait_replicas),
+                 std::to_string(options_.wait_timeout_ms)});
+      if (w.type == RespValue::Type::kInteger && history_ != nullptr)
+        history_->SetWaitReplicas(client.last_op_id(), static_cast<int>(w.integer));
+    }
   }
 }
 

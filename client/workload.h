@@ -25,6 +25,10 @@ struct WorkloadOptions {
   int keyspace = 1000;        // keys key:0 .. key:N-1
   int value_bytes = 16;
   OpMix mix;
+  // > 0: every acknowledged SET is followed by WAIT wait_replicas
+  // wait_timeout_ms on the node that took it, and the answer recorded.
+  int wait_replicas = 0;
+  int64_t wait_timeout_ms = 1000;
   int64_t start_us = 0;       // first operation no earlier than this
   int64_t end_us = 0;         // no operation starts after this
   ClientOptions client;

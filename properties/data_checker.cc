@@ -108,7 +108,8 @@ std::vector<Violation> CheckNoStrayKeys(const std::vector<const Server*>& live, 
 
 std::vector<Violation> CheckAckedWritesSurvive(const OpHistory& history,
                                                const std::vector<const Server*>& live,
-                                               int64_t now_us, size_t violations_max) {
+                                               int64_t now_us, size_t violations_max,
+                                               bool wait_acked_only) {
   std::vector<Violation> out;
   // Keys written by anything but SET are out of scope (INCR, HSET, DEL
   // need a model of their own).
@@ -124,6 +125,7 @@ std::vector<Violation> CheckAckedWritesSurvive(const OpHistory& history,
       continue;
     }
     if (op.command != "SET" || op.outcome != OpOutcome::kOk) continue;
+    if (wait_acked_only && op.wait_replicas < 1) continue;
     auto& last = last_acked[op.key];
     if (last == nullptr || op.complete_us > last->complete_us) last = &op;
   }
@@ -153,10 +155,14 @@ std::vector<Violation> CheckAckedWritesSurvive(const OpHistory& history,
       have = v == nullptr ? "(nil)" : v->IsString() ? v->str() : "(hash)";
       if (v != nullptr && v->IsString() && allowed.count(v->str())) continue;
     }
-    out.push_back({"acked-writes-survive",
+    out.push_back({wait_acked_only ? "wait-acked-writes-survive" : "acked-writes-survive",
                    "key " + key + " (slot " + std::to_string(slot) + "): acknowledged \"" +
                        acked->value + "\" at " + std::to_string(acked->complete_us / 1000) +
-                       " ms, the owner has " + have,
+                       " ms" +
+                       (wait_acked_only ? " (WAIT confirmed " +
+                                              std::to_string(acked->wait_replicas) + " replica(s))"
+                                        : std::string()) +
+                       ", the owner has " + have,
                    now_us});
   }
   return out;

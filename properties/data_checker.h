@@ -5,11 +5,15 @@
 //   "no-stray-keys": no live node holds keys of a slot its shard does not
 //     own (a replica judged by its primary's slots): such keys are
 //     unreachable, since every client is redirected to the owner;
-//   "acked-writes-survive": for every key written only by SET, the owner
+//   "acked-writes-survive" (and, with wait_acked_only, "wait-acked-
+//     writes-survive", anchored on SETs a WAIT confirmed on a replica):
+//     for every key written only by SET, the owner
 //     holds the last acknowledged value, or the value of a SET that may
 //     have been applied after it (no reply, or a reply after that one's
 //     invocation). Only meaningful without faults: Redis Cluster may lose
-//     acknowledged writes on failover (asynchronous replication).
+//     acknowledged writes on failover (asynchronous replication). The
+//     WAIT form holds under a single fault when WAIT covered every
+//     replica: whichever replica is promoted has the write.
 #pragma once
 
 #include <vector>
@@ -34,6 +38,7 @@ std::vector<Violation> CheckNoStrayKeys(const std::vector<const Server*>& live, 
                                         size_t violations_max = 10);
 std::vector<Violation> CheckAckedWritesSurvive(const OpHistory& history,
                                                const std::vector<const Server*>& live,
-                                               int64_t now_us, size_t violations_max = 10);
+                                               int64_t now_us, size_t violations_max = 10,
+                                               bool wait_acked_only = false);
 
 }  // namespace slotsim

@@ -145,6 +145,7 @@ bool Validate(const std::string& path, scenario::Scenario& s,
       !v.Range(*w, wtree, "ops_per_sec", w->ops_per_sec(), w->clients() > 0 ? 0.001 : 0, 1e6, err) ||
       !v.Range(*w, wtree, "keyspace", w->keyspace(), 1, 100'000'000, err) ||
       !v.Range(*w, wtree, "value_bytes", w->value_bytes(), 1, 1 << 20, err) ||
+      !v.Range(*w, wtree, "wait_replicas", w->wait_replicas(), 0, 100, err) ||
       !v.Range(*w, wtree, "start_ms", static_cast<double>(w->start_ms()), 0,
                static_cast<double>(s.duration_ms()), err) ||
       !v.Range(*w, wtree, "end_ms", static_cast<double>(w->end_ms()),
