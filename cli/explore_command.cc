@@ -2,17 +2,13 @@
 // knobs, migrations and fault schedule (explore/plan.h), runs it in a
 // child process (so that an engine crash is a finding, not the end of the
 // search), and the first failing seed is shrunk to a scenario file.
-#include <fcntl.h>
 #include <poll.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
