@@ -14,7 +14,7 @@ struct KnownBug {
   std::string_view what;
 };
 
-inline constexpr std::array<KnownBug, 4> kKnownBugs = {{
+inline constexpr std::array<KnownBug, 5> kKnownBugs = {{
     {"no-epoch-collision-resolution",
      "clusterHandleConfigEpochCollision does nothing: primaries may keep equal configEpochs"},
     {"failover-without-majority",
@@ -24,6 +24,9 @@ inline constexpr std::array<KnownBug, 4> kKnownBugs = {{
      "owner claims the slot below the old owner's epoch"},
     {"getkeysinslot-leak",
      "CLUSTER GETKEYSINSLOT never frees its key array: a node that serves a migration leaks"},
+    {"config-rename-without-fsync",
+     "an unsynced nodes.conf save renames its temp file without syncing it (Redis 7.0's "
+     "clusterSaveConfig(0)): a later directory sync and a crash leave an empty nodes.conf"},
 }};
 
 // True if `name` is one of kKnownBugs.

@@ -3,9 +3,9 @@
 // one: a CLUSTER NODES line per node, then
 // "vars currentEpoch <n> lastVoteEpoch <n>".
 //
-// Saved as temp file -> (fsync) -> rename -> (fsync dir). Without fsync the
-// new file is only in the page cache, and the simulator's disk drops it on
-// a crash, exactly as a real one could.
+// Saved as temp file -> fsync -> rename -> (fsync dir). Without the
+// directory fsync the rename is only in the page cache, and the simulator's
+// disk drops it on a crash, exactly as a real one could.
 #include <charconv>
 #include <sstream>
 
@@ -37,7 +37,17 @@ void Cluster::SaveConfig(bool fsync) {
   content += "vars currentEpoch " + std::to_string(current_epoch_) +
              " lastVoteEpoch " + std::to_string(last_vote_epoch_) + "\n";
   bool ok = env_.WriteFile(kConfigTemp, content);
-  if (ok && fsync) ok = env_.SyncFile(kConfigTemp);
+  // The temp file's contents are synced before every rename, even when the
+  // caller does not ask for durability. Redis 7.0's clusterSaveConfig(0)
+  // renames an unsynced temp file over nodes.conf; on a filesystem that
+  // does not flush data on rename-over (ext4's auto_da_alloc does), any
+  // later directory sync (an AOF rewrite here) makes the new name durable
+  // before its contents, and a crash leaves an empty nodes.conf: the node
+  // restarts as a stranger with currentEpoch 0. Found by `slotsim explore`;
+  // the bug-zoo switch brings Redis's order back. Without `fsync` the save
+  // may still be lost as a whole (the old file stays), never emptied.
+  const bool sync_contents = fsync || !env_.BugInjected("config-rename-without-fsync");
+  if (ok && sync_contents) ok = env_.SyncFile(kConfigTemp);
   if (ok) ok = env_.RenameFile(kConfigTemp, kConfigFile);
   if (ok && fsync) ok = env_.SyncDir();
   // Redis exits when it cannot save the config (clusterSaveConfigOrDie);

@@ -129,6 +129,7 @@ rc::Gen<Plan> GenPlan(const PlanProfile& profile) {
     p.clients = *gen::inRange(1, 5);
     p.ops_per_sec = *gen::inRange(1, 6) * 100;
     p.keyspace = *gen::inRange(1, 11) * 200;
+    p.wait = p.replicas_per_primary > 0 && *gen::arbitrary<bool>();
     if (profile.native_migrations || profile.atomic_migrations)
       p.migrations = *gen::resize(
           kPlanMaxMigrations,
@@ -174,6 +175,7 @@ scenario::Scenario PlanToScenario(const Plan& plan, const std::string& name) {
   w->set_clients(plan.clients);
   w->set_ops_per_sec(plan.ops_per_sec);
   w->set_keyspace(plan.keyspace);
+  if (plan.wait) w->set_wait_replicas(plan.replicas_per_primary);
 
   // Maintenance window: one migration at a time.
   int64_t t = kPlanFirstMigrationMs;

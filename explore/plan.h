@@ -65,6 +65,7 @@ struct Plan {
   int clients = 2;
   int ops_per_sec = 200;
   int keyspace = 1000;
+  bool wait = false;  // clients WAIT for every replica after each write
   std::vector<PlannedMigration> migrations;
   std::vector<PlannedFault> faults;
 

@@ -4,42 +4,25 @@
 
 namespace slotsim {
 
-bool ClusterConverged(const std::vector<const Cluster*>& nodes,
-                      std::string* why) {
-  if (nodes.empty()) {
-    *why = "no nodes";
-    return false;
-  }
+bool AllReportOk(const std::vector<const Cluster*>& nodes, std::string* why) {
   for (size_t i = 0; i < nodes.size(); ++i) {
     if (nodes[i]->health() != ClusterHealth::kOk) {
       *why = "node" + std::to_string(i) + " cluster_state:fail";
       return false;
     }
   }
-  // Ground truth: only these nodes are running; a slot owned by any other
-  // is not served, whatever the survivors still believe.
-  std::set<std::string> live;
-  for (const Cluster* c : nodes) live.insert(c->myself().name);
-  for (int s = 0; s < kClusterSlots; ++s) {
-    const ClusterNode* ref = nodes[0]->SlotOwner(s);
-    if (ref == nullptr) {
-      *why = "slot " + std::to_string(s) + " unassigned on node0";
-      return false;
-    }
-    if (!live.count(ref->name)) {
-      *why = "slot " + std::to_string(s) + " is owned by a node that is down";
-      return false;
-    }
-    for (size_t i = 1; i < nodes.size(); ++i) {
-      const ClusterNode* o = nodes[i]->SlotOwner(s);
-      if (o == nullptr || o->name != ref->name) {
-        *why = "slot " + std::to_string(s) + ": node0 and node" +
-               std::to_string(i) + " disagree on the owner";
-        return false;
-      }
-    }
+  return true;
+}
+
+bool ClusterConverged(const std::vector<const Cluster*>& nodes,
+                      std::string* why) {
+  if (nodes.empty()) {
+    *why = "no nodes";
+    return false;
   }
-  // Every node agrees with every other on who replicates whom.
+  if (!AllReportOk(nodes, why)) return false;
+  // Every node agrees with every other on who replicates whom (cheap, so
+  // it goes before the slot map).
   for (size_t i = 0; i < nodes.size(); ++i) {
     const ClusterNode& self = nodes[i]->myself();
     for (size_t j = 0; j < nodes.size(); ++j) {
@@ -49,6 +32,42 @@ bool ClusterConverged(const std::vector<const Cluster*>& nodes,
           seen->IsPrimary() != self.IsPrimary()) {
         *why = "node" + std::to_string(j) + " has a stale view of node" + std::to_string(i) +
                "'s role";
+        return false;
+      }
+    }
+  }
+  // Ground truth: only these nodes are running; a slot owned by any other
+  // is not served, whatever the survivors still believe. Owners are
+  // compared by name; runs of slots share an owner, so each node's last
+  // (owner, name) pair is remembered and most slots cost a pointer compare.
+  std::set<std::string> live;
+  for (const Cluster* c : nodes) live.insert(c->myself().name);
+  struct Last {
+    const ClusterNode* node = nullptr;
+    bool same_as_ref = false;
+  };
+  std::vector<Last> last(nodes.size());
+  const ClusterNode* last_ref = nullptr;
+  for (int s = 0; s < kClusterSlots; ++s) {
+    const ClusterNode* ref = nodes[0]->SlotOwner(s);
+    if (ref == nullptr) {
+      *why = "slot " + std::to_string(s) + " unassigned on node0";
+      return false;
+    }
+    if (ref != last_ref) {
+      if (!live.count(ref->name)) {
+        *why = "slot " + std::to_string(s) + " is owned by a node that is down";
+        return false;
+      }
+      last_ref = ref;
+      for (auto& l : last) l = Last{};  // to be compared with a new name
+    }
+    for (size_t i = 1; i < nodes.size(); ++i) {
+      const ClusterNode* o = nodes[i]->SlotOwner(s);
+      if (o != last[i].node) last[i] = {o, o != nullptr && o->name == ref->name};
+      if (!last[i].same_as_ref) {
+        *why = "slot " + std::to_string(s) + ": node0 and node" +
+               std::to_string(i) + " disagree on the owner";
         return false;
       }
     }

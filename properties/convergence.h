@@ -12,6 +12,10 @@
 
 namespace slotsim {
 
+// True when every node reports cluster_state:ok; else *why names one that
+// does not. Part of ClusterConverged, and cheap enough to poll often.
+bool AllReportOk(const std::vector<const Cluster*>& nodes, std::string* why);
+
 // Property "converged-in-time": true when every node reports
 // cluster_state:ok, all of them name the same owner for every slot, and
 // all agree on every node's role (what `redis-cli --cluster check` checks),

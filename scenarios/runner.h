@@ -33,7 +33,7 @@ struct RunResult {
   int64_t events = 0;          // trace records
   int64_t sim_events = 0;      // simulator events processed
   uint64_t trace_hash = 0;
-  int64_t converged_us = -1;   // first time all nodes agreed, or -1
+  int64_t converged_us = -1;   // since when all nodes agree, to the end; or -1
   int64_t ops = 0, ops_ok = 0;
   OpHistory history;
 };

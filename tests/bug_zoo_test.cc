@@ -84,5 +84,18 @@ TEST(BugZoo, SetSlotNodeWithoutBumpMovesOwnershipDown) {
   EXPECT_FALSE(ids.count("converged-in-time"));  // masked, as in Redis 7.0.12+
 }
 
+// Redis 7.0's unsynced config save: the rename of an unsynced temp file
+// becomes durable with the AOF rewrite's directory sync, and the crash
+// that follows leaves an empty nodes.conf. The pinned seed is the one
+// explore found (see the scenario's comment).
+TEST(BugZoo, ConfigRenameWithoutFsyncEmptiesNodesConf) {
+  scenario::Scenario s = Library("unsynced-config-save-before-crash");
+  ASSERT_EQ(s.pinned_seeds_size(), 1);
+  const uint64_t seed = s.pinned_seeds(0);
+  EXPECT_TRUE(ViolationIds(s, seed, {}).empty());
+  EXPECT_TRUE(ViolationIds(s, seed, {"config-rename-without-fsync"})
+                  .count("current-epoch-monotonic"));
+}
+
 }  // namespace
 }  // namespace slotsim
