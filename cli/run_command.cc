@@ -159,6 +159,7 @@ int RunCommand(const RunCommandOptions& o) {
                         {"converged_ms", r.converged_us < 0 ? -1 : r.converged_us / 1000},
                         {"ops", r.ops},
                         {"ops_ok", r.ops_ok},
+                        {"lost_writes_allowed", r.lost_writes_allowed},
                         {"violations", ViolationsJson(r)}};
     if (run_id >= 0) j["run_id"] = run_id, j["db"] = o.db;
     if (!determinism.empty()) j["determinism"] = determinism;
@@ -168,7 +169,8 @@ int RunCommand(const RunCommandOptions& o) {
               << " sim_seconds=" << sim_s << " events=" << r.events
               << " trace_hash=" << HashHex(r.trace_hash) << " wall_seconds=" << wall_s
               << " converged_ms=" << (r.converged_us < 0 ? -1 : r.converged_us / 1000)
-              << " ops=" << r.ops << " ops_ok=" << r.ops_ok;
+              << " ops=" << r.ops << " ops_ok=" << r.ops_ok
+              << " lost_writes_allowed=" << r.lost_writes_allowed;
     if (run_id >= 0) std::cout << " run_id=" << run_id << " db=" << o.db;
     if (!determinism.empty()) std::cout << " determinism=" << determinism;
     std::cout << "\n";

@@ -109,7 +109,9 @@ std::vector<Violation> CheckNoStrayKeys(const std::vector<const Server*>& live, 
 std::vector<Violation> CheckAckedWritesSurvive(const OpHistory& history,
                                                const std::vector<const Server*>& live,
                                                int64_t now_us, size_t violations_max,
-                                               bool wait_acked_only) {
+                                               bool wait_acked_only,
+                                               const LossAllowedFn& loss_allowed,
+                                               std::vector<AllowedLoss>* allowed_losses) {
   std::vector<Violation> out;
   // Keys written by anything but SET are out of scope (INCR, HSET, DEL
   // need a model of their own).
@@ -155,6 +157,13 @@ std::vector<Violation> CheckAckedWritesSurvive(const OpHistory& history,
       have = v == nullptr ? "(nil)" : v->IsString() ? v->str() : "(hash)";
       if (v != nullptr && v->IsString() && allowed.count(v->str())) continue;
     }
+    if (loss_allowed) {
+      std::string cause = loss_allowed(*acked, slot);
+      if (!cause.empty()) {
+        if (allowed_losses) allowed_losses->push_back({acked, slot, std::move(cause)});
+        continue;
+      }
+    }
     out.push_back({wait_acked_only ? "wait-acked-writes-survive" : "acked-writes-survive",
                    "key " + key + " (slot " + std::to_string(slot) + "): acknowledged \"" +
                        acked->value + "\" at " + std::to_string(acked->complete_us / 1000) +
@@ -162,7 +171,10 @@ std::vector<Violation> CheckAckedWritesSurvive(const OpHistory& history,
                        (wait_acked_only ? " (WAIT confirmed " +
                                               std::to_string(acked->wait_replicas) + " replica(s))"
                                         : std::string()) +
-                       ", the owner has " + have,
+                       ", the owner has " + have +
+                       (loss_allowed ? "; no holder of the slot was failed over or restarted "
+                                       "short after the ack"
+                                     : std::string()),
                    now_us});
   }
   return out;

@@ -10,12 +10,15 @@
 //     for every key written only by SET, the owner
 //     holds the last acknowledged value, or the value of a SET that may
 //     have been applied after it (no reply, or a reply after that one's
-//     invocation). Only meaningful without faults: Redis Cluster may lose
-//     acknowledged writes on failover (asynchronous replication). The
+//     invocation), unless a loss window allows the loss: Redis Cluster
+//     may lose acknowledged writes on failover (asynchronous replication)
+//     and on a restart from a disk without them (loss_windows.h). The
 //     WAIT form holds under a single fault when WAIT covered every
 //     replica: whichever replica is promoted has the write.
 #pragma once
 
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "client/history.h"
@@ -36,9 +39,21 @@ std::vector<Violation> CheckNoMemoryLeak(const std::vector<const Server*>& live,
 std::vector<Violation> CheckNoOpenSlots(const std::vector<const Server*>& live, int64_t now_us);
 std::vector<Violation> CheckNoStrayKeys(const std::vector<const Server*>& live, int64_t now_us,
                                         size_t violations_max = 10);
+// A lost write is forgiven when `loss_allowed` (given the acknowledged
+// SET and its slot) names a window that allows it; see loss_windows.h.
+// Each forgiven loss is appended to *allowed_losses when given (the
+// runner traces them as LostWrite records: "lost writes by cause").
+using LossAllowedFn = std::function<std::string(const OpRecord& acked, int slot)>;
+struct AllowedLoss {
+  const OpRecord* acked;
+  int slot;
+  std::string cause;
+};
 std::vector<Violation> CheckAckedWritesSurvive(const OpHistory& history,
                                                const std::vector<const Server*>& live,
                                                int64_t now_us, size_t violations_max = 10,
-                                               bool wait_acked_only = false);
+                                               bool wait_acked_only = false,
+                                               const LossAllowedFn& loss_allowed = nullptr,
+                                               std::vector<AllowedLoss>* allowed_losses = nullptr);
 
 }  // namespace slotsim

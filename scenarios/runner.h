@@ -35,6 +35,9 @@ struct RunResult {
   uint64_t trace_hash = 0;
   int64_t converged_us = -1;   // since when all nodes agree, to the end; or -1
   int64_t ops = 0, ops_ok = 0;
+  // Acknowledged writes lost inside a window Redis Cluster allows
+  // (traced as LostWrite records with their cause).
+  int64_t lost_writes_allowed = 0;
   OpHistory history;
 };
 

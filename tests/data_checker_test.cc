@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "properties/data_checker.h"
+#include "properties/loss_windows.h"
 #include "scenarios/loader.h"
 #include "scenarios/runner.h"
 #include "tests/ha_harness.h"
@@ -124,6 +125,40 @@ TEST(DataCheckers, WaitConfirmedWritesSurviveAFailover) {
     EXPECT_GT(before_crash, 100);
     EXPECT_GT(confirmed, before_crash);  // writes resumed on the new primary
   }
+}
+
+// The loss windows, on a real restart: node 0 runs without AOF, so a crash
+// and a restart empty it. The window "crashed without fsyncing every
+// write" forgives the loss; a LossWindows told the restarts are durable
+// (fed the same trace) does not, and the checker reports it.
+TEST(DataCheckers, AckedWriteLostByARestartIsForgivenOnlyInItsWindow) {
+  LossWindows lossy(false), claims_durable(true);
+  SimCluster c(HaScenario(2, 0, 3000, 0), 1, false, {&lossy, &claims_durable});
+  ASSERT_TRUE(StartAndSettle(c));
+  RawConn a(c.sim(), "raw");
+  a.Connect(c.node(0)->config().port);
+  ASSERT_EQ(a.Call({"SET", "{b}k", "v1"}).ToString(), "OK");  // slot 3300, node 0's
+  OpHistory h;
+  OpRecord set = Set("{b}k", "v1", c.sim().now_us() - 1000, c.sim().now_us());
+  set.node = c.addr(0);
+  h.Add(set);
+  auto window = [&](const LossWindows& w) {
+    return [&w, &c](const OpRecord& acked, int slot) {
+      return w.LossAllowed(acked.node == c.addr(0) ? 0 : 1, slot, acked.complete_us);
+    };
+  };
+  EXPECT_TRUE(CheckAckedWritesSurvive(h, c.LiveMembers(), 0, 10, false, window(lossy)).empty());
+  c.sim().RunUntil(c.sim().now_us() + 500'000);
+  c.Crash(0);
+  c.sim().RunUntil(c.sim().now_us() + 500'000);
+  c.Restart(0);
+  ASSERT_GE(RunUntil(c, c.sim().now_us() + 20'000'000, [&] { return c.Settled(); }), 0);
+  const auto live = c.LiveMembers();
+  EXPECT_TRUE(CheckAckedWritesSurvive(h, live, 0, 10, false, window(lossy)).empty());
+  auto v = CheckAckedWritesSurvive(h, live, 0, 10, false, window(claims_durable));
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].id, "acked-writes-survive");
+  EXPECT_NE(v[0].message.find("no holder of the slot"), std::string::npos) << v[0].message;
 }
 
 }  // namespace
