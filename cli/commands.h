@@ -17,6 +17,7 @@ struct RunCommandOptions {
   bool buggify = true;
   std::vector<std::string> injected_bugs;  // engine/bug_zoo.h names
   int64_t debug_crash_at_ms = -1;  // hidden: abort at this simulated time
+  int64_t debug_perturb_at_ms = -1;  // hidden: injected nondeterminism (diff tests)
 };
 
 struct SuiteCommandOptions {
@@ -25,6 +26,32 @@ struct SuiteCommandOptions {
   uint64_t first_seed = 1;
   std::string db = "slotsim.db";
   bool buggify = true;
+  int jobs = 1;
+  std::string junit;  // JUnit XML file, if any
+  std::string shard;  // "I/N" or "N" (index from JOB_COMPLETION_INDEX)
+  bool list = false;  // print the planned runs and exit
+};
+
+struct ReplayCommandOptions {
+  std::string db;
+  std::vector<int64_t> run_ids;  // empty with `all`
+  bool all = false;
+  int jobs = 1;
+};
+
+struct DiffCommandOptions {
+  std::string a, b;  // DB:RUN
+  int context = 5;   // records shown before the first difference
+};
+
+struct MergeCommandOptions {
+  std::string out;
+  std::vector<std::string> inputs;
+};
+
+struct RunsCommandOptions {
+  std::string db;
+  bool json = false;
 };
 
 struct ExploreCommandOptions {
@@ -44,6 +71,10 @@ struct ExploreCommandOptions {
 int RunCommand(const RunCommandOptions& o);
 int ExploreCommand(const ExploreCommandOptions& o);
 int SuiteCommand(const SuiteCommandOptions& o);
+int ReplayCommand(const ReplayCommandOptions& o);
+int DiffCommand(const DiffCommandOptions& o);
+int MergeCommand(const MergeCommandOptions& o);
+int RunsCommand(const RunsCommandOptions& o);
 
 // The build identity recorded with runs.
 const char* BuildId();

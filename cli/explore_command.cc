@@ -2,11 +2,8 @@
 // knobs, migrations and fault schedule (explore/plan.h), runs it in a
 // child process (so that an engine crash is a finding, not the end of the
 // search), and the first failing seed is shrunk to a scenario file.
-#include <poll.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -17,80 +14,30 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/process_pool.h"
 #include "explore/explore.h"
 #include "scenarios/loader.h"
 
 namespace slotsim {
 namespace {
 
-// Child results are a few hundred bytes; anything longer is cut.
-constexpr size_t kMaxChildReply = 4096;
-
-// A child process judging one scenario. Its verdict comes back as one
-// JSON line on a pipe.
-struct Child {
-  pid_t pid = -1;
-  int fd = -1;
-  std::string reply;
-};
-
-Child Spawn(const std::function<Verdict()>& work) {
-  int fds[2];
-  if (pipe(fds) != 0) {
-    std::perror("slotsim explore: pipe");
-    std::exit(kExitCrash);
-  }
-  std::cout.flush();
-  std::cerr.flush();
-  const pid_t pid = fork();
-  if (pid < 0) {
-    std::perror("slotsim explore: fork");
-    std::exit(kExitCrash);
-  }
-  if (pid == 0) {
-    close(fds[0]);
-    const Verdict v = work();
-    const std::string line = nlohmann::json{{"failed", v.failed},
-                                            {"violation", v.violation},
-                                            {"message", v.message}}
-                                 .dump() + "\n";
-    size_t off = 0;
-    while (off < line.size()) {
-      const ssize_t n = write(fds[1], line.data() + off, line.size() - off);
-      if (n <= 0) _exit(kExitCrash);
-      off += static_cast<size_t>(n);
-    }
-    _exit(0);
-  }
-  close(fds[1]);
-  return Child{pid, fds[0], ""};
+nlohmann::json VerdictJson(const Verdict& v) {
+  return {{"failed", v.failed}, {"violation", v.violation}, {"message", v.message}};
 }
 
-// Reads the child's reply to EOF and reaps it. A child that died without
-// a verdict crashed: that is a finding with violation "crash".
-Verdict Collect(Child& c) {
-  char buf[512];
-  for (;;) {
-    const ssize_t n = read(c.fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    if (c.reply.size() < kMaxChildReply) c.reply.append(buf, static_cast<size_t>(n));
-  }
-  close(c.fd);
-  int status = 0;
-  while (waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {}
+// A child that died without a verdict crashed: that is a finding with
+// violation "crash".
+Verdict VerdictOf(const ChildResult& r) {
   Verdict v;
-  const auto j = nlohmann::json::parse(c.reply, nullptr, /*allow_exceptions=*/false);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && j.is_object()) {
-    v.failed = j.value("failed", true);
-    v.violation = j.value("violation", "");
-    v.message = j.value("message", "");
+  if (r.ok && r.reply.is_object()) {
+    v.failed = r.reply.value("failed", true);
+    v.violation = r.reply.value("violation", "");
+    v.message = r.reply.value("message", "");
     return v;
   }
   v.failed = true;
   v.violation = "crash";
-  v.message = WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
-                                  : "exited with " + std::to_string(WEXITSTATUS(status));
+  v.message = r.ok ? "unreadable reply" : r.death;
   return v;
 }
 
@@ -99,13 +46,10 @@ BatchJudge ForkedBatch(int jobs, std::vector<std::string> bugs) {
   return [jobs, bugs = std::move(bugs)](const std::vector<scenario::Scenario>& scenarios,
                                         uint64_t seed) {
     std::vector<Verdict> out(scenarios.size());
-    for (size_t first = 0; first < scenarios.size(); first += static_cast<size_t>(jobs)) {
-      std::vector<Child> running;
-      const size_t last = std::min(scenarios.size(), first + static_cast<size_t>(jobs));
-      for (size_t i = first; i < last; ++i)
-        running.push_back(Spawn([&, i] { return JudgeInProcess(scenarios[i], seed, bugs); }));
-      for (size_t i = first; i < last; ++i) out[i] = Collect(running[i - first]);
-    }
+    ProcessPool pool(jobs, [&](uint64_t i, const ChildResult& r) { out[i] = VerdictOf(r); });
+    for (size_t i = 0; i < scenarios.size(); ++i)
+      pool.Start(i, [&, i] { return VerdictJson(JudgeInProcess(scenarios[i], seed, bugs)); });
+    pool.WaitAll();
     return out;
   };
 }
@@ -147,7 +91,6 @@ int ExploreCommand(const ExploreCommandOptions& o) {
   // The search: seeds in order, up to `jobs` at once. After the first
   // failure no new seed starts; the lowest failing seed wins, which is the
   // same seed whatever `jobs` is (every lower seed has run).
-  std::map<pid_t, std::pair<uint64_t, Child>> running;
   std::map<uint64_t, Verdict> failures;
   uint64_t next_seed = o.first_seed;
   int64_t explored = 0;
@@ -165,43 +108,24 @@ int ExploreCommand(const ExploreCommandOptions& o) {
     else if (final_line != (explored % 50 == 0)) std::cerr << line << "\n";
   };
   const std::vector<std::string> bugs = o.injected_bugs;
+  ProcessPool pool(jobs, [&](uint64_t seed, const ChildResult& r) {
+    const Verdict v = VerdictOf(r);
+    explored++;
+    if (v.failed) failures.emplace(seed, v);
+    progress(false);
+  });
   for (;;) {
     const bool stop_launching = (!o.keep_going && !failures.empty()) || out_of_time() ||
                                 (o.time_seconds <= 0 && next_seed > last_seed);
-    while (!stop_launching && static_cast<int>(running.size()) < jobs &&
+    while (!stop_launching && static_cast<int>(pool.running()) < jobs &&
            (o.time_seconds > 0 || next_seed <= last_seed)) {
       const uint64_t seed = next_seed++;
-      Child c = Spawn([seed, &bugs, &profile] {
+      pool.Start(seed, [seed, &bugs, &profile] {
         const Plan plan = PlanForSeed(seed, profile).value();
-        return JudgeInProcess(RenderPlan(plan, seed).scenario, seed, bugs);
+        return VerdictJson(JudgeInProcess(RenderPlan(plan, seed).scenario, seed, bugs));
       });
-      running.emplace(c.pid, std::make_pair(seed, c));
     }
-    if (running.empty()) break;
-    // Wait until some child's pipe closes: it wrote its verdict and
-    // exited, or it crashed. (Replies are small, so a child never blocks
-    // on the pipe.)
-    std::vector<pollfd> fds;
-    std::vector<pid_t> pids;
-    for (auto& [pid, entry] : running) {
-      fds.push_back({entry.second.fd, POLLIN, 0});
-      pids.push_back(pid);
-    }
-    if (poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
-      std::perror("slotsim explore: poll");
-      return kExitCrash;
-    }
-    for (size_t i = 0; i < fds.size(); ++i) {
-      if (fds[i].revents == 0) continue;
-      auto it = running.find(pids[i]);
-      const uint64_t seed = it->second.first;
-      const Verdict v = Collect(it->second.second);  // reads to EOF, reaps
-      running.erase(it);
-      explored++;
-      if (v.failed) failures.emplace(seed, v);
-      progress(false);
-      break;
-    }
+    if (!pool.WaitOne()) break;
   }
   progress(true);
 

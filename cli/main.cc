@@ -2,6 +2,8 @@
 // engines. See README.md.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <set>
+#include <string>
 
 #include "cli/commands.h"
 #include "cli/crash_handler.h"
@@ -53,6 +55,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--debug-crash-at-ms", run.debug_crash_at_ms,
                       "Abort at this simulated time (tests the crash path)")
       ->group("");  // hidden
+  run_cmd->add_option("--debug-perturb-at-ms", run.debug_perturb_at_ms,
+                      "Perturb the network's randomness at this simulated time (tests diff)")
+      ->group("");  // hidden
 
   SuiteCommandOptions suite;
   auto* suite_cmd = app.add_subcommand(
@@ -68,6 +73,49 @@ int main(int argc, char** argv) {
   bool suite_no_buggify = false;
   suite_cmd->add_flag("--no-buggify", suite_no_buggify,
                       "Disable simulation-only buggify fault points");
+  suite_cmd->add_option("--jobs,-j", suite.jobs, "Runs at once, each in its own process")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  suite_cmd->add_option("--junit", suite.junit, "Also write JUnit XML for CI to FILE");
+  suite_cmd->add_option("--shard", suite.shard,
+                        "I/N: run only shard I of N of the (scenario, seed) runs; N alone "
+                        "takes I from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs)");
+  suite_cmd->add_flag("--list", suite.list, "Print the planned runs (file seed) and exit");
+
+  ReplayCommandOptions replay;
+  auto* replay_cmd = app.add_subcommand(
+      "replay", "Re-execute recorded runs and check that each gives its recorded trace hash.");
+  replay_cmd->add_option("db", replay.db, "Trace database")->required();
+  auto* replay_run = replay_cmd->add_option("--run", replay.run_ids, "Run id (repeatable)")
+                         ->check(CLI::Range(int64_t{1}, INT64_MAX));
+  auto* replay_all = replay_cmd->add_flag("--all", replay.all, "Every run in the database");
+  replay_run->excludes(replay_all);
+  replay_cmd->add_option("--jobs,-j", replay.jobs, "Replays at once, each in its own process")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+
+  DiffCommandOptions diff;
+  auto* diff_cmd = app.add_subcommand(
+      "diff", "Find the first event where two recorded runs differ (DB:RUN DB:RUN).");
+  diff_cmd->add_option("a", diff.a, "First run, as DB:RUN")->required();
+  diff_cmd->add_option("b", diff.b, "Second run, as DB:RUN")->required();
+  diff_cmd->add_option("--context", diff.context, "Equal records shown before the difference")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+
+  MergeCommandOptions merge;
+  auto* merge_cmd = app.add_subcommand(
+      "merge", "Combine trace databases (e.g. the shards of a sweep) into OUT.");
+  merge_cmd->add_option("out", merge.out, "Database to merge into (created if missing)")
+      ->required();
+  merge_cmd->add_option("inputs", merge.inputs, "Databases to copy every run from")
+      ->required();
+
+  RunsCommandOptions runs;
+  auto* runs_cmd = app.add_subcommand(
+      "runs", "List the runs of a trace database, with the command that reproduces each.");
+  runs_cmd->add_option("db", runs.db, "Trace database")->required();
+  runs_cmd->add_flag("--json", runs.json, "Print a JSON array");
 
   ExploreCommandOptions explore;
   auto* explore_cmd = app.add_subcommand(
@@ -113,10 +161,12 @@ int main(int argc, char** argv) {
 
   // CLI11 reports an unknown subcommand as a missing one; say what it is.
   const std::string first = argc > 1 ? argv[1] : "";
-  if (!first.empty() && first[0] != '-' && first != "run" && first != "suite" &&
-      first != "explore") {
+  const std::set<std::string> known = {"run",  "suite", "explore", "replay",
+                                       "diff", "merge", "runs"};
+  if (!first.empty() && first[0] != '-' && !known.count(first)) {
     std::cerr << "slotsim: unknown subcommand '" << argv[1]
-              << "' (expected run, suite or explore; see slotsim --help)\n";
+              << "' (expected run, suite, explore, replay, diff, merge or runs; see slotsim "
+                 "--help)\n";
     return kExitUsage;
   }
   try {
@@ -136,5 +186,15 @@ int main(int argc, char** argv) {
   if (*run_cmd) return RunCommand(run);
   if (*suite_cmd) return SuiteCommand(suite);
   if (*explore_cmd) return ExploreCommand(explore);
+  if (*replay_cmd) {
+    if (!replay.all && replay.run_ids.empty()) {
+      std::cerr << "slotsim replay: name a run (--run ID) or --all\n";
+      return kExitUsage;
+    }
+    return ReplayCommand(replay);
+  }
+  if (*diff_cmd) return DiffCommand(diff);
+  if (*merge_cmd) return MergeCommand(merge);
+  if (*runs_cmd) return RunsCommand(runs);
   return kExitUsage;
 }

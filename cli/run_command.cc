@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <google/protobuf/text_format.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -48,11 +49,13 @@ Recorded RunRecorded(const scenario::Scenario& sc, const std::string& path,
                      uint64_t seed, bool buggify, TraceDb* db,
                      const std::vector<TraceSink*>& extra_sinks,
                      int64_t debug_crash_at_ms,
-                     const std::vector<std::string>& injected_bugs) {
+                     const std::vector<std::string>& injected_bugs,
+                     int64_t debug_perturb_at_ms) {
   Recorded rec;
   RunOptions ro;
   ro.seed = seed;
   ro.debug_crash_at_us = debug_crash_at_ms < 0 ? -1 : debug_crash_at_ms * 1000;
+  ro.debug_perturb_at_us = debug_perturb_at_ms < 0 ? -1 : debug_perturb_at_ms * 1000;
   ro.buggify = buggify;
   ro.injected_bugs = injected_bugs;
   if (db != nullptr) ro.sinks.push_back(db);
@@ -62,6 +65,7 @@ Recorded RunRecorded(const scenario::Scenario& sc, const std::string& path,
     info.seed = seed;
     info.scenario = sc.name();
     info.scenario_path = path;
+    google::protobuf::TextFormat::PrintToString(sc, &info.scenario_text);
     info.build = BuildId();
     info.settings = nlohmann::json{{"buggify", buggify}, {"injected_bugs", injected_bugs}}.dump();
     rec.run_id = db->BeginRun(info);
@@ -82,6 +86,7 @@ Recorded RunRecorded(const scenario::Scenario& sc, const std::string& path,
     s.converged_ms = r.converged_us < 0 ? -1 : r.converged_us / 1000;
     s.ops = r.ops;
     s.ops_ok = r.ops_ok;
+    s.lost_writes_allowed = r.lost_writes_allowed;
     db->FinishRun(s);
   }
   return rec;
@@ -110,7 +115,7 @@ int RunCommand(const RunCommandOptions& o) {
   std::vector<TraceSink*> extra;
   if (o.check_determinism) extra.push_back(&first_lines);
   Recorded rec = RunRecorded(sc, o.scenario_path, o.seed, o.buggify, db.get(), extra,
-                              o.debug_crash_at_ms, o.injected_bugs);
+                              o.debug_crash_at_ms, o.injected_bugs, o.debug_perturb_at_ms);
   const RunResult& r = rec.result;
   const double wall = rec.wall_seconds;
   const int64_t run_id = rec.run_id;

@@ -23,7 +23,8 @@ Recorded RunRecorded(const scenario::Scenario& sc, const std::string& path,
                      uint64_t seed, bool buggify, TraceDb* db,
                      const std::vector<TraceSink*>& extra_sinks,
                      int64_t debug_crash_at_ms = -1,
-                     const std::vector<std::string>& injected_bugs = {});
+                     const std::vector<std::string>& injected_bugs = {},
+                     int64_t debug_perturb_at_ms = -1);
 
 nlohmann::json ViolationsJson(const RunResult& r);
 

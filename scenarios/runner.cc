@@ -292,6 +292,9 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
     };
     sim.Schedule(-1, step.at_ms() * 1000, [poll] { (*poll)(0); });
   }
+  if (options.debug_perturb_at_us >= 0) {
+    sim.Schedule(-1, options.debug_perturb_at_us, [&sim] { sim.network().DebugPerturb(); });
+  }
   if (options.debug_crash_at_us >= 0) {
     sim.Schedule(-1, options.debug_crash_at_us, [] {
       SLOTSIM_CHECK_MSG(false, "deliberate crash (--debug-crash-at-ms)");

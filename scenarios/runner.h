@@ -20,6 +20,9 @@ struct RunOptions {
   std::vector<TraceSink*> sinks;  // receive every trace record in order
   // Tests of the crash path: a failed CHECK at this simulated time.
   int64_t debug_crash_at_us = -1;
+  // Tests of `slotsim diff`: perturb the network's randomness at this
+  // simulated time (an injected nondeterminism).
+  int64_t debug_perturb_at_us = -1;
   // Known bugs to switch back on (engine/bug_zoo.h).
   std::vector<std::string> injected_bugs;
 };

@@ -65,6 +65,9 @@ class SimNetwork {
   // Resets every established connection between machines a and b: both
   // ends see OnClosed("connection reset"), as after a middlebox RST.
   void ResetConnections(int a, int b);
+  // Tests of `slotsim diff`: one extra draw from the latency stream, as a
+  // stray nondeterministic read would make; later latencies shift.
+  void DebugPerturb() { (void)prng_.Next(); }
 
   int64_t messages_sent() const { return messages_sent_; }
   int64_t bytes_sent() const { return bytes_sent_; }

@@ -2,8 +2,13 @@
 
 #include <sqlite3.h>
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <ctime>
+#include <vector>
 
 #include "engine/check.h"
 
@@ -13,41 +18,6 @@ namespace {
 // Records per transaction: large enough to amortize the commit, small
 // enough that a crash loses little.
 constexpr int64_t kBatchRecords = 20000;
-
-const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS meta(
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS runs(
-  id INTEGER PRIMARY KEY,
-  seed INTEGER NOT NULL,
-  scenario TEXT NOT NULL,
-  scenario_path TEXT,
-  build TEXT,
-  settings TEXT,
-  started_at TEXT,
-  outcome TEXT NOT NULL,
-  violations TEXT,
-  sim_seconds REAL,
-  events INTEGER,
-  trace_hash TEXT,
-  wall_seconds REAL,
-  converged_ms INTEGER,
-  ops INTEGER,
-  ops_ok INTEGER);
-CREATE TABLE IF NOT EXISTS events(
-  run_id INTEGER NOT NULL,
-  seq INTEGER NOT NULL,
-  time_us INTEGER NOT NULL,
-  node INTEGER NOT NULL,
-  kind TEXT NOT NULL,
-  peer INTEGER NOT NULL,
-  msg_type TEXT NOT NULL,
-  details TEXT NOT NULL,
-  PRIMARY KEY(run_id, seq)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS events_by_kind ON events(run_id, kind, seq);
-CREATE INDEX IF NOT EXISTS runs_by_scenario ON runs(scenario, outcome);
-)sql";
 
 std::string UtcNow() {
   // Wall-clock time belongs to run metadata only, never to events.
@@ -61,50 +31,81 @@ std::string UtcNow() {
 
 }  // namespace
 
-std::unique_ptr<TraceDb> TraceDb::Open(const std::string& path,
-                                       std::string* error) {
+std::string HostName() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+std::unique_ptr<TraceDb> TraceDb::Open(const std::string& path, std::string* error) {
   std::unique_ptr<TraceDb> t(new TraceDb());
-  if (sqlite3_open_v2(path.c_str(), &t->db_,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &t->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                      nullptr) != SQLITE_OK) {
     *error = "cannot open trace database " + path + ": " +
              (t->db_ ? sqlite3_errmsg(t->db_) : "out of memory");
     return nullptr;
   }
   sqlite3_busy_timeout(t->db_, 10000);
-  if (!t->Exec("PRAGMA journal_mode=WAL") || !t->Exec("PRAGMA synchronous=NORMAL") ||
-      !t->Exec(kSchema)) {
+  std::string why;
+  if (TraceSchemaVersion(t->db_, &why) < 0) {
+    *error = path + ": " + why;
+    return nullptr;
+  }
+  if (!t->Exec("PRAGMA journal_mode=WAL") || !t->Exec("PRAGMA synchronous=NORMAL")) {
     *error = "cannot initialize trace database " + path + ": " + t->error_;
     return nullptr;
   }
-  // Refuse a database written by a newer slotsim rather than corrupt it.
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(t->db_, "SELECT value FROM meta WHERE key='schema_version'", -1, &st, nullptr);
-  int version = 0;
-  if (sqlite3_step(st) == SQLITE_ROW) version = sqlite3_column_int(st, 0);
-  sqlite3_finalize(st);
-  if (version > kTraceSchemaVersion) {
-    *error = path + " has trace schema version " + std::to_string(version) +
-             "; this slotsim reads up to " + std::to_string(kTraceSchemaVersion);
-    return nullptr;
-  }
-  if (version == 0 &&
-      !t->Exec("INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', '1')")) {
-    *error = t->error_;
-    return nullptr;
-  }
+  if (!EnsureTraceSchema(t->db_, path, error)) return nullptr;
   if (sqlite3_prepare_v2(t->db_,
                          "INSERT INTO events(run_id, seq, time_us, node, kind, peer, "
                          "msg_type, details) VALUES(?,?,?,?,?,?,?,?)",
-                         -1, &t->insert_event_, nullptr) != SQLITE_OK) {
-    *error = sqlite3_errmsg(t->db_);
+                         -1, &t->insert_event_, nullptr) != SQLITE_OK ||
+      !t->derived_.Prepare(t->db_, error)) {
+    if (error->empty()) *error = sqlite3_errmsg(t->db_);
     return nullptr;
   }
+  t->MarkDeadRunsCrashed();
   return t;
+}
+
+void TraceDb::MarkDeadRunsCrashed() {
+  sqlite3_stmt* st = nullptr;
+  SLOTSIM_CHECK(sqlite3_prepare_v2(db_,
+                                   "SELECT id, pid FROM runs WHERE outcome='running' AND host=?",
+                                   -1, &st, nullptr) == SQLITE_OK);
+  const std::string host = HostName();
+  sqlite3_bind_text(st, 1, host.c_str(), -1, SQLITE_TRANSIENT);
+  std::vector<std::pair<int64_t, int64_t>> dead;
+  // Bounded by the runs table.
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    const int64_t id = sqlite3_column_int64(st, 0), pid = sqlite3_column_int64(st, 1);
+    if (pid > 0 && kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+      dead.push_back({id, pid});
+  }
+  sqlite3_finalize(st);
+  for (const auto& [id, pid] : dead)
+    MarkCrashed(id, "process " + std::to_string(pid) + " died during the run");
+}
+
+bool TraceDb::MarkCrashed(int64_t id, const std::string& why) {
+  sqlite3_stmt* st = nullptr;
+  SLOTSIM_CHECK(sqlite3_prepare_v2(db_,
+                                   "UPDATE runs SET outcome='crashed', violations=json_array("
+                                   "json_object('id','crash','message',?,'time_ms',NULL)), "
+                                   "events=(SELECT count(*) FROM events WHERE run_id=?2) "
+                                   "WHERE id=?2 AND outcome='running'",
+                                   -1, &st, nullptr) == SQLITE_OK);
+  sqlite3_bind_text(st, 1, why.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 2, id);
+  const bool ok = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db_) == 1;
+  sqlite3_finalize(st);
+  return ok;
 }
 
 TraceDb::~TraceDb() {
   if (batch_ > 0) Commit();
   sqlite3_finalize(insert_event_);
+  derived_.Finalize();
   sqlite3_close(db_);
 }
 
@@ -128,7 +129,8 @@ int64_t TraceDb::BeginRun(const RunInfo& info) {
   SLOTSIM_CHECK(sqlite3_prepare_v2(
                     db_,
                     "INSERT INTO runs(seed, scenario, scenario_path, build, settings, "
-                    "started_at, outcome) VALUES(?,?,?,?,?,?,'running')",
+                    "started_at, outcome, scenario_text, pid, host) "
+                    "VALUES(?,?,?,?,?,?,'running',?,?,?)",
                     -1, &st, nullptr) == SQLITE_OK);
   sqlite3_bind_int64(st, 1, static_cast<int64_t>(info.seed));
   sqlite3_bind_text(st, 2, info.scenario.c_str(), -1, SQLITE_TRANSIENT);
@@ -137,6 +139,10 @@ int64_t TraceDb::BeginRun(const RunInfo& info) {
   sqlite3_bind_text(st, 5, info.settings.c_str(), -1, SQLITE_TRANSIENT);
   const std::string now = UtcNow();
   sqlite3_bind_text(st, 6, now.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 7, info.scenario_text.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 8, static_cast<int64_t>(getpid()));
+  const std::string host = HostName();
+  sqlite3_bind_text(st, 9, host.c_str(), -1, SQLITE_TRANSIENT);
   SLOTSIM_CHECK_MSG(sqlite3_step(st) == SQLITE_DONE, sqlite3_errmsg(db_));
   sqlite3_finalize(st);
   run_id_ = sqlite3_last_insert_rowid(db_);
@@ -157,6 +163,7 @@ void TraceDb::OnTrace(const TraceRecord& r) {
   sqlite3_bind_text(st, 8, r.details.data(), static_cast<int>(r.details.size()), SQLITE_STATIC);
   SLOTSIM_CHECK_MSG(sqlite3_step(st) == SQLITE_DONE, sqlite3_errmsg(db_));
   sqlite3_reset(st);
+  SLOTSIM_CHECK_MSG(derived_.Write(run_id_, r, &error_), error_.c_str());
   if (++batch_ >= kBatchRecords) Commit();
 }
 
@@ -166,8 +173,8 @@ void TraceDb::FinishRun(const RunSummary& s) {
   SLOTSIM_CHECK(sqlite3_prepare_v2(
                     db_,
                     "UPDATE runs SET outcome=?, violations=?, sim_seconds=?, events=?, "
-                    "trace_hash=?, wall_seconds=?, converged_ms=?, ops=?, ops_ok=? "
-                    "WHERE id=?",
+                    "trace_hash=?, wall_seconds=?, converged_ms=?, ops=?, ops_ok=?, "
+                    "lost_writes_allowed=? WHERE id=?",
                     -1, &st, nullptr) == SQLITE_OK);
   sqlite3_bind_text(st, 1, s.outcome.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 2, s.violations.c_str(), -1, SQLITE_TRANSIENT);
@@ -179,7 +186,8 @@ void TraceDb::FinishRun(const RunSummary& s) {
   else sqlite3_bind_null(st, 7);
   sqlite3_bind_int64(st, 8, s.ops);
   sqlite3_bind_int64(st, 9, s.ops_ok);
-  sqlite3_bind_int64(st, 10, run_id_);
+  sqlite3_bind_int64(st, 10, s.lost_writes_allowed);
+  sqlite3_bind_int64(st, 11, run_id_);
   SLOTSIM_CHECK_MSG(sqlite3_step(st) == SQLITE_DONE, sqlite3_errmsg(db_));
   sqlite3_finalize(st);
   run_id_ = -1;

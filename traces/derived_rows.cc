@@ -1,0 +1,173 @@
+#include "traces/derived_rows.h"
+
+#include <sqlite3.h>
+
+#include <charconv>
+
+namespace slotsim {
+namespace {
+
+int64_t ToInt(std::string_view s) {
+  int64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+void BindText(sqlite3_stmt* st, int i, std::string_view s) {
+  sqlite3_bind_text(st, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+}
+
+}  // namespace
+
+std::string_view DetailField(std::string_view details, std::string_view key) {
+  const bool rest = key == "reply" || key == "message";
+  size_t pos = 0;
+  // Bounded by the string's length: each step moves past a match.
+  while ((pos = details.find(key, pos)) != std::string_view::npos) {
+    const size_t end_key = pos + key.size();
+    if ((pos == 0 || details[pos - 1] == ' ') && end_key < details.size() &&
+        details[end_key] == '=') {
+      const size_t start = end_key + 1;
+      if (rest) return details.substr(start);
+      const size_t stop = details.find(' ', start);
+      return details.substr(start, stop == std::string_view::npos ? std::string_view::npos
+                                                                  : stop - start);
+    }
+    pos = end_key;
+  }
+  return {};
+}
+
+DerivedRowWriter::~DerivedRowWriter() { Finalize(); }
+
+void DerivedRowWriter::Finalize() {
+  for (sqlite3_stmt** st :
+       {&node_, &send_, &deliver_, &client_op_, &node_state_, &violation_, &cause_}) {
+    sqlite3_finalize(*st);
+    *st = nullptr;
+  }
+}
+
+bool DerivedRowWriter::Prepare(sqlite3* db, std::string* error) {
+  db_ = db;
+  const std::pair<sqlite3_stmt**, const char*> statements[] = {
+      {&node_, "INSERT OR REPLACE INTO nodes(run_id, node, name) VALUES(?,?,?)"},
+      {&send_,
+       "INSERT OR REPLACE INTO messages(run_id, msg, msg_type, from_node, to_node, bytes, "
+       "send_seq, send_us) VALUES(?,?,?,?,?,?,?,?)"},
+      {&deliver_,
+       "UPDATE messages SET deliver_seq=?, deliver_us=?, to_node=? WHERE run_id=? AND msg=?"},
+      {&client_op_,
+       "INSERT INTO client_ops(run_id, seq, time_us, client, command, key, outcome, "
+       "latency_us, redirects, retries, reply) VALUES(?,?,?,?,?,?,?,?,?,?,?)"},
+      {&node_state_,
+       "INSERT INTO node_states(run_id, seq, time_us, node, role, primary_name, "
+       "current_epoch, config_epoch, last_vote_epoch, state, slots, known_nodes) "
+       "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"},
+      {&violation_,
+       "INSERT INTO violations(run_id, seq, time_us, id, message) VALUES(?,?,?,?,?)"},
+      {&cause_,
+       "INSERT OR IGNORE INTO violation_causes(run_id, violation_seq, cause_seq) "
+       "VALUES(?,?,?)"},
+  };
+  for (const auto& [slot, sql] : statements) {
+    if (sqlite3_prepare_v2(db, sql, -1, slot, nullptr) != SQLITE_OK) {
+      *error = sqlite3_errmsg(db);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool DerivedRowWriter::Step(sqlite3_stmt* st, std::string* error) {
+  const int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (rc == SQLITE_DONE) return true;
+  *error = sqlite3_errmsg(db_);
+  return false;
+}
+
+bool DerivedRowWriter::Write(int64_t run_id, const TraceRecord& r, std::string* error) {
+  const std::string_view d = r.details;
+  const std::string_view kind = r.kind;
+  if (kind == "MachineAdded") {
+    sqlite3_bind_int64(node_, 1, run_id);
+    sqlite3_bind_int(node_, 2, r.node);
+    BindText(node_, 3, DetailField(d, "name"));
+    return Step(node_, error);
+  }
+  if (kind == "Send") {
+    sqlite3_bind_int64(send_, 1, run_id);
+    sqlite3_bind_int64(send_, 2, ToInt(DetailField(d, "msg")));
+    BindText(send_, 3, r.msg_type);
+    sqlite3_bind_int(send_, 4, r.node);
+    sqlite3_bind_int(send_, 5, r.peer);
+    sqlite3_bind_int64(send_, 6, ToInt(DetailField(d, "bytes")));
+    sqlite3_bind_int64(send_, 7, r.seq);
+    sqlite3_bind_int64(send_, 8, r.time_us);
+    return Step(send_, error);
+  }
+  if (kind == "Deliver") {
+    sqlite3_bind_int64(deliver_, 1, r.seq);
+    sqlite3_bind_int64(deliver_, 2, r.time_us);
+    sqlite3_bind_int(deliver_, 3, r.node);
+    sqlite3_bind_int64(deliver_, 4, run_id);
+    sqlite3_bind_int64(deliver_, 5, ToInt(DetailField(d, "msg")));
+    return Step(deliver_, error);
+  }
+  if (kind == "ClientOp") {
+    sqlite3_stmt* st = client_op_;
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, r.seq);
+    sqlite3_bind_int64(st, 3, r.time_us);
+    sqlite3_bind_int64(st, 4, ToInt(DetailField(d, "client")));
+    BindText(st, 5, r.msg_type);
+    BindText(st, 6, DetailField(d, "key"));
+    BindText(st, 7, DetailField(d, "outcome"));
+    sqlite3_bind_int64(st, 8, ToInt(DetailField(d, "latency_us")));
+    sqlite3_bind_int64(st, 9, ToInt(DetailField(d, "redirects")));
+    sqlite3_bind_int64(st, 10, ToInt(DetailField(d, "retries")));
+    BindText(st, 11, DetailField(d, "reply"));
+    return Step(st, error);
+  }
+  if (kind == "NodeState") {
+    sqlite3_stmt* st = node_state_;
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, r.seq);
+    sqlite3_bind_int64(st, 3, r.time_us);
+    sqlite3_bind_int(st, 4, r.node);
+    BindText(st, 5, DetailField(d, "role"));
+    const std::string_view primary = DetailField(d, "primary");
+    if (primary.empty()) sqlite3_bind_null(st, 6);
+    else BindText(st, 6, primary);
+    sqlite3_bind_int64(st, 7, ToInt(DetailField(d, "current_epoch")));
+    sqlite3_bind_int64(st, 8, ToInt(DetailField(d, "config_epoch")));
+    sqlite3_bind_int64(st, 9, ToInt(DetailField(d, "last_vote_epoch")));
+    BindText(st, 10, DetailField(d, "state"));
+    BindText(st, 11, DetailField(d, "slots"));
+    sqlite3_bind_int64(st, 12, ToInt(DetailField(d, "known_nodes")));
+    return Step(st, error);
+  }
+  if (kind == "Violation") {
+    sqlite3_bind_int64(violation_, 1, run_id);
+    sqlite3_bind_int64(violation_, 2, r.seq);
+    sqlite3_bind_int64(violation_, 3, r.time_us);
+    BindText(violation_, 4, DetailField(d, "id"));
+    BindText(violation_, 5, DetailField(d, "message"));
+    if (!Step(violation_, error)) return false;
+    std::string_view causes = DetailField(d, "causes");
+    // Bounded by the list's length.
+    while (!causes.empty()) {
+      const size_t comma = causes.find(',');
+      sqlite3_bind_int64(cause_, 1, run_id);
+      sqlite3_bind_int64(cause_, 2, r.seq);
+      sqlite3_bind_int64(cause_, 3, ToInt(causes.substr(0, comma)));
+      if (!Step(cause_, error)) return false;
+      causes = comma == std::string_view::npos ? std::string_view{} : causes.substr(comma + 1);
+    }
+    return true;
+  }
+  return true;
+}
+
+}  // namespace slotsim

@@ -1,0 +1,51 @@
+// The typed tables of the trace database (nodes, messages, client_ops,
+// node_states, violations, violation_causes), derived from trace records
+// as they are written, and by the schema migration from older runs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "sim/trace.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace slotsim {
+
+// The value of `key` in a "k1=v1 k2=v2" details string; empty if absent.
+// Keys in `kRestOfLineKeys` (reply, message) run to the end of the string,
+// since their values contain spaces and are always written last.
+std::string_view DetailField(std::string_view details, std::string_view key);
+
+class DerivedRowWriter {
+ public:
+  DerivedRowWriter() = default;
+  DerivedRowWriter(const DerivedRowWriter&) = delete;
+  DerivedRowWriter& operator=(const DerivedRowWriter&) = delete;
+  ~DerivedRowWriter();
+
+  // Prepares the statements on `db` (schema version 2 or later). False
+  // and *error if that fails.
+  bool Prepare(sqlite3* db, std::string* error);
+  // Adds the typed rows record `r` of run `run_id` implies (most records
+  // imply none). Must run inside the caller's transaction.
+  bool Write(int64_t run_id, const TraceRecord& r, std::string* error);
+  // Finalizes the statements (before the connection closes); idempotent.
+  void Finalize();
+
+ private:
+  bool Step(sqlite3_stmt* st, std::string* error);
+
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* node_ = nullptr;
+  sqlite3_stmt* send_ = nullptr;
+  sqlite3_stmt* deliver_ = nullptr;
+  sqlite3_stmt* client_op_ = nullptr;
+  sqlite3_stmt* node_state_ = nullptr;
+  sqlite3_stmt* violation_ = nullptr;
+  sqlite3_stmt* cause_ = nullptr;
+};
+
+}  // namespace slotsim
