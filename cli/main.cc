@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
   suite_cmd->add_option("--junit", suite.junit, "Also write JUnit XML for CI to FILE");
-  suite_cmd->add_option("--shard", suite.shard,
+  auto* shard_opt = suite_cmd->add_option("--shard", suite.shard,
                         "I/N: run only shard I of N of the (scenario, seed) runs; N alone "
                         "takes I from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs)");
   suite_cmd->add_flag("--list", suite.list, "Print the planned runs (file seed) and exit");
@@ -184,7 +184,13 @@ int main(int argc, char** argv) {
   run.buggify = !run_no_buggify;
   suite.buggify = !suite_no_buggify;
   if (*run_cmd) return RunCommand(run);
-  if (*suite_cmd) return SuiteCommand(suite);
+  if (*suite_cmd) {
+    if (shard_opt->count() > 0 && suite.shard.empty()) {
+      std::cerr << "slotsim suite: --shard needs I/N (or N with JOB_COMPLETION_INDEX set)\n";
+      return kExitUsage;
+    }
+    return SuiteCommand(suite);
+  }
   if (*explore_cmd) return ExploreCommand(explore);
   if (*replay_cmd) {
     if (!replay.all && replay.run_ids.empty()) {

@@ -97,9 +97,9 @@ expect_rc 1 "diff of a perturbed run" "$bin" diff "$work/a.db:1" "$work/b.db:1"
 reported=$(sed -n 's/^first difference after [0-9]* equal records, at seq \([0-9]*\):$/\1/p' "$work/out")
 # The oracle: SQLite itself, comparing the two event tables row by row.
 truth=$(sqlite3 "$work/a.db" "ATTACH '$work/b.db' AS b;
-  SELECT min(x.seq) FROM events x JOIN b.events y ON x.seq = y.seq
-  WHERE x.time_us != y.time_us OR x.node != y.node OR x.kind != y.kind OR x.peer != y.peer
-     OR x.msg_type != y.msg_type OR x.details != y.details")
+  SELECT min(x.seq) FROM events x JOIN b.events y ON y.run_id = 1 AND y.seq = x.seq
+  WHERE x.run_id = 1 AND (x.time_us != y.time_us OR x.node != y.node OR x.kind != y.kind OR x.peer != y.peer
+     OR x.msg_type != y.msg_type OR x.details != y.details)")
 at=$(sqlite3 "$work/a.db" "SELECT time_us FROM events WHERE run_id = 1 AND seq = $truth")
 [ -n "$reported" ] && [ "$reported" = "$truth" ] || fail "diff reported seq '$reported', the first difference is $truth"
 [ "$at" -ge 16000000 ] || fail "the first difference is at $at us, before the perturbation at 16 s"
