@@ -24,6 +24,8 @@
 #include "sim/simulation.h"
 #include "traces/trace_db.h"
 
+#include <sqlite3.h>
+
 namespace slotsim {
 namespace {
 
@@ -144,6 +146,100 @@ Figure RunScenarioOnce(const scenario::Scenario& sc, bool trace, uint64_t seed) 
   return {wall, r.sim_us / 1e6, 0};
 }
 
+// Trace write throughput: the records of one run of `sc`, captured in
+// memory, written (a) through TraceDb (events plus typed rows, batched)
+// and (b) by a bare loop of the same event inserts (one prepared
+// statement, same pragmas, same batches): the limit SQLite sets.
+// value = records/s; bytes_per_record from the file after a checkpoint.
+struct TraceWriteFigure {
+  double trace_db_rate = 0, bare_rate = 0, bytes_per_record = 0, records = 0;
+};
+
+class Capture : public TraceSink {
+ public:
+  void OnTrace(const TraceRecord& r) override { records.push_back(r); }
+  std::vector<TraceRecord> records;
+};
+
+int64_t FileBytes(const std::string& path) {
+  std::error_code ec;
+  int64_t n = 0;
+  for (const char* suffix : {"", "-wal"}) {
+    const auto size = std::filesystem::file_size(path + suffix, ec);
+    if (!ec) n += static_cast<int64_t>(size);
+  }
+  return n;
+}
+
+void RemoveDbFiles(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+}
+
+TraceWriteFigure TraceWrite(const scenario::Scenario& sc, uint64_t seed) {
+  Capture cap;
+  RunOptions o;
+  o.seed = seed;
+  o.sinks.push_back(&cap);
+  RunScenario(sc, o);
+  const std::string path = "/tmp/slotsim_bench_write_" + std::to_string(getpid()) + ".db";
+  TraceWriteFigure f;
+  f.records = static_cast<double>(cap.records.size());
+  {
+    RemoveDbFiles(path);
+    std::string err;
+    auto db = TraceDb::Open(path, &err);
+    if (!db) { std::fprintf(stderr, "%s\n", err.c_str()); std::exit(3); }
+    RunInfo info;
+    info.seed = seed;
+    info.scenario = sc.name();
+    db->BeginRun(info);
+    const double t0 = Now();
+    for (const auto& r : cap.records) db->OnTrace(r);
+    db->FinishRun(RunSummary{});
+    f.trace_db_rate = f.records / (Now() - t0);
+    sqlite3_exec(db->handle(), "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
+  }
+  f.bytes_per_record = static_cast<double>(FileBytes(path)) / f.records;
+  RemoveDbFiles(path);
+  {
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    sqlite3_exec(db,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                 "CREATE TABLE events(run_id INTEGER NOT NULL, seq INTEGER NOT NULL, "
+                 "time_us INTEGER NOT NULL, node INTEGER NOT NULL, kind TEXT NOT NULL, "
+                 "peer INTEGER NOT NULL, msg_type TEXT NOT NULL, details TEXT NOT NULL, "
+                 "PRIMARY KEY(run_id, seq)) WITHOUT ROWID",
+                 nullptr, nullptr, nullptr);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "INSERT INTO events VALUES(1,?,?,?,?,?,?,?)", -1, &st, nullptr);
+    const double t0 = Now();
+    int64_t batch = 0;
+    for (const auto& r : cap.records) {
+      if (batch == 0) sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+      sqlite3_bind_int64(st, 1, r.seq);
+      sqlite3_bind_int64(st, 2, r.time_us);
+      sqlite3_bind_int(st, 3, r.node);
+      sqlite3_bind_text(st, 4, r.kind.data(), static_cast<int>(r.kind.size()), SQLITE_STATIC);
+      sqlite3_bind_int(st, 5, r.peer);
+      sqlite3_bind_text(st, 6, r.msg_type.data(), static_cast<int>(r.msg_type.size()), SQLITE_STATIC);
+      sqlite3_bind_text(st, 7, r.details.data(), static_cast<int>(r.details.size()), SQLITE_STATIC);
+      sqlite3_step(st);
+      sqlite3_reset(st);
+      if (++batch >= 20000) {
+        sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+        batch = 0;
+      }
+    }
+    if (batch > 0) sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    f.bare_rate = f.records / (Now() - t0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+  }
+  RemoveDbFiles(path);
+  return f;
+}
+
 // The failover scenario: 3 primaries + 3 replicas with `node_timeout_ms`,
 // formed and converged, then the primary of slot 0 is killed; the run ends
 // when every live node names its replica as the owner. value = simulated
@@ -233,6 +329,26 @@ int main(int argc, char** argv) {
     off_rss = std::max(off_rss, off.peak_rss_kb);
     on_rss = std::max(on_rss, on.peak_rss_kb);
   }
+  std::vector<double> db_rate, raw_rate, bytes;
+  double records = 0;
+  for (int r = 0; r < repeats; ++r) {
+    int fds[2];
+    if (pipe(fds) != 0) return 3;
+    if (fork() == 0) {
+      TraceWriteFigure f = TraceWrite(loaded.scenario, 1 + r);
+      if (write(fds[1], &f, sizeof f) != static_cast<ssize_t>(sizeof f)) _exit(3);
+      _exit(0);
+    }
+    close(fds[1]);
+    TraceWriteFigure f;
+    if (read(fds[0], &f, sizeof f) != static_cast<ssize_t>(sizeof f)) return 3;
+    close(fds[0]);
+    wait(nullptr);
+    db_rate.push_back(f.trace_db_rate);
+    raw_rate.push_back(f.bare_rate);
+    bytes.push_back(f.bytes_per_record);
+    records = f.records;
+  }
   const double sim = Median(sim_rate), bare = Median(bare_rate);
   const double on = Median(on_rate), off = Median(off_rate);
   std::printf("| figure | value | ratio |\n|---|---|---|\n");
@@ -242,6 +358,10 @@ int main(int argc, char** argv) {
               loaded.scenario.name().c_str(), off);
   std::printf("| %s: simulated s per wall s, SQLite tracing on | %.1f | %.2fx of tracing off |\n",
               loaded.scenario.name().c_str(), on, on / off);
+  std::printf("| trace writes/s into SQLite (events + typed rows, %s, %.0f records) | %.0f | %.2fx of a bare loop of the same event inserts (%.0f/s) |\n",
+              loaded.scenario.name().c_str(), records, Median(db_rate),
+              Median(db_rate) / Median(raw_rate), Median(raw_rate));
+  std::printf("| trace database bytes per record (after checkpoint) | %.0f | |\n", Median(bytes));
   std::printf("| peak RSS: simulator loop, %lld events | %ld KiB | |\n",
               static_cast<long long>(events), sim_rss);
   std::printf("| peak RSS: %s, tracing off | %ld KiB | |\n", loaded.scenario.name().c_str(), off_rss);

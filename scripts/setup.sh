@@ -9,7 +9,7 @@ packages=(
   libboost-fiber-dev libboost-context-dev
   libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
-  libsqlite3-dev sqlite3 jq
+  libsqlite3-dev sqlite3 jq python3 python3-yaml
   libcli11-dev nlohmann-json3-dev
 )
 

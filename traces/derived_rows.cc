@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "engine/check.h"
+
 namespace slotsim {
 namespace {
 
@@ -42,7 +44,7 @@ DerivedRowWriter::~DerivedRowWriter() { Finalize(); }
 
 void DerivedRowWriter::Finalize() {
   for (sqlite3_stmt** st :
-       {&node_, &send_, &deliver_, &client_op_, &node_state_, &violation_, &cause_}) {
+       {&node_, &message_, &client_op_, &node_state_, &violation_, &cause_}) {
     sqlite3_finalize(*st);
     *st = nullptr;
   }
@@ -52,11 +54,9 @@ bool DerivedRowWriter::Prepare(sqlite3* db, std::string* error) {
   db_ = db;
   const std::pair<sqlite3_stmt**, const char*> statements[] = {
       {&node_, "INSERT OR REPLACE INTO nodes(run_id, node, name) VALUES(?,?,?)"},
-      {&send_,
+      {&message_,
        "INSERT OR REPLACE INTO messages(run_id, msg, msg_type, from_node, to_node, bytes, "
-       "send_seq, send_us) VALUES(?,?,?,?,?,?,?,?)"},
-      {&deliver_,
-       "UPDATE messages SET deliver_seq=?, deliver_us=?, to_node=? WHERE run_id=? AND msg=?"},
+       "send_seq, send_us, deliver_seq, deliver_us) VALUES(?,?,?,?,?,?,?,?,?,?)"},
       {&client_op_,
        "INSERT INTO client_ops(run_id, seq, time_us, client, command, key, outcome, "
        "latency_us, redirects, retries, reply) VALUES(?,?,?,?,?,?,?,?,?,?,?)"},
@@ -79,6 +79,36 @@ bool DerivedRowWriter::Prepare(sqlite3* db, std::string* error) {
   return true;
 }
 
+bool DerivedRowWriter::WriteMessage(const std::pair<int64_t, int64_t>& key, const Sent& sent,
+                                    int to_node, int64_t deliver_seq, int64_t deliver_us,
+                                    std::string* error) {
+  sqlite3_stmt* st = message_;
+  sqlite3_bind_int64(st, 1, key.first);
+  sqlite3_bind_int64(st, 2, key.second);
+  BindText(st, 3, sent.msg_type);
+  sqlite3_bind_int(st, 4, sent.from_node);
+  sqlite3_bind_int(st, 5, to_node);
+  sqlite3_bind_int64(st, 6, sent.bytes);
+  sqlite3_bind_int64(st, 7, sent.seq);
+  sqlite3_bind_int64(st, 8, sent.time_us);
+  if (deliver_seq >= 0) {
+    sqlite3_bind_int64(st, 9, deliver_seq);
+    sqlite3_bind_int64(st, 10, deliver_us);
+  } else {
+    sqlite3_bind_null(st, 9);
+    sqlite3_bind_null(st, 10);
+  }
+  return Step(st, error);
+}
+
+bool DerivedRowWriter::FlushUndelivered(std::string* error) {
+  bool ok = true;
+  for (const auto& [key, sent] : in_flight_)
+    ok = ok && WriteMessage(key, sent, sent.to_node, -1, 0, error);
+  in_flight_.clear();
+  return ok;
+}
+
 bool DerivedRowWriter::Step(sqlite3_stmt* st, std::string* error) {
   const int rc = sqlite3_step(st);
   sqlite3_reset(st);
@@ -97,23 +127,17 @@ bool DerivedRowWriter::Write(int64_t run_id, const TraceRecord& r, std::string* 
     return Step(node_, error);
   }
   if (kind == "Send") {
-    sqlite3_bind_int64(send_, 1, run_id);
-    sqlite3_bind_int64(send_, 2, ToInt(DetailField(d, "msg")));
-    BindText(send_, 3, r.msg_type);
-    sqlite3_bind_int(send_, 4, r.node);
-    sqlite3_bind_int(send_, 5, r.peer);
-    sqlite3_bind_int64(send_, 6, ToInt(DetailField(d, "bytes")));
-    sqlite3_bind_int64(send_, 7, r.seq);
-    sqlite3_bind_int64(send_, 8, r.time_us);
-    return Step(send_, error);
+    SLOTSIM_CHECK_MSG(in_flight_.size() < kInFlightMax, "too many undelivered messages");
+    in_flight_[{run_id, ToInt(DetailField(d, "msg"))}] =
+        Sent{r.msg_type, r.node, r.peer, ToInt(DetailField(d, "bytes")), r.seq, r.time_us};
+    return true;
   }
   if (kind == "Deliver") {
-    sqlite3_bind_int64(deliver_, 1, r.seq);
-    sqlite3_bind_int64(deliver_, 2, r.time_us);
-    sqlite3_bind_int(deliver_, 3, r.node);
-    sqlite3_bind_int64(deliver_, 4, run_id);
-    sqlite3_bind_int64(deliver_, 5, ToInt(DetailField(d, "msg")));
-    return Step(deliver_, error);
+    auto it = in_flight_.find({run_id, ToInt(DetailField(d, "msg"))});
+    if (it == in_flight_.end()) return true;  // sent before this writer saw the run
+    const bool ok = WriteMessage(it->first, it->second, r.node, r.seq, r.time_us, error);
+    in_flight_.erase(it);
+    return ok;
   }
   if (kind == "ClientOp") {
     sqlite3_stmt* st = client_op_;

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <map>
+#include <utility>
 
 #include "sim/trace.h"
 
@@ -32,16 +34,30 @@ class DerivedRowWriter {
   // Adds the typed rows record `r` of run `run_id` implies (most records
   // imply none). Must run inside the caller's transaction.
   bool Write(int64_t run_id, const TraceRecord& r, std::string* error);
+  // Writes the messages sent but not (yet) delivered, with NULL delivery,
+  // and forgets them. Call at the end of a run (a message row is written
+  // when its delivery is seen, so one insert serves both ends).
+  bool FlushUndelivered(std::string* error);
   // Finalizes the statements (before the connection closes); idempotent.
   void Finalize();
 
  private:
+  struct Sent {
+    std::string msg_type;
+    int from_node = -1, to_node = -1;
+    int64_t bytes = 0, seq = 0, time_us = 0;
+  };
+  // Messages in flight at once: far above any run's (connections x
+  // window), low enough to stop a runaway writer.
+  static constexpr size_t kInFlightMax = 10'000'000;
+  bool WriteMessage(const std::pair<int64_t, int64_t>& key, const Sent& sent, int to_node,
+                    int64_t deliver_seq, int64_t deliver_us, std::string* error);
   bool Step(sqlite3_stmt* st, std::string* error);
 
   sqlite3* db_ = nullptr;
   sqlite3_stmt* node_ = nullptr;
-  sqlite3_stmt* send_ = nullptr;
-  sqlite3_stmt* deliver_ = nullptr;
+  sqlite3_stmt* message_ = nullptr;
+  std::map<std::pair<int64_t, int64_t>, Sent> in_flight_;  // (run_id, msg) -> send
   sqlite3_stmt* client_op_ = nullptr;
   sqlite3_stmt* node_state_ = nullptr;
   sqlite3_stmt* violation_ = nullptr;

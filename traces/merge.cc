@@ -72,7 +72,7 @@ bool Backfill(sqlite3* db, int64_t run_id, std::string* error) {
     ok = writer.Write(run_id, r, error);
   }
   sqlite3_finalize(st);
-  return ok;
+  return ok && writer.FlushUndelivered(error);
 }
 
 bool CopyRuns(sqlite3* db, int version, std::vector<std::pair<int64_t, int64_t>>* id_map,

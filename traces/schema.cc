@@ -161,7 +161,7 @@ bool BackfillDerivedRows(sqlite3* db, std::string* error) {
     ok = false;
   }
   sqlite3_finalize(st);
-  return ok;
+  return ok && writer.FlushUndelivered(error);
 }
 
 }  // namespace

@@ -168,7 +168,10 @@ void TraceDb::OnTrace(const TraceRecord& r) {
 }
 
 void TraceDb::FinishRun(const RunSummary& s) {
-  if (batch_ > 0) Commit();
+  if (batch_ == 0) SLOTSIM_CHECK_MSG(Exec("BEGIN"), error_.c_str());
+  batch_++;
+  SLOTSIM_CHECK_MSG(derived_.FlushUndelivered(&error_), error_.c_str());
+  Commit();
   sqlite3_stmt* st = nullptr;
   SLOTSIM_CHECK(sqlite3_prepare_v2(
                     db_,
