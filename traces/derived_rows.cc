@@ -194,4 +194,38 @@ bool DerivedRowWriter::Write(int64_t run_id, const TraceRecord& r, std::string* 
   return true;
 }
 
+bool DeriveRowsFromEvents(sqlite3* db, int64_t run_id, std::string* error) {
+  DerivedRowWriter writer;
+  if (!writer.Prepare(db, error)) return false;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT run_id, seq, time_us, node, kind, peer, msg_type, details "
+                         "FROM main.events WHERE ?1 < 0 OR run_id = ?1 ORDER BY run_id, seq",
+                         -1, &st, nullptr) != SQLITE_OK) {
+    *error = sqlite3_errmsg(db);
+    return false;
+  }
+  sqlite3_bind_int64(st, 1, run_id);
+  bool ok = true;
+  int rc = SQLITE_DONE;
+  // Bounded by the events table.
+  while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    TraceRecord r;
+    r.seq = sqlite3_column_int64(st, 1);
+    r.time_us = sqlite3_column_int64(st, 2);
+    r.node = sqlite3_column_int(st, 3);
+    r.kind = reinterpret_cast<const char*>(sqlite3_column_text(st, 4));
+    r.peer = sqlite3_column_int(st, 5);
+    r.msg_type = reinterpret_cast<const char*>(sqlite3_column_text(st, 6));
+    r.details = reinterpret_cast<const char*>(sqlite3_column_text(st, 7));
+    ok = writer.Write(sqlite3_column_int64(st, 0), r, error);
+  }
+  if (ok && rc != SQLITE_DONE) {
+    *error = sqlite3_errmsg(db);
+    ok = false;
+  }
+  sqlite3_finalize(st);
+  return ok && writer.FlushUndelivered(error);
+}
+
 }  // namespace slotsim

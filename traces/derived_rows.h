@@ -21,6 +21,11 @@ namespace slotsim {
 // since their values contain spaces and are always written last.
 std::string_view DetailField(std::string_view details, std::string_view key);
 
+// Derives the typed rows of run `run_id` (every run if -1) from the
+// events already in `db` (schema migration, merging an older file). Must
+// run inside the caller's transaction. False and *error on failure.
+bool DeriveRowsFromEvents(sqlite3* db, int64_t run_id, std::string* error);
+
 class DerivedRowWriter {
  public:
   DerivedRowWriter() = default;

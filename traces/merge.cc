@@ -46,35 +46,6 @@ class Sql {
   sqlite3* db_;
 };
 
-bool Backfill(sqlite3* db, int64_t run_id, std::string* error) {
-  DerivedRowWriter writer;
-  if (!writer.Prepare(db, error)) return false;
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db,
-                         "SELECT seq, time_us, node, kind, peer, msg_type, details FROM "
-                         "main.events WHERE run_id=? ORDER BY seq",
-                         -1, &st, nullptr) != SQLITE_OK) {
-    *error = sqlite3_errmsg(db);
-    return false;
-  }
-  sqlite3_bind_int64(st, 1, run_id);
-  bool ok = true;
-  // Bounded by the run's events.
-  while (ok && sqlite3_step(st) == SQLITE_ROW) {
-    TraceRecord r;
-    r.seq = sqlite3_column_int64(st, 0);
-    r.time_us = sqlite3_column_int64(st, 1);
-    r.node = sqlite3_column_int(st, 2);
-    r.kind = reinterpret_cast<const char*>(sqlite3_column_text(st, 3));
-    r.peer = sqlite3_column_int(st, 4);
-    r.msg_type = reinterpret_cast<const char*>(sqlite3_column_text(st, 5));
-    r.details = reinterpret_cast<const char*>(sqlite3_column_text(st, 6));
-    ok = writer.Write(run_id, r, error);
-  }
-  sqlite3_finalize(st);
-  return ok && writer.FlushUndelivered(error);
-}
-
 bool CopyRuns(sqlite3* db, int version, std::vector<std::pair<int64_t, int64_t>>* id_map,
               std::string* error) {
   Sql sql(db);
@@ -109,7 +80,7 @@ bool CopyRuns(sqlite3* db, int version, std::vector<std::pair<int64_t, int64_t>>
                       error))
           return false;
       }
-    } else if (!Backfill(db, std::stoll(to), error)) {
+    } else if (!DeriveRowsFromEvents(db, std::stoll(to), error)) {
       return false;
     }
     id_map->push_back({old_id, std::stoll(to)});

@@ -2,7 +2,6 @@
 
 #include <sqlite3.h>
 
-#include <vector>
 
 #include "traces/derived_rows.h"
 
@@ -126,44 +125,6 @@ bool Exec(sqlite3* db, const char* sql, std::string* error) {
   return true;
 }
 
-// Fills the version-2 tables from the events of runs written before them.
-bool BackfillDerivedRows(sqlite3* db, std::string* error) {
-  DerivedRowWriter writer;
-  if (!writer.Prepare(db, error)) return false;
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db,
-                         "SELECT run_id, seq, time_us, node, kind, peer, msg_type, details "
-                         "FROM events ORDER BY run_id, seq",
-                         -1, &st, nullptr) != SQLITE_OK) {
-    *error = sqlite3_errmsg(db);
-    return false;
-  }
-  bool ok = true;
-  int rc;
-  // Bounded by the events table.
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    TraceRecord r;
-    const int64_t run_id = sqlite3_column_int64(st, 0);
-    r.seq = sqlite3_column_int64(st, 1);
-    r.time_us = sqlite3_column_int64(st, 2);
-    r.node = sqlite3_column_int(st, 3);
-    r.kind = reinterpret_cast<const char*>(sqlite3_column_text(st, 4));
-    r.peer = sqlite3_column_int(st, 5);
-    r.msg_type = reinterpret_cast<const char*>(sqlite3_column_text(st, 6));
-    r.details = reinterpret_cast<const char*>(sqlite3_column_text(st, 7));
-    if (!writer.Write(run_id, r, error)) {
-      ok = false;
-      break;
-    }
-  }
-  if (ok && rc != SQLITE_DONE) {
-    *error = sqlite3_errmsg(db);
-    ok = false;
-  }
-  sqlite3_finalize(st);
-  return ok && writer.FlushUndelivered(error);
-}
-
 }  // namespace
 
 int TraceSchemaVersion(sqlite3* db, std::string* error) {
@@ -207,7 +168,7 @@ bool EnsureTraceSchema(sqlite3* db, const std::string& path, std::string* error)
   version = TraceSchemaVersion(db, error);
   bool ok = version >= 0;
   if (ok && version == 0) ok = Exec(db, kV1, error), version = 1;
-  if (ok && version == 1) ok = Exec(db, kV1ToV2, error) && BackfillDerivedRows(db, error);
+  if (ok && version == 1) ok = Exec(db, kV1ToV2, error) && DeriveRowsFromEvents(db, -1, error);
   if (!ok) {
     std::string ignored;
     Exec(db, "ROLLBACK", &ignored);
