@@ -89,13 +89,13 @@ int ReplayCommand(const ReplayCommandOptions& o) {
       std::printf("%shash %s same\n", head.c_str(), run.trace_hash.c_str());
     } else {
       differ++;
-      std::printf("%shash %s DIFFERS from the recorded %s (build %s; this is %s). Find the "
-                  "first divergent event: slotsim run the scenario with --seed %llu --db "
-                  "new.db, then slotsim diff %s:%lld new.db:1\n",
+      std::printf("%shash %s DIFFERS from the recorded %s (build %s; this is %s). To find the "
+                  "first divergent event, record it again (slotsim run %s --seed %llu --db "
+                  "new.db) and run slotsim diff %s:%lld new.db:1\n",
                   head.c_str(), r.reply.value("trace_hash", "").c_str(),
                   run.trace_hash.c_str(), run.build.c_str(), BuildId(),
-                  static_cast<unsigned long long>(run.seed), o.db.c_str(),
-                  static_cast<long long>(run.id));
+                  run.scenario_path.c_str(), static_cast<unsigned long long>(run.seed),
+                  o.db.c_str(), static_cast<long long>(run.id));
     }
     std::fflush(stdout);
   });

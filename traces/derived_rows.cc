@@ -194,6 +194,22 @@ bool DerivedRowWriter::Write(int64_t run_id, const TraceRecord& r, std::string* 
   return true;
 }
 
+TraceRecord EventFromRow(sqlite3_stmt* st, int first) {
+  auto text = [st](int col) {
+    const unsigned char* t = sqlite3_column_text(st, col);
+    return t ? std::string(reinterpret_cast<const char*>(t)) : std::string();
+  };
+  TraceRecord r;
+  r.seq = sqlite3_column_int64(st, first);
+  r.time_us = sqlite3_column_int64(st, first + 1);
+  r.node = sqlite3_column_int(st, first + 2);
+  r.kind = text(first + 3);
+  r.peer = sqlite3_column_int(st, first + 4);
+  r.msg_type = text(first + 5);
+  r.details = text(first + 6);
+  return r;
+}
+
 bool DeriveRowsFromEvents(sqlite3* db, int64_t run_id, std::string* error) {
   DerivedRowWriter writer;
   if (!writer.Prepare(db, error)) return false;
@@ -210,15 +226,7 @@ bool DeriveRowsFromEvents(sqlite3* db, int64_t run_id, std::string* error) {
   int rc = SQLITE_DONE;
   // Bounded by the events table.
   while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-    TraceRecord r;
-    r.seq = sqlite3_column_int64(st, 1);
-    r.time_us = sqlite3_column_int64(st, 2);
-    r.node = sqlite3_column_int(st, 3);
-    r.kind = reinterpret_cast<const char*>(sqlite3_column_text(st, 4));
-    r.peer = sqlite3_column_int(st, 5);
-    r.msg_type = reinterpret_cast<const char*>(sqlite3_column_text(st, 6));
-    r.details = reinterpret_cast<const char*>(sqlite3_column_text(st, 7));
-    ok = writer.Write(sqlite3_column_int64(st, 0), r, error);
+    ok = writer.Write(sqlite3_column_int64(st, 0), EventFromRow(st, 1), error);
   }
   if (ok && rc != SQLITE_DONE) {
     *error = sqlite3_errmsg(db);

@@ -21,6 +21,10 @@ namespace slotsim {
 // since their values contain spaces and are always written last.
 std::string_view DetailField(std::string_view details, std::string_view key);
 
+// The record in columns first..first+6 of the current row of `st`, a
+// query of events' (seq, time_us, node, kind, peer, msg_type, details).
+TraceRecord EventFromRow(sqlite3_stmt* st, int first);
+
 // Derives the typed rows of run `run_id` (every run if -1) from the
 // events already in `db` (schema migration, merging an older file). Must
 // run inside the caller's transaction. False and *error on failure.

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include "traces/derived_rows.h"
 #include "traces/schema.h"
 
 namespace slotsim {
@@ -93,15 +94,7 @@ void TraceReader::ForEachEvent(int64_t id, int64_t from_seq,
   sqlite3_bind_int64(st, 2, from_seq);
   // Bounded by the run's events.
   while (sqlite3_step(st) == SQLITE_ROW) {
-    TraceRecord r;
-    r.seq = sqlite3_column_int64(st, 0);
-    r.time_us = sqlite3_column_int64(st, 1);
-    r.node = sqlite3_column_int(st, 2);
-    r.kind = Text(st, 3);
-    r.peer = sqlite3_column_int(st, 4);
-    r.msg_type = Text(st, 5);
-    r.details = Text(st, 6);
-    if (!fn(r)) break;
+    if (!fn(EventFromRow(st, 0))) break;
   }
   sqlite3_finalize(st);
 }
