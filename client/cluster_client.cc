@@ -309,6 +309,7 @@ RespValue ClusterClient::Execute(const std::vector<std::string>& argv,
       continue;
     }
     if (StartsWith(reply.str, "TRYAGAIN") || StartsWith(reply.str, "CLUSTERDOWN")) {
+      if (StartsWith(reply.str, "TRYAGAIN")) rec.tryagains++; else rec.clusterdowns++;
       if (rec.retries >= options_.retries_max) break;
       Backoff(rec.retries++);
       if (StartsWith(reply.str, "CLUSTERDOWN")) refresh_needed_ = true;
@@ -334,6 +335,10 @@ RespValue ClusterClient::Execute(const std::vector<std::string>& argv,
                   " redirects=" + std::to_string(rec.redirects) +
                   (rec.asks > 0 ? " asks=" + std::to_string(rec.asks) : std::string()) +
                   " retries=" + std::to_string(rec.retries) +
+                  (rec.tryagains > 0 ? " tryagain=" + std::to_string(rec.tryagains)
+                                     : std::string()) +
+                  (rec.clusterdowns > 0 ? " clusterdown=" + std::to_string(rec.clusterdowns)
+                                        : std::string()) +
                   " reply=" + rec.reply);
   if (history_ != nullptr) {
     history_->EndOp(token);

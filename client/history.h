@@ -32,6 +32,8 @@ struct OpRecord {
   int redirects = 0;     // MOVED/ASK followed
   int asks = 0;          // of those, ASK
   int retries = 0;       // TRYAGAIN/CLUSTERDOWN/transport retries
+  int tryagains = 0;     // TRYAGAIN replies seen (retried or final)
+  int clusterdowns = 0;  // CLUSTERDOWN replies seen (retried or final)
   // An earlier attempt got no answer, so the command may have been applied
   // more than once (matters for non-idempotent commands like INCR).
   bool ambiguous = false;

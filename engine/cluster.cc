@@ -115,6 +115,7 @@ bool Cluster::AddSlot(ClusterNode* node, int slot) {
   node->slots.set(slot);
   node->numslots++;
   slots_[slot] = node;
+  slot_table_version_++;
   if (node == myself_) myslots_version_++;
   todo_update_state_ = true;
   return true;
@@ -127,6 +128,7 @@ bool Cluster::DelSlot(int slot) {
   n->slots.reset(slot);
   n->numslots--;
   slots_[slot] = nullptr;
+  slot_table_version_++;
   if (n == myself_) myslots_version_++;
   todo_update_state_ = true;
   return true;
@@ -327,6 +329,7 @@ void Cluster::AfterEvent() {
     SaveConfig(todo_fsync_);
     todo_save_ = todo_fsync_ = false;
   }
+  if (slot_table_version_ != traced_slot_table_version_) TraceSlotView();
   // Trace this node's state whenever any part of it changed (the viewer's
   // scrubber and the checkers read these rows).
   TracedState now{myself_->IsPrimary(), myself_->primary_name, current_epoch_,
@@ -350,6 +353,40 @@ void Cluster::AfterEvent() {
   }
   env_.Trace({"NodeState", "", "", std::move(s)});
   last_traced_ = std::move(now);
+}
+
+void Cluster::TraceSlotView() {
+  traced_slot_table_version_ = slot_table_version_;
+  // "owners=<id>,<id> ranges=0-99:0,100-200:1": each range names its owner
+  // by index into `owners`, so a table of 16384 slots stays a few hundred
+  // bytes. Unassigned slots are left out.
+  std::vector<const ClusterNode*> owners;
+  std::string ranges;
+  auto owner_index = [&](const ClusterNode* n) {
+    auto it = std::find(owners.begin(), owners.end(), n);
+    if (it != owners.end()) return static_cast<size_t>(it - owners.begin());
+    owners.push_back(n);
+    return owners.size() - 1;
+  };
+  for (int start = 0; start < kClusterSlots;) {
+    const ClusterNode* owner = slots_[start];
+    int end = start;
+    while (end + 1 < kClusterSlots && slots_[end + 1] == owner) ++end;
+    if (owner != nullptr) {
+      if (!ranges.empty()) ranges += ',';
+      ranges += std::to_string(start);
+      if (end != start) ranges += '-' + std::to_string(end);
+      ranges += ':' + std::to_string(owner_index(owner));
+    }
+    start = end + 1;
+  }
+  std::string s = "owners=";
+  for (size_t i = 0; i < owners.size(); ++i) {
+    if (i > 0) s += ',';
+    s += owners[i]->name;
+  }
+  s += " ranges=" + ranges;
+  env_.Trace({"SlotView", "", "", std::move(s)});
 }
 
 bool Cluster::StartHandshake(const std::string& ip, uint16_t port,

@@ -164,6 +164,8 @@ class Cluster {
                              const SlotBitmap& claimed);
   void HandleConfigEpochCollision(ClusterNode* sender);
   void UpdateState();  // clusterUpdateState
+  // Traces this node's whole slot table (a "SlotView" record).
+  void TraceSlotView();
   // Votes or failure reports that make a majority: size_ / 2 + 1, the one
   // quorum of failure detection, elections and the minority check.
   int NeededQuorum() const;
@@ -295,6 +297,10 @@ class Cluster {
   TracedState last_traced_;
   bool traced_once_ = false;
   uint64_t myslots_version_ = 0;  // bumped whenever my slot set changes
+  // Bumped whenever any slot's owner changes in this node's table; the
+  // viewer's slot map reads the SlotView records it triggers.
+  uint64_t slot_table_version_ = 0;
+  uint64_t traced_slot_table_version_ = 0;
   uint64_t open_slots_version_ = 0;  // bumped whenever my open slots change
   // BuildHeader's cache of the advertised slot bitmap in wire form.
   mutable SlotBitmap header_slots_;

@@ -59,7 +59,8 @@ bool DerivedRowWriter::Prepare(sqlite3* db, std::string* error) {
        "send_seq, send_us, deliver_seq, deliver_us) VALUES(?,?,?,?,?,?,?,?,?,?)"},
       {&client_op_,
        "INSERT INTO client_ops(run_id, seq, time_us, client, command, key, outcome, "
-       "latency_us, redirects, retries, reply) VALUES(?,?,?,?,?,?,?,?,?,?,?)"},
+       "latency_us, redirects, retries, reply, asks, tryagain, clusterdown) "
+       "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
       {&node_state_,
        "INSERT INTO node_states(run_id, seq, time_us, node, role, primary_name, "
        "current_epoch, config_epoch, last_vote_epoch, state, slots, known_nodes) "
@@ -152,6 +153,9 @@ bool DerivedRowWriter::Write(int64_t run_id, const TraceRecord& r, std::string* 
     sqlite3_bind_int64(st, 9, ToInt(DetailField(d, "redirects")));
     sqlite3_bind_int64(st, 10, ToInt(DetailField(d, "retries")));
     BindText(st, 11, DetailField(d, "reply"));
+    sqlite3_bind_int64(st, 12, ToInt(DetailField(d, "asks")));
+    sqlite3_bind_int64(st, 13, ToInt(DetailField(d, "tryagain")));
+    sqlite3_bind_int64(st, 14, ToInt(DetailField(d, "clusterdown")));
     return Step(st, error);
   }
   if (kind == "NodeState") {
@@ -234,6 +238,42 @@ bool DeriveRowsFromEvents(sqlite3* db, int64_t run_id, std::string* error) {
   }
   sqlite3_finalize(st);
   return ok && writer.FlushUndelivered(error);
+}
+
+bool BackfillClientErrorKinds(sqlite3* db, int64_t run_id, std::string* error) {
+  sqlite3_stmt* read = nullptr;
+  sqlite3_stmt* write = nullptr;
+  // Only records that name a kind need an update; the columns default to 0.
+  bool ok =
+      sqlite3_prepare_v2(db,
+                         "SELECT run_id, seq, details FROM main.events WHERE (?1 < 0 OR "
+                         "run_id = ?1) AND kind = 'ClientOp' AND (details LIKE '% asks=%' OR "
+                         "details LIKE '% tryagain=%' OR details LIKE '% clusterdown=%')",
+                         -1, &read, nullptr) == SQLITE_OK &&
+      sqlite3_prepare_v2(db,
+                         "UPDATE main.client_ops SET asks=?, tryagain=?, clusterdown=? "
+                         "WHERE run_id=? AND seq=?",
+                         -1, &write, nullptr) == SQLITE_OK;
+  if (ok) sqlite3_bind_int64(read, 1, run_id);
+  int rc = SQLITE_DONE;
+  // Bounded by the events table.
+  while (ok && (rc = sqlite3_step(read)) == SQLITE_ROW) {
+    const std::string details(reinterpret_cast<const char*>(sqlite3_column_text(read, 2)));
+    sqlite3_bind_int64(write, 1, ToInt(DetailField(details, "asks")));
+    sqlite3_bind_int64(write, 2, ToInt(DetailField(details, "tryagain")));
+    sqlite3_bind_int64(write, 3, ToInt(DetailField(details, "clusterdown")));
+    sqlite3_bind_int64(write, 4, sqlite3_column_int64(read, 0));
+    sqlite3_bind_int64(write, 5, sqlite3_column_int64(read, 1));
+    ok = sqlite3_step(write) == SQLITE_DONE;
+    sqlite3_reset(write);
+  }
+  if (!ok || (rc != SQLITE_DONE && rc != SQLITE_ROW)) {
+    *error = sqlite3_errmsg(db);
+    ok = false;
+  }
+  sqlite3_finalize(read);
+  sqlite3_finalize(write);
+  return ok;
 }
 
 }  // namespace slotsim

@@ -30,6 +30,11 @@ TraceRecord EventFromRow(sqlite3_stmt* st, int first);
 // run inside the caller's transaction. False and *error on failure.
 bool DeriveRowsFromEvents(sqlite3* db, int64_t run_id, std::string* error);
 
+// Fills client_ops' asks, tryagain and clusterdown columns (schema 3) of
+// run `run_id` (every run if -1) from the ClientOp records, for rows that
+// were written by schema 2. Must run inside the caller's transaction.
+bool BackfillClientErrorKinds(sqlite3* db, int64_t run_id, std::string* error);
+
 class DerivedRowWriter {
  public:
   DerivedRowWriter() = default;

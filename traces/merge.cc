@@ -31,6 +31,8 @@ constexpr std::pair<const char*, const char*> kTypedTables[] = {
     {"violation_causes", "violation_seq, cause_seq"},
 };
 
+constexpr const char* kClientOpColumnsV3 = ", asks, tryagain, clusterdown";
+
 class Sql {
  public:
   explicit Sql(sqlite3* db) : db_(db) {}
@@ -73,13 +75,16 @@ bool CopyRuns(sqlite3* db, int version, std::vector<std::pair<int64_t, int64_t>>
                   error))
       return false;
     if (version >= 2) {
-      for (const auto& [table, cols] : kTypedTables) {
+      for (const auto& [table, base_cols] : kTypedTables) {
+        std::string cols = base_cols;
+        if (version >= 3 && std::string_view(table) == "client_ops") cols += kClientOpColumnsV3;
         if (!sql.Exec("INSERT INTO main." + std::string(table) + "(run_id, " + cols +
                           ") SELECT " + to + ", " + cols + " FROM src." + table +
                           " WHERE run_id=" + from,
                       error))
           return false;
       }
+      if (version == 2 && !BackfillClientErrorKinds(db, std::stoll(to), error)) return false;
     } else if (!DeriveRowsFromEvents(db, std::stoll(to), error)) {
       return false;
     }

@@ -115,6 +115,19 @@ CREATE TABLE violation_causes(
 UPDATE meta SET value = '2' WHERE key = 'schema_version';
 )sql";
 
+// Version 3: what the viewer needs. client_ops splits its redirects and
+// retries by kind (ASK, TRYAGAIN, CLUSTERDOWN; MOVED is redirects - asks),
+// and messages gain an index by type so that the space-time diagram can
+// count and fetch one message type in a time window without reading the
+// others.
+const char* kV2ToV3 = R"sql(
+ALTER TABLE client_ops ADD COLUMN asks INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE client_ops ADD COLUMN tryagain INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE client_ops ADD COLUMN clusterdown INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX messages_by_type ON messages(run_id, msg_type, send_us);
+UPDATE meta SET value = '3' WHERE key = 'schema_version';
+)sql";
+
 bool Exec(sqlite3* db, const char* sql, std::string* error) {
   char* err = nullptr;
   if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
@@ -168,7 +181,14 @@ bool EnsureTraceSchema(sqlite3* db, const std::string& path, std::string* error)
   version = TraceSchemaVersion(db, error);
   bool ok = version >= 0;
   if (ok && version == 0) ok = Exec(db, kV1, error), version = 1;
-  if (ok && version == 1) ok = Exec(db, kV1ToV2, error) && DeriveRowsFromEvents(db, -1, error);
+  // From version 1 the typed rows are derived after the last DDL step, so
+  // they get every column; from version 2 only the new client_ops columns
+  // need filling.
+  if (ok && version == 1)
+    ok = Exec(db, kV1ToV2, error) && Exec(db, kV2ToV3, error) &&
+         DeriveRowsFromEvents(db, -1, error);
+  else if (ok && version == 2)
+    ok = Exec(db, kV2ToV3, error) && BackfillClientErrorKinds(db, -1, error);
   if (!ok) {
     std::string ignored;
     Exec(db, "ROLLBACK", &ignored);

@@ -9,7 +9,7 @@ struct sqlite3;
 
 namespace slotsim {
 
-constexpr int kTraceSchemaVersion = 2;
+constexpr int kTraceSchemaVersion = 3;
 
 // The schema version `db` holds: 0 for an empty file (no tables yet), -1
 // (with *error) if it is not a slotsim trace database at all (a foreign
