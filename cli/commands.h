@@ -54,6 +54,12 @@ struct RunsCommandOptions {
   bool json = false;
 };
 
+struct ViewCommandOptions {
+  std::string db;
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0: any free port
+};
+
 struct ExploreCommandOptions {
   int64_t seeds = 100;
   double time_seconds = 0;  // > 0: explore until this much wall time passed
@@ -75,6 +81,7 @@ int ReplayCommand(const ReplayCommandOptions& o);
 int DiffCommand(const DiffCommandOptions& o);
 int MergeCommand(const MergeCommandOptions& o);
 int RunsCommand(const RunsCommandOptions& o);
+int ViewCommand(const ViewCommandOptions& o);
 
 // The build identity recorded with runs.
 const char* BuildId();

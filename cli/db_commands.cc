@@ -78,12 +78,7 @@ int RunsCommand(const RunsCommandOptions& o) {
   std::printf("%6s  %-36s %8s  %-9s %9s  %-16s  %s\n", "id", "scenario", "seed", "outcome",
               "events", "trace_hash", "repro");
   for (const auto& r : runs) {
-    const auto settings = nlohmann::json::parse(r.settings, nullptr, false);
-    std::string repro = "slotsim run " + r.scenario_path + " --seed " + std::to_string(r.seed);
-    if (settings.is_object() && !settings.value("buggify", true)) repro += " --no-buggify";
-    if (settings.is_object())
-      for (const auto& b : settings.value("injected_bugs", std::vector<std::string>{}))
-        repro += " --inject-bug " + b;
+    const std::string repro = ReproCommand(r);
     std::printf("%6lld  %-36s %8llu  %-9s %9lld  %-16s  %s\n", static_cast<long long>(r.id),
                 r.scenario.c_str(), static_cast<unsigned long long>(r.seed), r.outcome.c_str(),
                 static_cast<long long>(r.events), r.trace_hash.c_str(), repro.c_str());

@@ -3,18 +3,14 @@
 // builds, or a suspected nondeterminism (replay said the hash differs).
 #include <charconv>
 #include <cstdio>
-#include <deque>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
-#include "traces/trace_reader.h"
+#include "traces/run_diff.h"
 
 namespace slotsim {
 namespace {
-
-// Records compared per page: bounded memory whatever the run's length.
-constexpr int64_t kDiffPage = 10000;
 
 struct RunRef {
   std::string db;
@@ -35,20 +31,6 @@ bool ParseRunRef(const std::string& text, RunRef* ref, std::string* error) {
     return false;
   }
   return true;
-}
-
-std::vector<TraceRecord> Page(const TraceReader& r, int64_t run, int64_t from) {
-  std::vector<TraceRecord> out;
-  r.ForEachEvent(run, from, [&](const TraceRecord& rec) {
-    out.push_back(rec);
-    return static_cast<int64_t>(out.size()) < kDiffPage;
-  });
-  return out;
-}
-
-bool Same(const TraceRecord& a, const TraceRecord& b) {
-  return a.time_us == b.time_us && a.node == b.node && a.kind == b.kind && a.peer == b.peer &&
-         a.msg_type == b.msg_type && a.details == b.details;
 }
 
 void Print(const char* prefix, const TraceRecord& r) {
@@ -75,43 +57,29 @@ int DiffCommand(const DiffCommandOptions& o) {
       return kExitUsage;
     }
   }
-  std::deque<TraceRecord> before;  // the last `context` equal records
-  int64_t from = 0, compared = 0;
-  // Bounded by the shorter run, a page at a time.
-  for (;;) {
-    const auto a = Page(*readers[0], refs[0].run, from);
-    const auto b = Page(*readers[1], refs[1].run, from);
-    const size_t n = std::min(a.size(), b.size());
-    for (size_t i = 0; i < n; ++i) {
-      if (!Same(a[i], b[i]) || a[i].seq != b[i].seq) {
-        std::printf("first difference after %lld equal records, at seq %lld:\n",
-                    static_cast<long long>(compared), static_cast<long long>(a[i].seq));
-        if (!before.empty()) std::printf("  before it, in both:\n");
-        for (const auto& r : before) Print("    ", r);
-        std::printf("  %s:\n", o.a.c_str());
-        for (size_t j = i; j < a.size() && j < i + 3; ++j) Print(j == i ? "  > " : "    ", a[j]);
-        std::printf("  %s:\n", o.b.c_str());
-        for (size_t j = i; j < b.size() && j < i + 3; ++j) Print(j == i ? "  > " : "    ", b[j]);
-        return kExitViolation;
-      }
-      before.push_back(a[i]);
-      if (static_cast<int>(before.size()) > o.context) before.pop_front();
-      compared++;
-    }
-    if (a.size() != b.size()) {
-      const bool a_longer = a.size() > b.size();
-      std::printf("first difference after %lld equal records: %s ends there, %s goes on:\n",
-                  static_cast<long long>(compared), (a_longer ? o.b : o.a).c_str(),
-                  (a_longer ? o.a : o.b).c_str());
-      Print("  > ", (a_longer ? a : b)[n]);
-      return kExitViolation;
-    }
-    if (a.empty() || static_cast<int64_t>(a.size()) < kDiffPage) break;
-    from = a.back().seq + 1;
+  const RunDifference d =
+      FirstDifference(*readers[0], refs[0].run, *readers[1], refs[1].run, o.context, 3);
+  if (d.differ && !d.a.empty() && !d.b.empty()) {
+    std::printf("first difference after %lld equal records, at seq %lld:\n",
+                static_cast<long long>(d.equal_records), static_cast<long long>(d.a[0].seq));
+    if (!d.before.empty()) std::printf("  before it, in both:\n");
+    for (const auto& r : d.before) Print("    ", r);
+    std::printf("  %s:\n", o.a.c_str());
+    for (size_t j = 0; j < d.a.size(); ++j) Print(j == 0 ? "  > " : "    ", d.a[j]);
+    std::printf("  %s:\n", o.b.c_str());
+    for (size_t j = 0; j < d.b.size(); ++j) Print(j == 0 ? "  > " : "    ", d.b[j]);
+    return kExitViolation;
+  }
+  if (d.differ) {
+    const bool a_longer = !d.a.empty();
+    std::printf("first difference after %lld equal records: %s ends there, %s goes on:\n",
+                static_cast<long long>(d.equal_records), (a_longer ? o.b : o.a).c_str(),
+                (a_longer ? o.a : o.b).c_str());
+    Print("  > ", (a_longer ? d.a : d.b)[0]);
+    return kExitViolation;
   }
   std::printf("no difference: both runs have the same %lld records\n",
-              static_cast<long long>(compared));
+              static_cast<long long>(d.equal_records));
   return kExitPass;
 }
-
 }  // namespace slotsim

@@ -117,6 +117,19 @@ int main(int argc, char** argv) {
   runs_cmd->add_option("db", runs.db, "Trace database")->required();
   runs_cmd->add_flag("--json", runs.json, "Print a JSON array");
 
+  ViewCommandOptions view;
+  auto* view_cmd = app.add_subcommand(
+      "view",
+      "Browse a trace database in a web browser: runs, space-time diagram, time\n"
+      "scrubber, slot maps, client panels, events. Read-only; serves until stopped.");
+  view_cmd->add_option("db", view.db, "Trace database")->required();
+  view_cmd->add_option("--port", view.port, "TCP port (0: any free port, printed)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  view_cmd->add_option("--host", view.host,
+                       "Address to listen on; the default serves this machine only")
+      ->capture_default_str();
+
   ExploreCommandOptions explore;
   auto* explore_cmd = app.add_subcommand(
       "explore",
@@ -162,10 +175,10 @@ int main(int argc, char** argv) {
   // CLI11 reports an unknown subcommand as a missing one; say what it is.
   const std::string first = argc > 1 ? argv[1] : "";
   const std::set<std::string> known = {"run",  "suite", "explore", "replay",
-                                       "diff", "merge", "runs"};
+                                       "diff", "merge", "runs",  "view"};
   if (!first.empty() && first[0] != '-' && !known.count(first)) {
     std::cerr << "slotsim: unknown subcommand '" << argv[1]
-              << "' (expected run, suite, explore, replay, diff, merge or runs; see slotsim "
+              << "' (expected run, suite, explore, replay, diff, merge, runs or view; see slotsim "
                  "--help)\n";
     return kExitUsage;
   }
@@ -202,5 +215,6 @@ int main(int argc, char** argv) {
   if (*diff_cmd) return DiffCommand(diff);
   if (*merge_cmd) return MergeCommand(merge);
   if (*runs_cmd) return RunsCommand(runs);
+  if (*view_cmd) return ViewCommand(view);
   return kExitUsage;
 }

@@ -1,5 +1,7 @@
 #include "traces/trace_reader.h"
 
+#include <nlohmann/json.hpp>
+
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -7,6 +9,17 @@
 #include "traces/schema.h"
 
 namespace slotsim {
+
+std::string ReproCommand(const StoredRun& run) {
+  const auto settings = nlohmann::json::parse(run.settings, nullptr, false);
+  std::string repro =
+      "slotsim run " + run.scenario_path + " --seed " + std::to_string(run.seed);
+  if (settings.is_object() && !settings.value("buggify", true)) repro += " --no-buggify";
+  if (settings.is_object())
+    for (const auto& b : settings.value("injected_bugs", std::vector<std::string>{}))
+      repro += " --inject-bug " + b;
+  return repro;
+}
 namespace {
 
 std::string Text(sqlite3_stmt* st, int col) {

@@ -25,6 +25,10 @@ struct StoredRun {
   double wall_seconds = 0;
 };
 
+// The command that re-runs `run` from its scenario file: seed, and the
+// buggify and injected-bug settings it was recorded with.
+std::string ReproCommand(const StoredRun& run);
+
 class TraceReader {
  public:
   // The database at `path` must exist and be a slotsim trace of schema
