@@ -99,7 +99,7 @@ std::pair<int, int> Link(const std::string& details) {
 // healed), clogs, crashes and pauses per node; clock jumps as points.
 Json Faults(const ReadOnlyDb& db, int64_t run, int64_t end_us) {
   Stmt st(db,
-          "SELECT seq, time_us, node, kind, details FROM events WHERE run_id = ? AND kind IN "
+          "SELECT seq, time_us, node, kind, details FROM events INDEXED BY events_by_kind WHERE run_id = ? AND kind IN "
           "('Partition', 'Heal', 'Clog', 'Crash', 'Restart', 'Pause', 'Resume', 'ClockJump', "
           "'ClockDrift') ORDER BY seq LIMIT ?");
   st.Bind(1, run).Bind(2, kMaxFaultRecords);
@@ -163,7 +163,8 @@ Json Faults(const ReadOnlyDb& db, int64_t run, int64_t end_us) {
 
 Json Marks(const ReadOnlyDb& db, int64_t run) {
   Stmt st(db,
-          "SELECT seq, time_us, node, kind, peer, details FROM events WHERE run_id = ? AND "
+          "SELECT seq, time_us, node, kind, peer, details FROM events INDEXED BY events_by_kind "
+          "WHERE run_id = ? AND "
           "kind IN ('ElectionStarted', 'ElectionWon', 'FailoverDone', 'ReplPromoted', "
           "'FailSet', 'ConfigEpochBumped', 'Converged', 'ConvergenceLost', 'LostWrite', "
           "'AdminStep', 'AdminFailed') ORDER BY seq LIMIT ?");
@@ -178,7 +179,7 @@ Json Marks(const ReadOnlyDb& db, int64_t run) {
 Json Nodes(const ReadOnlyDb& db, int64_t run) {
   std::map<int64_t, std::string> ids;
   {
-    Stmt st(db, "SELECT node, details FROM events WHERE run_id = ? AND kind = 'NodeStart'");
+    Stmt st(db, "SELECT node, details FROM events INDEXED BY events_by_kind WHERE run_id = ? AND kind = 'NodeStart'");
     st.Bind(1, run);
     while (st.Step()) ids.emplace(st.Int(0), std::string(DetailField(st.Text(1), "node")));
   }

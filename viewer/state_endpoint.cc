@@ -61,7 +61,7 @@ Json RunState(const ReadOnlyDb& db, int64_t run, const Params& p) {
   std::map<int64_t, std::string> id_of;
   std::map<std::string, int64_t> node_of;
   {
-    Stmt st(db, "SELECT node, details FROM events WHERE run_id = ? AND kind = 'NodeStart'");
+    Stmt st(db, "SELECT node, details FROM events INDEXED BY events_by_kind WHERE run_id = ? AND kind = 'NodeStart'");
     st.Bind(1, run);
     while (st.Step()) {
       const std::string id(DetailField(st.Text(1), "node"));
@@ -75,7 +75,7 @@ Json RunState(const ReadOnlyDb& db, int64_t run, const Params& p) {
   std::set<int64_t> down, paused;
   {
     Stmt st(db,
-            "SELECT node, kind, peer, details FROM events WHERE run_id = ? AND seq <= ? AND kind "
+            "SELECT node, kind, peer, details FROM events INDEXED BY events_by_kind WHERE run_id = ? AND seq <= ? AND kind "
             "IN ('PfailSet', 'PfailCleared', 'FailSet', 'FailReceived', 'FailCleared', "
             "'Partition', 'Heal', 'Crash', 'Restart', 'Pause', 'Resume') ORDER BY seq LIMIT ?");
     st.Bind(1, run).Bind(2, seq).Bind(3, kMaxReplayRecords);
@@ -108,7 +108,7 @@ Json RunState(const ReadOnlyDb& db, int64_t run, const Params& p) {
              "node = ? AND time_us <= ? ORDER BY time_us DESC, seq DESC LIMIT 1");
   Stmt details(db, "SELECT details FROM events WHERE run_id = ? AND seq = ?");
   Stmt view(db,
-            "SELECT seq, details FROM events WHERE run_id = ? AND kind = 'SlotView' AND seq <= ? "
+            "SELECT seq, details FROM events INDEXED BY events_by_kind WHERE run_id = ? AND kind = 'SlotView' AND seq <= ? "
             "AND node = ? ORDER BY seq DESC LIMIT 1");
   Json nodes = Json::array();
   for (const auto& [node, id] : id_of) {
