@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
-# Installs every Debian package slotsim needs to build and test. Idempotent:
-# packages already installed are left alone, and apt-get runs only when
-# something is missing. Needs root (or sudo) on Debian 12.
+# Installs every Debian package slotsim needs to build, and with --tests
+# what its tests need too (Chromium and Node.js for the viewer's browser
+# tests, and their npm packages). Idempotent: packages already installed
+# are left alone, and apt-get runs only when something is missing. Needs
+# root (or sudo) on Debian 12.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+
+with_tests=0
+case "${1:-}" in
+  --tests) with_tests=1 ;;
+  "") ;;
+  *) echo "usage: scripts/setup.sh [--tests]" >&2; exit 2 ;;
+esac
 
 packages=(
   build-essential cmake pkg-config git
@@ -10,8 +20,14 @@ packages=(
   libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
   libsqlite3-dev sqlite3 jq python3 python3-yaml
-  libcli11-dev nlohmann-json3-dev
+  libcli11-dev nlohmann-json3-dev libcpp-httplib-dev
 )
+if [ "$with_tests" = 1 ]; then
+  packages+=(chromium)
+  # Node.js may come from elsewhere (NodeSource bundles npm); only a
+  # machine without npm gets Debian's.
+  command -v npm >/dev/null || packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -20,8 +36,18 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# The viewer's browser tests drive Chromium with playwright-core, pinned by
+# tests/viewer/package-lock.json (no browser download).
+npm_packages() {
+  if [ "$with_tests" = 1 ] && [ ! -f tests/viewer/node_modules/playwright-core/package.json ]; then
+    echo "setup: npm ci in tests/viewer"
+    npm ci --prefix tests/viewer --no-audit --no-fund --loglevel=error
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#packages[@]} packages present"
+  npm_packages
   exit 0
 fi
 
@@ -35,3 +61,4 @@ echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+npm_packages

@@ -19,6 +19,15 @@ export async function renderCompare(root, a, b) {
     `First difference after ${fmtNum(cmp.equal_records)} equal records, at seq ${cmp.first_seq} (${fmtTime(t)}). `,
     el('a', { href: `#/run/${a}?t=${t}&seq=${cmp.first_seq}` }, `open #${a} there`), ' · ',
     el('a', { href: `#/run/${b}?t=${t}&seq=${cmp.first_seq}` }, `open #${b} there`)));
+  // Which fields of the first records differ, exactly (times to the µs).
+  const ea = cmp.a_events[0], eb = cmp.b_events[0];
+  if (ea && eb) {
+    const fields = ['time_us', 'node', 'kind', 'peer', 'msg_type', 'details'].filter((f) => ea[f] !== eb[f]);
+    root.append(el('ul', { id: 'compare-fields' }, fields.map((f) => el('li', {},
+      el('b', {}, f), `: #${a} has `, el('code', {}, JSON.stringify(ea[f])), `, #${b} has `, el('code', {}, JSON.stringify(eb[f]))))));
+  } else {
+    root.append(el('p', { id: 'compare-fields' }, `Run #${ea ? b : a} ends there; the other goes on.`));
+  }
   if (cmp.before.length) {
     root.append(el('section', { class: 'panel' }, el('h2', {}, 'Last equal records'),
       el('table', { class: 'events-table' }, el('tbody', {}, cmp.before.map((e) => el('tr', {},

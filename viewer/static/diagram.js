@@ -252,15 +252,20 @@ export class Diagram {
 
   placeViolationMarkers(axisY) {
     this.overlay.replaceChildren();
+    // Violations found at the same moment (often the end of the run) stack
+    // upwards, so that each marker stays clickable.
+    let lastX = -Infinity, stack = 0;
     this.summary.violation_list.forEach((v, i) => {
-      const t = Math.min(v.time_us, this.window.to);
       if (v.time_us < this.window.from) return;
+      const x = this.x(Math.min(v.time_us, this.window.to)) - 7;
+      stack = x - lastX < 14 ? stack + 1 : 0;
+      lastX = x;
       const b = el('button', {
         class: 'violation-marker', title: `${v.id}: ${v.message}`, dataset: { seq: v.seq, index: i },
         onclick: () => this.run.jumpToViolation(v),
       }, '▲');
-      b.style.left = `${this.x(t) - 7 - i * 3}px`;
-      b.style.top = `${axisY - 16}px`;
+      b.style.left = `${x}px`;
+      b.style.top = `${axisY - 16 - stack * 15}px`;
       this.overlay.append(b);
     });
   }
