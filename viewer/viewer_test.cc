@@ -96,15 +96,19 @@ const std::string& RecordedDb() {
     s.outcome = r.outcome;
     s.events = r.events;
     db->FinishRun(s);
-    std::atexit([] {
-      std::filesystem::remove(RecordedDb());
-      std::filesystem::remove(RecordedDb() + "-wal");
-      std::filesystem::remove(RecordedDb() + "-shm");
-    });
     return p;
   }();
   return path;
 }
+
+// Removes the recorded database after the last test.
+class RemoveRecordedDb : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(RecordedDb() + suffix);
+  }
+};
+const auto* const kRemoveRecordedDb = ::testing::AddGlobalTestEnvironment(new RemoveRecordedDb);
 
 TEST(ViewerApi, AnswersAKnownRun) {
   std::string error;

@@ -2,8 +2,8 @@
 // ?t=…&seq=…), #/compare/A/B (two runs at their first difference).
 import { getJson } from './api.js';
 import { el, errorBox, fmtNum, copyButton } from './format.js';
-import { renderRun } from './run.js';
-import { renderCompare } from './compare.js';
+// The run and compare pages load on demand: a run page's first request
+// starts before their code has arrived (index.html preloads it).
 
 const app = document.getElementById('app');
 
@@ -18,9 +18,15 @@ async function route() {
   document.body.dataset.ready = '';
   app.replaceChildren();
   try {
-    if (parts[0] === 'run' && parts[1]) await renderRun(app, Number(parts[1]), query);
-    else if (parts[0] === 'compare' && parts[1] && parts[2])
+    if (parts[0] === 'run' && parts[1]) {
+      const summary = getJson(`/api/runs/${encodeURIComponent(parts[1])}`);
+      summary.catch(() => {});  // reported by renderRun
+      const { renderRun } = await import('./run.js');
+      await renderRun(app, Number(parts[1]), query, summary);
+    } else if (parts[0] === 'compare' && parts[1] && parts[2]) {
+      const { renderCompare } = await import('./compare.js');
       await renderCompare(app, Number(parts[1]), Number(parts[2]));
+    }
     else await renderRuns(app, query);
   } catch (err) {
     app.append(errorBox(err));

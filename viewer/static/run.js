@@ -9,9 +9,10 @@ import { SlotMap } from './slotmap.js';
 import { ClientCharts } from './charts.js';
 import { EventTable } from './events.js';
 
-export async function renderRun(root, runId, query) {
+// `summaryRequest`, if given, is the /api/runs/ID request already on its way.
+export async function renderRun(root, runId, query, summaryRequest = null) {
   const t0 = performance.now();
-  const summary = await getJson(`/api/runs/${runId}`);
+  const summary = await (summaryRequest || getJson(`/api/runs/${runId}`));
   const run = { summary, time: 0 };
   root.append(summaryPanel(summary));
   const violations = el('section', { class: 'panel', id: 'violations' });
