@@ -104,7 +104,10 @@ std::string ViewerApi::Dispatch(ReadOnlyDb& db, const std::string& path,
     std::string body;
     if (CacheGet(key, &body)) return body;
     body = Dump(CompareRuns(db, path_, p));
-    CachePut(key, body);
+    // CompareRuns checked both ids; cache only when neither run can grow.
+    if (RequireRun(db, p.Int("a", 0, 1, INT64_MAX / 4)) != "running" &&
+        RequireRun(db, p.Int("b", 0, 1, INT64_MAX / 4)) != "running")
+      CachePut(key, body);
     return body;
   }
   if (seg[1] != "runs" || seg.size() > 4) throw ApiError(404, "no such endpoint: " + path.substr(0, 200));
