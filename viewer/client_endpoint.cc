@@ -31,12 +31,7 @@ int64_t Percentile(std::vector<int64_t>& v, double q) {
 Json RunClient(const ReadOnlyDb& db, int64_t run, const Params& p) {
   p.AllowOnly({"from_us", "to_us", "buckets"});
   RequireRun(db, run);
-  const int64_t end_us = std::max<int64_t>(LastRecord(db, run).second, 0);
-  const int64_t from_us = p.Int("from_us", 0, 0, INT64_MAX / 4);
-  const int64_t to_us = p.Int("to_us", end_us, 0, INT64_MAX / 4);
-  if (to_us < from_us)
-    throw ApiError(400, "to_us (" + std::to_string(to_us) + ") is before from_us (" +
-                            std::to_string(from_us) + ")");
+  const auto [from_us, to_us] = RequestedWindow(db, run, p);
   const int64_t n = p.Int("buckets", kDefaultBuckets, 1, kMaxBuckets);
   const int64_t bucket_us = std::max<int64_t>(1, (to_us - from_us + n) / n);
   std::vector<Bucket> buckets(static_cast<size_t>(n));

@@ -45,6 +45,9 @@ std::string RequireRun(const ReadOnlyDb& db, int64_t id);
 // The last seq whose time is at most `t_us` (-1 if none): seq order is
 // time order, so a binary search over the primary key finds it.
 int64_t SeqAtTime(const ReadOnlyDb& db, int64_t run, int64_t t_us);
+// The time window [from_us, to_us] a request names (parameters `from_us`
+// and `to_us`), by default the whole run. Throws 400 if it is reversed.
+std::pair<int64_t, int64_t> RequestedWindow(const ReadOnlyDb& db, int64_t run, const Params& p);
 // The run's last record's seq and time (both -1 for an empty run).
 std::pair<int64_t, int64_t> LastRecord(const ReadOnlyDb& db, int64_t run);
 

@@ -25,12 +25,7 @@ constexpr size_t kMaxNodesParam = 256;
 Json RunMessages(const ReadOnlyDb& db, int64_t run, const Params& p) {
   p.AllowOnly({"from_us", "to_us", "nodes", "types", "limit", "buckets"});
   RequireRun(db, run);
-  const int64_t end_us = std::max<int64_t>(LastRecord(db, run).second, 0);
-  const int64_t from_us = p.Int("from_us", 0, 0, INT64_MAX / 4);
-  const int64_t to_us = p.Int("to_us", end_us, 0, INT64_MAX / 4);
-  if (to_us < from_us)
-    throw ApiError(400, "to_us (" + std::to_string(to_us) + ") is before from_us (" +
-                            std::to_string(from_us) + ")");
+  const auto [from_us, to_us] = RequestedWindow(db, run, p);
   const int64_t limit = p.Int("limit", kDefaultLimit, 0, kMaxLimit);
   const int64_t buckets = p.Int("buckets", kDefaultBuckets, 1, kMaxBuckets);
   const auto node_list = p.IntList("nodes", kMaxNodesParam, -1, 1 << 20);

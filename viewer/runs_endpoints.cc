@@ -235,6 +235,16 @@ std::pair<int64_t, int64_t> LastRecord(const ReadOnlyDb& db, int64_t run) {
   return {st.Int(0), st.Int(1)};
 }
 
+std::pair<int64_t, int64_t> RequestedWindow(const ReadOnlyDb& db, int64_t run, const Params& p) {
+  const int64_t end_us = std::max<int64_t>(LastRecord(db, run).second, 0);
+  const int64_t from_us = p.Int("from_us", 0, 0, INT64_MAX / 4);
+  const int64_t to_us = p.Int("to_us", end_us, 0, INT64_MAX / 4);
+  if (to_us < from_us)
+    throw ApiError(400, "to_us (" + std::to_string(to_us) + ") is before from_us (" +
+                            std::to_string(from_us) + ")");
+  return {from_us, to_us};
+}
+
 int64_t SeqAtTime(const ReadOnlyDb& db, int64_t run, int64_t t_us) {
   // First record with seq >= mid: seqs need not be dense.
   Stmt at(db, "SELECT seq, time_us FROM events WHERE run_id = ? AND seq >= ? ORDER BY seq LIMIT 1");
