@@ -8,5 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
-exec build/cli/slotsim suite scenarios/ --seeds "${SLOTSIM_SEEDS:-5}" --jobs "$(nproc)" \
-  --db "${SLOTSIM_DB:-slotsim.db}" --junit "${SLOTSIM_JUNIT:-slotsim-junit.xml}"
+db=${SLOTSIM_DB:-slotsim.db}
+rc=0
+build/cli/slotsim suite scenarios/ --seeds "${SLOTSIM_SEEDS:-5}" --jobs "$(nproc)" \
+  --db "$db" --junit "${SLOTSIM_JUNIT:-slotsim-junit.xml}" || rc=$?
+echo "browse the runs: build/cli/slotsim view $db   (then open http://127.0.0.1:8080/)"
+exit "$rc"
