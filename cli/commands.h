@@ -54,6 +54,18 @@ struct RunsCommandOptions {
   bool json = false;
 };
 
+struct NodeCommandOptions {
+  int port = 6379;
+  int bus_port = 0;  // 0: port + 10000
+  std::string dir;   // "": slotsim-node-<port>
+  std::string bind = "127.0.0.1";
+  std::string announce_ip;
+  int64_t node_timeout_ms = 15000;
+  std::string appendonly = "no";
+  std::string appendfsync = "everysec";
+  std::string trace_db;  // "": no trace
+};
+
 struct ViewCommandOptions {
   std::string db;
   std::string host = "127.0.0.1";
@@ -82,6 +94,7 @@ int DiffCommand(const DiffCommandOptions& o);
 int MergeCommand(const MergeCommandOptions& o);
 int RunsCommand(const RunsCommandOptions& o);
 int ViewCommand(const ViewCommandOptions& o);
+int NodeCommand(const NodeCommandOptions& o);
 
 // The build identity recorded with runs.
 const char* BuildId();

@@ -117,6 +117,35 @@ int main(int argc, char** argv) {
   runs_cmd->add_option("db", runs.db, "Trace database")->required();
   runs_cmd->add_flag("--json", runs.json, "Print a JSON array");
 
+  NodeCommandOptions node;
+  auto* node_cmd = app.add_subcommand(
+      "node",
+      "Run one engine node on real sockets and files: RESP2 on --port, the cluster\n"
+      "bus on --bus-port, state in --dir. Real Redis clients and redis-cli --cluster\n"
+      "work against it. SIGTERM or Ctrl-C stops it cleanly.");
+  node_cmd->add_option("--port", node.port, "Client (RESP) port")
+      ->check(CLI::Range(1, 55535))
+      ->capture_default_str();
+  node_cmd->add_option("--bus-port", node.bus_port, "Cluster bus port (default: port + 10000)")
+      ->check(CLI::Range(0, 65535));
+  node_cmd->add_option("--dir", node.dir,
+                       "Data directory for nodes.conf and appendonly.aof (default: "
+                       "slotsim-node-PORT, created if missing)");
+  node_cmd->add_option("--bind", node.bind, "Address to listen on")->capture_default_str();
+  node_cmd->add_option("--announce-ip", node.announce_ip,
+                       "Address announced to peers and in redirects (default: the bind address)");
+  node_cmd->add_option("--node-timeout", node.node_timeout_ms, "cluster-node-timeout, in ms")
+      ->check(CLI::Range(int64_t{100}, int64_t{3600000}))
+      ->capture_default_str();
+  node_cmd->add_option("--appendonly", node.appendonly, "Keep a data log (appendonly.aof)")
+      ->check(CLI::IsMember({"yes", "no"}))
+      ->capture_default_str();
+  node_cmd->add_option("--appendfsync", node.appendfsync, "When the data log is fsynced")
+      ->check(CLI::IsMember({"always", "everysec", "no"}))
+      ->capture_default_str();
+  node_cmd->add_option("--trace", node.trace_db,
+                       "Record the engine's trace records into this SQLite database (off by default)");
+
   ViewCommandOptions view;
   auto* view_cmd = app.add_subcommand(
       "view",
@@ -175,10 +204,10 @@ int main(int argc, char** argv) {
   // CLI11 reports an unknown subcommand as a missing one; say what it is.
   const std::string first = argc > 1 ? argv[1] : "";
   const std::set<std::string> known = {"run",  "suite", "explore", "replay",
-                                       "diff", "merge", "runs",  "view"};
+                                       "diff", "merge", "runs",  "view", "node"};
   if (!first.empty() && first[0] != '-' && !known.count(first)) {
     std::cerr << "slotsim: unknown subcommand '" << argv[1]
-              << "' (expected run, suite, explore, replay, diff, merge, runs or view; see slotsim "
+              << "' (expected run, suite, explore, replay, diff, merge, runs, view or node; see slotsim "
                  "--help)\n";
     return kExitUsage;
   }
@@ -216,5 +245,6 @@ int main(int argc, char** argv) {
   if (*merge_cmd) return MergeCommand(merge);
   if (*runs_cmd) return RunsCommand(runs);
   if (*view_cmd) return ViewCommand(view);
+  if (*node_cmd) return NodeCommand(node);
   return kExitUsage;
 }

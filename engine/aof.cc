@@ -62,6 +62,12 @@ void Aof::Append(const std::vector<std::string>& argv) {
   }
 }
 
+void Aof::Flush() {
+  if (!enabled() || !unsynced_) return;
+  SLOTSIM_CHECK_MSG(env_.SyncFile(kAofFile), "aof fsync failed");
+  unsynced_ = false;
+}
+
 void Aof::Rewrite(const std::string& commands) {
   if (!enabled()) return;
   bool ok = env_.WriteFile(kAofTemp, commands) && env_.SyncFile(kAofTemp) &&

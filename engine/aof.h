@@ -34,6 +34,8 @@ class Aof {
   // atomically and durably.
   void Rewrite(const std::string& commands);
   bool enabled() const { return config_.appendonly; }
+  // Makes every appended write durable now (a clean shutdown).
+  void Flush();
 
  private:
   void ScheduleSync();

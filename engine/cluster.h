@@ -86,6 +86,8 @@ class Cluster {
   // clusterBeforeSleep: recompute the cluster state if something changed,
   // and trace any change of this node's own state.
   void AfterEvent();
+  // Saves nodes.conf durably now (prepareForShutdown's clusterSaveConfig).
+  void SaveConfigForShutdown() { SaveConfig(true); }
 
   // ---- Client-facing ------------------------------------------------------
   // The CLUSTER command; argv[0] is "CLUSTER". Appends the reply to *out.

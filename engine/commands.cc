@@ -251,9 +251,16 @@ const CommandSpec kCommands[] = {
     {"select", 2, 0, 0, 0, 0, nullptr},
     // Keys found by MigrateKeys (the KEYS form puts them at the end).
     {"migrate", -6, kCmdWrite, 0, 0, 0, nullptr},
+    {"command", -1, 0, 0, 0, 0, nullptr},
+    {"config", -2, 0, 0, 0, 0, nullptr},
 };
 
 }  // namespace
+
+const std::vector<CommandSpec>& AllCommands() {
+  static const std::vector<CommandSpec> all(std::begin(kCommands), std::end(kCommands));
+  return all;
+}
 
 const CommandSpec* LookupCommand(std::string_view name) {
   for (const auto& c : kCommands)

@@ -38,6 +38,9 @@ struct CommandSpec {
 // == nullptr.
 const CommandSpec* LookupCommand(std::string_view name);
 
+// Every command of the table, in table order (COMMAND).
+const std::vector<CommandSpec>& AllCommands();
+
 // The key arguments of argv according to spec.
 std::vector<std::string_view> CommandKeys(const CommandSpec& spec,
                                           const std::vector<std::string>& argv);

@@ -6,6 +6,7 @@
 
 #include "engine/check.h"
 #include "engine/commands.h"
+#include "engine/introspection.h"
 #include "engine/text.h"
 
 namespace slotsim {
@@ -294,6 +295,10 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
       resp::AppendBulk(out, argv[1]);
     else
       resp::AppendSimple(out, "PONG");
+  } else if (name == "command") {
+    CommandCommand(argv, out);
+  } else if (name == "config") {
+    ConfigCommand(config_, argv, out);
   } else if (name == "echo") {
     resp::AppendBulk(out, argv[1]);
   } else if (name == "dbsize") {

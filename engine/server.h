@@ -37,6 +37,12 @@ class Server : public NetHandler {
   // config is corrupt.
   bool Start();
   const std::string& start_error() const { return start_error_; }
+  // prepareForShutdown: makes the data log and the cluster config durable,
+  // so that a clean stop loses nothing a restart would need.
+  void PrepareForShutdown() {
+    aof_.Flush();
+    cluster_.SaveConfigForShutdown();
+  }
 
   // NetHandler.
   void OnAccept(uint16_t local_port, ConnId conn,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian package slotsim needs to build, and with --tests
 # what its tests need too (Chromium and Node.js for the viewer's browser
-# tests, and their npm packages). Idempotent: packages already installed
+# tests, and their npm packages; Redis's own tools and python3-redis for
+# the real-mode interop test and the benchmark against redis-server). Idempotent: packages already installed
 # are left alone, and apt-get runs only when something is missing. Needs
 # root (or sudo) on Debian 12.
 set -euo pipefail
@@ -23,7 +24,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev
 )
 if [ "$with_tests" = 1 ]; then
-  packages+=(chromium)
+  packages+=(chromium redis-server redis-tools python3-redis)
   # Node.js may come from elsewhere (NodeSource bundles npm); only a
   # machine without npm gets Debian's.
   command -v npm >/dev/null || packages+=(nodejs npm)

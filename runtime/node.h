@@ -1,0 +1,29 @@
+// `slotsim node`: one engine node on real sockets, files and clock.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "sim/trace.h"
+
+namespace slotsim {
+
+struct NodeOptions {
+  uint16_t port = 6379;
+  uint16_t bus_port = 0;          // 0: port + 10000
+  std::string dir;                // data directory (created if missing)
+  std::string bind = "127.0.0.1";
+  std::string announce_ip;        // "": the bind address (127.0.0.1 for 0.0.0.0)
+  int64_t node_timeout_ms = 15000;
+  bool appendonly = false;
+  std::string appendfsync = "everysec";  // always | everysec | no
+};
+
+// Runs the node until SIGTERM or SIGINT, then shuts down cleanly (data log
+// and cluster config made durable, sockets closed). `trace`, if not null,
+// receives the engine's trace records. Returns 0 after a clean stop; 2 with
+// *error if the node cannot start (port taken, unreadable directory, a
+// corrupt nodes.conf).
+int RunNode(const NodeOptions& options, TraceSink* trace, std::string* error);
+
+}  // namespace slotsim
