@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <functional>
 #include <map>
 #include <memory>
@@ -211,6 +212,9 @@ class Cluster {
   void FailoverReplaceMyPrimary();
   // Manual failover (CLUSTER FAILOVER, MFSTART).
   void ResetManualFailover();
+  // clusterReset: become an empty primary that knows no other node; a hard
+  // reset also takes a new name and zeroes the epochs.
+  void Reset(bool hard);
   void HandleManualFailover();  // clusterHandleManualFailover
   void ProcessMfStart(ClusterNode* sender, BusLink* link);
   void CommandFailover(const std::vector<std::string>& argv, std::string* out);
@@ -280,7 +284,11 @@ class Cluster {
   int size_ = 0;  // primaries owning at least one slot
   bool todo_update_state_ = true;
   int64_t first_update_state_ms_ = 0;
-  int64_t among_minority_ms_ = 0;
+  // When this node last saw itself in a minority. Redis's among_minority_time
+  // starts at 0 against mstime()'s Unix-epoch clock, i.e. "never", so a
+  // fresh node is not held by the rejoin delay (clusterUpdateState). Our
+  // clocks may start near 0, so "never" must be explicit.
+  int64_t among_minority_ms_ = std::numeric_limits<int64_t>::min() / 2;
   uint64_t cron_iteration_ = 0;
   int stats_pfail_nodes_ = 0;
   ClusterStats stats_;

@@ -127,6 +127,18 @@ void Cluster::Command(const std::vector<std::string>& argv, std::string* out) {
     }
   } else if (sub == "failover" && argc <= 3) {
     CommandFailover(argv, out);
+  } else if (sub == "reset" && (argc == 2 || argc == 3)) {
+    const std::string mode = argc == 3 ? Lower(argv[2]) : "soft";
+    if (mode != "soft" && mode != "hard") {
+      resp::AppendError(out, "ERR syntax error");
+      return;
+    }
+    if (myself_->IsPrimary() && keyspace_.size() != 0) {
+      resp::AppendError(out, "ERR CLUSTER RESET can't be called with master nodes containing keys");
+      return;
+    }
+    Reset(mode == "hard");
+    resp::AppendSimple(out, "OK");
   } else if (sub == "bumpepoch" && argc == 2) {
     bool bumped = BumpConfigEpochWithoutConsensus();
     resp::AppendSimple(out, std::string(bumped ? "BUMPED " : "STILL ") +

@@ -176,6 +176,34 @@ void Cluster::CommandForget(const std::vector<std::string>& argv, std::string* o
   resp::AppendSimple(out, "OK");
 }
 
+void Cluster::Reset(bool hard) {
+  if (myself_->IsReplica()) {
+    SetNodeAsPrimary(myself_);
+    if (hooks_.become_primary) hooks_.become_primary();
+    keyspace_.Clear();  // emptyData: a replica's copy is not ours to keep
+  }
+  // clusterCloseAllSlots.
+  if (!migrating_slots_to_.empty() || !importing_slots_from_.empty()) {
+    migrating_slots_to_.clear();
+    importing_slots_from_.clear();
+    open_slots_version_++;
+  }
+  ResetManualFailover();
+  for (int j = 0; j < kClusterSlots; ++j) DelSlot(j);
+  std::vector<ClusterNode*> others;
+  for (const auto& [name, n] : nodes_)
+    if (n.get() != myself_) others.push_back(n.get());
+  for (ClusterNode* n : others) DelNode(n);
+  if (hard) {
+    current_epoch_ = 0;
+    last_vote_epoch_ = 0;
+    myself_->config_epoch = 0;
+    RenameNode(myself_, RandomNodeName());
+  }
+  todo_update_state_ = true;
+  TodoSave(true);
+}
+
 void Cluster::BlacklistAdd(const std::string& name) {
   const int64_t now = env_.NowMs();
   for (auto it = blacklist_.begin(); it != blacklist_.end();)

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/bus_codec.h"
+#include "engine/introspection.h"
 #include "engine/server.h"
 #include "tests/sim_harness.h"
 
@@ -74,6 +75,64 @@ TEST_F(SingleNodeTest, AddSlotsValidatesBeforeChanging) {
   EXPECT_EQ(slots.elements[0].elements[0].integer, 0);
   EXPECT_EQ(slots.elements[0].elements[1].integer, 16383);
   EXPECT_EQ(slots.elements[0].elements[2].elements[1].integer, 7000);
+}
+
+TEST_F(SingleNodeTest, ClusterResetSoftAndHard) {
+  const std::string id = client_->Call({"CLUSTER", "MYID"}).str;
+  ASSERT_EQ(client_->Call({"CLUSTER", "ADDSLOTSRANGE", "0", "16383"}).str, "OK");
+  ASSERT_EQ(client_->Call({"CLUSTER", "SET-CONFIG-EPOCH", "5"}).str, "OK");
+  client_->Replies(2500);
+  ASSERT_EQ(client_->Call({"SET", "k", "v"}).str, "OK");
+  EXPECT_EQ(client_->Call({"CLUSTER", "RESET"}).str,
+            "ERR CLUSTER RESET can't be called with master nodes containing keys");
+  EXPECT_EQ(client_->Call({"CLUSTER", "RESET", "sideways"}).str, "ERR syntax error");
+  EXPECT_EQ(client_->Call({"DEL", "k"}).integer, 1);
+  // Soft: no slots, same name, epochs kept (clusterReset).
+  EXPECT_EQ(client_->Call({"CLUSTER", "RESET", "SOFT"}).str, "OK");
+  EXPECT_EQ(server_->cluster().myself().numslots, 0);
+  EXPECT_EQ(client_->Call({"CLUSTER", "MYID"}).str, id);
+  EXPECT_EQ(server_->cluster().myself().config_epoch, 5u);
+  // Hard: a new name and zero epochs.
+  EXPECT_EQ(client_->Call({"CLUSTER", "RESET", "HARD"}).str, "OK");
+  EXPECT_NE(client_->Call({"CLUSTER", "MYID"}).str, id);
+  EXPECT_EQ(server_->cluster().myself().config_epoch, 0u);
+  EXPECT_EQ(server_->cluster().current_epoch(), 0u);
+}
+
+TEST_F(SingleNodeTest, CommandAndConfigGetAnswerClientsAndTools) {
+  RespValue all = client_->Call({"COMMAND"});
+  ASSERT_EQ(all.type, RespValue::Type::kArray);
+  EXPECT_EQ(static_cast<int64_t>(all.elements.size()), client_->Call({"COMMAND", "COUNT"}).integer);
+  RespValue set = client_->Call({"COMMAND", "INFO", "set", "nosuch"});
+  ASSERT_EQ(set.elements.size(), 2u);
+  ASSERT_EQ(set.elements[0].elements.size(), 10u);  // Redis 7's ten fields
+  EXPECT_EQ(set.elements[0].elements[0].str, "set");
+  EXPECT_EQ(set.elements[0].elements[1].integer, -3);
+  EXPECT_EQ(set.elements[0].elements[2].elements[0].str, "write");
+  EXPECT_EQ(set.elements[0].elements[3].integer, 1);  // first key
+  EXPECT_EQ(set.elements[1].type, RespValue::Type::kNullArray);
+  EXPECT_EQ(client_->Call({"COMMAND", "NOPE"}).str,
+            "ERR unknown subcommand or wrong number of arguments for 'NOPE'. Try COMMAND HELP.");
+  RespValue cfg = client_->Call({"CONFIG", "GET", "cluster-node-t*"});
+  ASSERT_EQ(cfg.elements.size(), 2u);
+  EXPECT_EQ(cfg.elements[0].str, "cluster-node-timeout");
+  EXPECT_EQ(cfg.elements[1].str, "15000");
+  EXPECT_EQ(client_->Call({"CONFIG", "GET", "PORT", "nothing*"}).elements[1].str, "7000");
+  EXPECT_EQ(client_->Call({"CONFIG", "SET", "port", "1"}).str,
+            "ERR Unknown option or number of arguments for CONFIG SET - 'port'");
+}
+
+TEST(GlobMatch, FollowsRedisStringmatch) {
+  EXPECT_TRUE(GlobMatch("*", "anything", false));
+  EXPECT_TRUE(GlobMatch("cluster-*", "cluster-enabled", false));
+  EXPECT_TRUE(GlobMatch("a?c", "abc", false));
+  EXPECT_TRUE(GlobMatch("[a-c]x", "bx", false));
+  EXPECT_FALSE(GlobMatch("[^a-c]x", "bx", false));
+  EXPECT_TRUE(GlobMatch("A*", "abc", true));
+  EXPECT_FALSE(GlobMatch("A*", "abc", false));
+  EXPECT_TRUE(GlobMatch("a\\*b", "a*b", false));
+  EXPECT_FALSE(GlobMatch("a*b", "acd", false));
+  EXPECT_TRUE(GlobMatch("*a*a*a*", "xaxaxa", false));
 }
 
 TEST_F(SingleNodeTest, RoutingErrors) {

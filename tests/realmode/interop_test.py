@@ -131,6 +131,16 @@ def role_line(port, of):
 try:
     for p in PORTS[:6]:
         start(p)
+    # bad input to `slotsim node`: exit 2 with a sentence
+    def node_fails(args, needle):
+        r = subprocess.run([BIN, "node", *args], capture_output=True, text=True, timeout=20)
+        check(r.returncode == 2 and needle in r.stderr, f"slotsim node {' '.join(args)}: exit {r.returncode}, {r.stderr.strip()[:120]}")
+    node_fails(["--port", str(PORTS[0]), "--dir", os.path.join(work, "taken")], str(PORTS[0]))
+    open(os.path.join(work, "a-file"), "w").close()
+    node_fails(["--port", str(PORTS[6]), "--dir", os.path.join(work, "a-file")], "not a directory")
+    node_fails(["--port", str(PORTS[6]), "--appendonly", "maybe"], "appendonly")
+    node_fails(["--port", "60000"], "60000")
+
     # create and check
     rc, out = cli("--cluster", "create", *[f"127.0.0.1:{p}" for p in PORTS[:6]],
                   "--cluster-replicas", "1", "--cluster-yes")
