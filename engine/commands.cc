@@ -44,6 +44,11 @@ void Set(Keyspace& ks, const std::vector<std::string>& argv, std::string* out) {
     else if (EqualsIgnoreCase(argv[j], "get")) get = true;
     else return resp::AppendError(out, "ERR syntax error");
   }
+  // A plain SET overwrites whatever is there: one lookup, not two.
+  if (!nx && !xx && !get) {
+    ks.SetString(argv[1], argv[2]);
+    return resp::AppendSimple(out, "OK");
+  }
   Value* v = ks.Find(argv[1]);
   if (get && v != nullptr && !v->IsString())
     return resp::AppendError(out, kWrongType);

@@ -45,12 +45,16 @@ void Replication::ScheduleCron() {
 void Replication::FeedBacklog(std::string_view bytes) {
   backlog_.append(bytes);
   offset_ += static_cast<int64_t>(bytes.size());
-  const int64_t excess = static_cast<int64_t>(backlog_.size()) - config_.repl_backlog_bytes;
+  const int64_t excess = static_cast<int64_t>(BacklogLength()) - config_.repl_backlog_bytes;
   if (excess > 0) {
-    backlog_.erase(0, static_cast<size_t>(excess));
+    backlog_skip_ += static_cast<size_t>(excess);
     backlog_first_ += excess;
   }
-  SLOTSIM_CHECK(backlog_first_ + static_cast<int64_t>(backlog_.size()) == offset_ + 1);
+  if (backlog_skip_ > BacklogLength()) {
+    backlog_.erase(0, backlog_skip_);
+    backlog_skip_ = 0;
+  }
+  SLOTSIM_CHECK(backlog_first_ + static_cast<int64_t>(BacklogLength()) == offset_ + 1);
 }
 
 bool Replication::BacklogHas(int64_t from) const {
@@ -73,7 +77,7 @@ void Replication::HandlePsync(ConnId conn, const std::string& peer_ip,
   r.ack_ms = env_.NowMs();
   if (same_history && BacklogHas(offset)) {
     std::string out = "+CONTINUE " + replid_ + "\r\n";
-    out.append(backlog_, static_cast<size_t>(offset - backlog_first_));
+    out.append(backlog_, backlog_skip_ + static_cast<size_t>(offset - backlog_first_));
     env_.Trace({"ReplPartialSync", "", "",
                 "replica_port=" + std::to_string(listening_port) +
                     " from=" + std::to_string(offset) + " to=" + std::to_string(offset_)});
@@ -270,6 +274,7 @@ void Replication::OnLinkData(ConnId conn, std::string_view bytes) {
         while (snapshot.Next(&argv) == ParseStatus::kOk) apply_(argv);
         if (on_full_sync_) on_full_sync_(v.str);
         backlog_.clear();
+        backlog_skip_ = 0;
         backlog_first_ = offset_ + 1;
         replid2_.assign(40, '0');
         second_replid_offset_ = -1;
@@ -368,7 +373,7 @@ std::string Replication::InfoSection(bool is_primary) const {
   line("repl_backlog_active", "1");
   line("repl_backlog_size", std::to_string(config_.repl_backlog_bytes));
   line("repl_backlog_first_byte_offset", std::to_string(backlog_first_));
-  line("repl_backlog_histlen", std::to_string(backlog_.size()));
+  line("repl_backlog_histlen", std::to_string(BacklogLength()));
   return s;
 }
 

@@ -121,8 +121,14 @@ class Replication {
   std::string replid2_ = std::string(40, '0');
   int64_t second_replid_offset_ = -1;
   int64_t offset_ = 0;
-  std::string backlog_;          // the last bytes of the stream
-  int64_t backlog_first_ = 1;    // stream offset of backlog_[0]
+  // The last repl_backlog_bytes of the stream are backlog_[backlog_skip_..]:
+  // bytes that fell out of the backlog are skipped and erased in bulk
+  // once they outnumber the kept ones, so a write costs O(its size), not
+  // a move of the whole backlog.
+  std::string backlog_;
+  size_t backlog_skip_ = 0;
+  int64_t backlog_first_ = 1;    // stream offset of backlog_[backlog_skip_]
+  size_t BacklogLength() const { return backlog_.size() - backlog_skip_; }
 
   std::map<ConnId, ReplicaConn> replicas_;  // primary side
   // Replicas waiting out the diskless-sync delay for their full sync.

@@ -14,6 +14,8 @@ using asio::ip::tcp;
 namespace {
 // Bytes read from a socket per read call.
 constexpr size_t kReadChunk = 64 * 1024;
+// Queued sends are merged into buffers of up to this size.
+constexpr size_t kCoalesceBytes = 16 * 1024;
 }  // namespace
 
 struct RealEnv::Conn {
@@ -254,7 +256,11 @@ void RealEnv::StartRead(ConnId id) {
 void RealEnv::Send(ConnId id, std::string_view bytes, std::string_view) {
   auto it = conns_.find(id);
   if (it == conns_.end() || it->second->closing) return;
-  it->second->out.emplace_back(bytes);
+  // Small sends join the last queued buffer: a pipeline's replies become
+  // one buffer, not one allocation each.
+  auto& out = it->second->out;
+  if (!out.empty() && out.back().size() + bytes.size() <= kCoalesceBytes) out.back().append(bytes);
+  else out.emplace_back(bytes);
   if (it->second->connected) StartWrite(id);
 }
 
