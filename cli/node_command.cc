@@ -8,6 +8,20 @@
 #include "traces/trace_db.h"
 
 namespace slotsim {
+namespace {
+
+// Passes records on to the trace database and counts them for its run row.
+struct CountingSink : TraceSink {
+  explicit CountingSink(TraceSink* next) : next(next) {}
+  void OnTrace(const TraceRecord& r) override {
+    ++records;
+    next->OnTrace(r);
+  }
+  TraceSink* next;
+  int64_t records = 0;
+};
+
+}  // namespace
 
 int NodeCommand(const NodeCommandOptions& o) {
   NodeOptions n;
@@ -25,6 +39,7 @@ int NodeCommand(const NodeCommandOptions& o) {
   n.appendfsync = o.appendfsync;
   std::string error;
   std::unique_ptr<TraceDb> trace;
+  std::unique_ptr<CountingSink> counter;
   if (!o.trace_db.empty()) {
     trace = TraceDb::Open(o.trace_db, &error);
     if (!trace) {
@@ -36,12 +51,14 @@ int NodeCommand(const NodeCommandOptions& o) {
     info.scenario_path = "(real mode)";
     info.build = BuildId();
     trace->BeginRun(info);
+    counter = std::make_unique<CountingSink>(trace.get());
   }
-  const int rc = RunNode(n, trace.get(), &error);
+  const int rc = RunNode(n, counter.get(), &error);
   if (rc != 0) std::cerr << "slotsim node: " << error << "\n";
   if (trace) {
     RunSummary s;
     s.outcome = rc == 0 ? "pass" : "crashed";
+    s.events = counter->records;
     trace->FinishRun(s);
   }
   return rc == 0 ? kExitPass : kExitUsage;

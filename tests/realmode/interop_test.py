@@ -141,6 +141,20 @@ try:
     node_fails(["--port", str(PORTS[6]), "--appendonly", "maybe"], "appendonly")
     node_fails(["--port", "60000"], "60000")
 
+    # --trace records the node's engine records into a trace database
+    trace_db = os.path.join(work, "node-trace.db")
+    traced = subprocess.Popen([BIN, "node", "--port", str(PORTS[6]), "--dir", os.path.join(work, "traced"),
+                               "--trace", trace_db], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for("the traced node to start", lambda: ping(PORTS[6]), 10)
+    cli("-p", PORTS[6], "cluster", "addslots", "1")
+    traced.send_signal(signal.SIGTERM)
+    traced.wait(timeout=15)
+    r = subprocess.run([BIN, "runs", trace_db, "--json"], capture_output=True, text=True)
+    runs = __import__("json").loads(r.stdout or "[]")
+    check(traced.returncode == 0 and len(runs) == 1 and runs[0]["outcome"] == "pass" and runs[0]["events"] > 0,
+          f"slotsim node --trace records a run ({runs[0]['events'] if runs else 0} records)")
+    subprocess.run(["rm", "-rf", os.path.join(work, "traced")])
+
     # create and check
     rc, out = cli("--cluster", "create", *[f"127.0.0.1:{p}" for p in PORTS[:6]],
                   "--cluster-replicas", "1", "--cluster-yes")
