@@ -195,7 +195,13 @@ Json Nodes(const ReadOnlyDb& db, int64_t run) {
                                                           : "admin";
     out.push_back({{"node", node}, {"name", name}, {"kind", kind},
                    {"id", it != ids.end() ? it->second : ""}});
+    ids.erase(node);
   }
+  // A real-mode trace (slotsim node --trace) has no simulator MachineAdded
+  // records: name its node after the NodeStart record.
+  for (const auto& [node, id] : ids)
+    out.push_back({{"node", node}, {"name", "node" + std::to_string(node)}, {"kind", "cluster"},
+                   {"id", id}});
   return out;
 }
 
