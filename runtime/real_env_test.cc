@@ -59,6 +59,17 @@ class RealEnvTest : public ::testing::Test {
     o.data_dir = dir_.string();
     return o;
   }
+  // A server and a client env on one loop, each with its recorder, and a
+  // free port for the server.
+  struct Peers {
+    Peers(asio::io_context& io, const RealEnv::Options& o) : server(io, o), client(io, o) {
+      server.SetNetHandler(&s);
+      client.SetNetHandler(&c);
+    }
+    Recorder s, c;
+    RealEnv server, client;
+    uint16_t port = FreePort();
+  };
   std::filesystem::path dir_;
   asio::io_context io_;
 };
@@ -97,11 +108,10 @@ TEST_F(RealEnvTest, TimersFireInOrderAndCancel) {
 }
 
 TEST_F(RealEnvTest, BytesArriveInOrderAndCloseFlushesFirst) {
-  RealEnv server(io_, Opts()), client(io_, Opts());
-  Recorder s, c;
-  server.SetNetHandler(&s);
-  client.SetNetHandler(&c);
-  const uint16_t port = FreePort();
+  Peers p(io_, Opts());
+  RealEnv &server = p.server, &client = p.client;
+  Recorder &s = p.s, &c = p.c;
+  const uint16_t port = p.port;
   ASSERT_TRUE(server.Listen(port));
   EXPECT_FALSE(client.Listen(port)) << "a taken port is refused";
   const ConnId conn = client.Connect("127.0.0.1", port);
@@ -125,11 +135,10 @@ TEST_F(RealEnvTest, ConnectRefusedIsAClose) {
 }
 
 TEST_F(RealEnvTest, BlockingReadHoldsOtherEventsInOrder) {
-  RealEnv server(io_, Opts()), client(io_, Opts());
-  Recorder s, c;
-  server.SetNetHandler(&s);
-  client.SetNetHandler(&c);
-  const uint16_t port = FreePort();
+  Peers p(io_, Opts());
+  RealEnv &server = p.server, &client = p.client;
+  Recorder &s = p.s, &c = p.c;
+  const uint16_t port = p.port;
   ASSERT_TRUE(server.Listen(port));
   const ConnId a = client.Connect("127.0.0.1", port);
   ASSERT_TRUE(RunUntil(io_, [&] { return s.accepts.size() == 1; }));
