@@ -6,9 +6,16 @@
 namespace slotsim {
 
 Value* Keyspace::Find(std::string_view key) {
-  auto& m = slots_[KeyHashSlot(key)];
-  auto it = m.find(key);
-  return it == m.end() ? nullptr : &it->second;
+  auto it = index_.find(key);
+  return it == index_.end() ? nullptr : &it->second->second;
+}
+
+Value& Keyspace::Insert(std::string_view key, Value value) {
+  auto [it, inserted] = slots_[KeyHashSlot(key)].emplace(std::string(key), std::move(value));
+  SLOTSIM_CHECK(inserted);
+  index_.emplace(it->first, it);
+  ++size_;
+  return it->second;
 }
 
 std::vector<std::string> Keyspace::KeysInSlotAfter(int slot, const std::string* after,
@@ -20,38 +27,27 @@ std::vector<std::string> Keyspace::KeysInSlotAfter(int slot, const std::string* 
   return out;
 }
 
-bool Keyspace::Contains(std::string_view key) const {
-  const auto& m = slots_[KeyHashSlot(key)];
-  return m.find(key) != m.end();
-}
+bool Keyspace::Contains(std::string_view key) const { return index_.count(key) != 0; }
 
 Value& Keyspace::FindOrInsert(std::string_view key, Value init) {
   dirty_++;  // callers mutate what they get back
-  auto& m = slots_[KeyHashSlot(key)];
-  auto it = m.find(key);
-  if (it != m.end()) return it->second;
-  ++size_;
-  return m.emplace(std::string(key), std::move(init)).first->second;
+  if (Value* v = Find(key)) return *v;
+  return Insert(key, std::move(init));
 }
 
 void Keyspace::SetString(std::string_view key, std::string value) {
   dirty_++;
-  auto& m = slots_[KeyHashSlot(key)];
-  auto it = m.find(key);
-  if (it == m.end()) {
-    m.emplace(std::string(key), Value{std::move(value)});
-    ++size_;
-  } else {
-    it->second.data = std::move(value);
-  }
+  if (Value* v = Find(key)) v->data = std::move(value);
+  else Insert(key, Value{std::move(value)});
 }
 
 bool Keyspace::Delete(std::string_view key) {
-  auto& m = slots_[KeyHashSlot(key)];
-  auto it = m.find(key);
-  if (it == m.end()) return false;
+  auto it = index_.find(key);
+  if (it == index_.end()) return false;
   dirty_++;
-  m.erase(it);
+  const SlotMap::iterator entry = it->second;
+  index_.erase(it);  // before the string it views goes
+  slots_[KeyHashSlot(key)].erase(entry);
   --size_;
   SLOTSIM_CHECK(size_ >= 0);
   return true;
@@ -77,6 +73,7 @@ int64_t Keyspace::DeleteSlot(int slot) {
   SLOTSIM_CHECK(slot >= 0 && slot < kClusterSlots);
   int64_t n = static_cast<int64_t>(slots_[slot].size());
   if (n > 0) dirty_++;
+  for (const auto& [k, v] : slots_[slot]) index_.erase(k);
   slots_[slot].clear();
   size_ -= n;
   return n;
@@ -87,6 +84,7 @@ int64_t Keyspace::DeleteSlot(int slot) {
 namespace slotsim {
 
 void Keyspace::Clear() {
+  index_.clear();
   for (auto& m : slots_) m.clear();
   size_ = 0;
   dirty_++;

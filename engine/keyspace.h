@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -32,6 +33,9 @@ struct Value {
 class Keyspace {
  public:
   Keyspace() : slots_(kClusterSlots) {}
+  // index_ points into slots_: a copy would point into the original.
+  Keyspace(const Keyspace&) = delete;
+  Keyspace& operator=(const Keyspace&) = delete;
 
   // The value stored at key, or nullptr.
   Value* Find(std::string_view key);
@@ -66,7 +70,17 @@ class Keyspace {
 
  private:
   using SlotMap = std::map<std::string, Value, std::less<>>;
+  // Inserts into the slot's ordered map and the point-lookup index.
+  Value& Insert(std::string_view key, Value value);
+  // Each slot's keys in key order: what iterates (GETKEYSINSLOT, the
+  // migration cursor, snapshots), deterministically.
   std::vector<SlotMap> slots_;
+  // Every key -> its map entry, for point lookups: one hash probe instead
+  // of a tree walk whose every step dereferences a stored key (Redis
+  // looks keys up in a hash table too). Keys view the map's own strings,
+  // which never move; the index is never iterated, so its order cannot
+  // leak into behaviour.
+  std::unordered_map<std::string_view, SlotMap::iterator> index_;
   int64_t size_ = 0;
   uint64_t dirty_ = 0;
 };

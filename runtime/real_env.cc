@@ -25,6 +25,7 @@ struct RealEnv::Conn {
   std::deque<std::string> in_flight;  // the sends being written now
   bool connected = false;
   bool writing = false;
+  bool write_posted = false;  // a StartWrite is queued on the loop
   bool closing = false;  // Close() called: flush `out`, then close; no callbacks
   std::array<char, kReadChunk> buf;
 };
@@ -261,7 +262,17 @@ void RealEnv::Send(ConnId id, std::string_view bytes, std::string_view) {
   auto& out = it->second->out;
   if (!out.empty() && out.back().size() + bytes.size() <= kCoalesceBytes) out.back().append(bytes);
   else out.emplace_back(bytes);
-  if (it->second->connected) StartWrite(id);
+  // Written after the current event, with whatever else it sends (Redis's
+  // handleClientsWithPendingWrites in beforeSleep): a pipeline's replies
+  // leave in one write, and the client is woken once.
+  Conn& c = *it->second;
+  if (c.connected && !c.writing && !c.write_posted) {
+    c.write_posted = true;
+    asio::post(io_, [this, id, conn = it->second] {
+      conn->write_posted = false;
+      if (!shut_down_) StartWrite(id);
+    });
+  }
 }
 
 void RealEnv::StartWrite(ConnId id) {
