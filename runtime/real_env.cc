@@ -94,13 +94,16 @@ void RealEnv::Dispatch(ConnId conn, std::function<void()> fn) {
   }
   if (!waiting_.empty()) {
     waiting_.emplace_back(conn, std::move(fn));
-    if (!drain_posted_) {
-      drain_posted_ = true;
-      asio::post(io_, [this] { DrainWaiting(); });
-    }
+    ScheduleDrain();
     return;
   }
   fn();
+}
+
+void RealEnv::ScheduleDrain() {
+  if (waiting_.empty() || drain_posted_) return;
+  drain_posted_ = true;
+  asio::post(io_, [this] { DrainWaiting(); });
 }
 
 void RealEnv::DrainWaiting() {
@@ -124,10 +127,7 @@ void RealEnv::BeginBlockingRead(ConnId conn, int64_t timeout_ms, std::function<v
     if (ec || shut_down_ || blocked_conn_ != conn) return;
     blocked_conn_ = kNoConn;
     on_timeout();
-    if (!waiting_.empty() && !drain_posted_) {
-      drain_posted_ = true;
-      asio::post(io_, [this] { DrainWaiting(); });
-    }
+    ScheduleDrain();
   });
 }
 
@@ -135,10 +135,7 @@ void RealEnv::EndBlockingRead() {
   if (blocked_conn_ == kNoConn) return;
   blocked_conn_ = kNoConn;
   if (block_timer_) block_timer_->cancel();
-  if (!waiting_.empty() && !drain_posted_) {
-    drain_posted_ = true;
-    asio::post(io_, [this] { DrainWaiting(); });
-  }
+  ScheduleDrain();
 }
 
 // ---- Network ---------------------------------------------------------------

@@ -78,6 +78,8 @@ class RealEnv : public Env {
   // while a blocking read holds the loop on another connection or older
   // events still wait, after them, in order.
   void Dispatch(ConnId conn, std::function<void()> fn);
+  // Posts one DrainWaiting if events wait and none is posted yet.
+  void ScheduleDrain();
   void DrainWaiting();
   void Accept(uint16_t port);
   void StartRead(ConnId id);

@@ -137,7 +137,7 @@ TEST_F(RealEnvTest, ConnectRefusedIsAClose) {
 TEST_F(RealEnvTest, BlockingReadHoldsOtherEventsInOrder) {
   Peers p(io_, Opts());
   RealEnv &server = p.server, &client = p.client;
-  Recorder &s = p.s, &c = p.c;
+  Recorder& s = p.s;
   const uint16_t port = p.port;
   ASSERT_TRUE(server.Listen(port));
   const ConnId a = client.Connect("127.0.0.1", port);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -48,6 +49,8 @@ int64_t SeqAtTime(const ReadOnlyDb& db, int64_t run, int64_t t_us);
 // The time window [from_us, to_us] a request names (parameters `from_us`
 // and `to_us`), by default the whole run. Throws 400 if it is reversed.
 std::pair<int64_t, int64_t> RequestedWindow(const ReadOnlyDb& db, int64_t run, const Params& p);
+// Each cluster node's id from its NodeStart record, by node index.
+std::map<int64_t, std::string> ClusterNodeIds(const ReadOnlyDb& db, int64_t run);
 // The run's last record's seq and time (both -1 for an empty run).
 std::pair<int64_t, int64_t> LastRecord(const ReadOnlyDb& db, int64_t run);
 

@@ -177,12 +177,7 @@ Json Marks(const ReadOnlyDb& db, int64_t run) {
 }
 
 Json Nodes(const ReadOnlyDb& db, int64_t run) {
-  std::map<int64_t, std::string> ids;
-  {
-    Stmt st(db, "SELECT node, details FROM events INDEXED BY events_by_kind WHERE run_id = ? AND kind = 'NodeStart'");
-    st.Bind(1, run);
-    while (st.Step()) ids.emplace(st.Int(0), std::string(DetailField(st.Text(1), "node")));
-  }
+  std::map<int64_t, std::string> ids = ClusterNodeIds(db, run);
   Stmt st(db, "SELECT node, name FROM nodes WHERE run_id = ? ORDER BY node");
   st.Bind(1, run);
   Json out = Json::array();
@@ -226,6 +221,16 @@ Json Violations(const ReadOnlyDb& db, int64_t run) {
 }
 
 }  // namespace
+
+std::map<int64_t, std::string> ClusterNodeIds(const ReadOnlyDb& db, int64_t run) {
+  std::map<int64_t, std::string> ids;
+  Stmt st(db,
+          "SELECT node, details FROM events INDEXED BY events_by_kind WHERE run_id = ? AND "
+          "kind = 'NodeStart'");
+  st.Bind(1, run);
+  while (st.Step()) ids.emplace(st.Int(0), std::string(DetailField(st.Text(1), "node")));
+  return ids;
+}
 
 std::string RequireRun(const ReadOnlyDb& db, int64_t id) {
   Stmt st(db, "SELECT outcome FROM runs WHERE id = ?");

@@ -58,17 +58,9 @@ Json RunState(const ReadOnlyDb& db, int64_t run, const Params& p) {
   if (!p.Has("t_us")) throw ApiError(400, "parameter 't_us' is required");
   const int64_t t_us = p.Int("t_us", 0, 0, INT64_MAX / 4);
   const int64_t seq = SeqAtTime(db, run, t_us);
-  std::map<int64_t, std::string> id_of;
+  const std::map<int64_t, std::string> id_of = ClusterNodeIds(db, run);
   std::map<std::string, int64_t> node_of;
-  {
-    Stmt st(db, "SELECT node, details FROM events INDEXED BY events_by_kind WHERE run_id = ? AND kind = 'NodeStart'");
-    st.Bind(1, run);
-    while (st.Step()) {
-      const std::string id(DetailField(st.Text(1), "node"));
-      id_of.emplace(st.Int(0), id);
-      node_of.emplace(id, st.Int(0));
-    }
-  }
+  for (const auto& [node, id] : id_of) node_of.emplace(id, node);
   // Replay the failure marks, link cuts, crashes and pauses up to `seq`.
   std::map<int64_t, std::map<int64_t, std::string>> marks;  // node -> peer -> PFAIL/FAIL
   std::set<std::pair<int64_t, int64_t>> cut;
