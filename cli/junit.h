@@ -13,7 +13,7 @@ struct JUnitCase {
   std::string file;       // scenario file
   std::string name;       // "seed 3"
   double seconds = 0;
-  std::string outcome;    // pass | violation | crashed
+  std::string outcome;    // pass | expected | violation | crashed
   std::string message;    // first violation or the crash, one line
   std::string details;    // every violation, and the repro command
 };

@@ -120,7 +120,7 @@ int RunCommand(const RunCommandOptions& o) {
   const double wall = rec.wall_seconds;
   const int64_t run_id = rec.run_id;
 
-  int code = r.outcome == "pass" ? kExitPass : kExitViolation;
+  int code = OutcomeSucceeded(r.outcome) ? kExitPass : kExitViolation;
   std::string determinism;
   if (o.check_determinism) {
     CollectingSink second_lines;

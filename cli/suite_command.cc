@@ -24,6 +24,7 @@
 #include "cli/run_one.h"
 #include "cli/shard.h"
 #include "scenarios/loader.h"
+#include "scenarios/runner.h"
 #include "traces/merge.h"
 
 namespace slotsim {
@@ -175,7 +176,7 @@ int SuiteCommand(const SuiteCommandOptions& o) {
   }
 
   struct Row {
-    int runs = 0, pass = 0, crashed = 0;
+    int runs = 0, pass = 0, expected = 0, crashed = 0;
     double wall = 0;
   };
   std::map<std::string, Row> rows;  // by file, ordered
@@ -215,11 +216,11 @@ int SuiteCommand(const SuiteCommandOptions& o) {
         const std::string line =
             v.value("id", std::string()) + ": " + v.value("message", std::string());
         if (c.message.empty()) c.message = line;
-        violations += std::string(c.outcome == "pass" ? "        expected violation "
-                                                      : "        violation ") +
+        violations += std::string(c.outcome == "expected" ? "        expected violation "
+                                                          : "        violation ") +
                       line + "\n";
       }
-      if (c.outcome != "pass" && c.message.empty())
+      if (!OutcomeSucceeded(c.outcome) && c.message.empty())
         c.message = "the expected violation did not happen";
     } else {
       c.outcome = "crashed";
@@ -232,8 +233,9 @@ int SuiteCommand(const SuiteCommandOptions& o) {
     row.runs++;
     row.wall += c.seconds;
     row.pass += c.outcome == "pass" ? 1 : 0;
+    row.expected += c.outcome == "expected" ? 1 : 0;
     row.crashed += c.outcome == "crashed" ? 1 : 0;
-    if (c.outcome != "pass") repros.push_back(repro);
+    if (!OutcomeSucceeded(c.outcome)) repros.push_back(repro);
     char line[512];
     std::snprintf(line, sizeof line, "[%zu/%zu] %-28s seed=%-6llu %-9s %6.2fs run_id=%lld",
                   ++finished, items.size(), sc.name().c_str(),
@@ -241,7 +243,7 @@ int SuiteCommand(const SuiteCommandOptions& o) {
                   static_cast<long long>(run_id));
     std::string text = line;
     if (!violations.empty()) text += "\n" + violations.substr(0, violations.size() - 1);
-    progress.Finished(text, c.outcome != "pass");
+    progress.Finished(text, !OutcomeSucceeded(c.outcome));
   };
   ProcessPool pool(o.jobs, [&](uint64_t k, const ChildResult& r) {
     finished_early.emplace(k, r);
@@ -280,12 +282,13 @@ int SuiteCommand(const SuiteCommandOptions& o) {
   int failed = 0, crashed = 0;
   int width = 8;
   for (const auto& [file, row] : rows) width = std::max(width, static_cast<int>(file.size()));
-  std::printf("\n%-*s %6s %6s %6s %7s %9s\n", width, "scenario", "runs", "pass", "fail",
-              "crashed", "wall_s");
+  std::printf("\n%-*s %6s %6s %8s %6s %7s %9s\n", width, "scenario", "runs", "pass",
+              "expected", "fail", "crashed", "wall_s");
   for (const auto& [file, row] : rows) {
-    std::printf("%-*s %6d %6d %6d %7d %9.2f\n", width, file.c_str(), row.runs, row.pass,
-                row.runs - row.pass - row.crashed, row.crashed, row.wall);
-    failed += row.runs - row.pass;
+    const int succeeded = row.pass + row.expected;
+    std::printf("%-*s %6d %6d %8d %6d %7d %9.2f\n", width, file.c_str(), row.runs, row.pass,
+                row.expected, row.runs - succeeded - row.crashed, row.crashed, row.wall);
+    failed += row.runs - succeeded;
     crashed += row.crashed;
   }
   std::printf("\nsuite: %zu passed, %d failed (%d crashed), trace db %s\n",

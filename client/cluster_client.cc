@@ -5,6 +5,7 @@
 
 #include "engine/check.h"
 #include "engine/keyslot.h"
+#include "engine/trace_records.h"
 
 namespace slotsim {
 namespace {
@@ -247,6 +248,7 @@ RespValue ClusterClient::Execute(const std::vector<std::string>& argv,
   rec.command = argv[0];
   rec.key = key;
   if (argv.size() > 2) rec.value = argv.back();
+  rec.argv_digest = ArgvDigest(argv);
   rec.invoke_us = sim_.now_us();
   const int slot = KeyHashSlot(key);
   const uint64_t token = history_ != nullptr ? history_->BeginOp(rec) : 0;

@@ -24,6 +24,9 @@ struct OpRecord {
   std::string command;   // "SET", "GET", ...
   std::string key;
   std::string value;     // argument value for writes
+  // ArgvDigest of the command sent: pairs the acknowledgement with the
+  // primary's Write trace record (engine/trace_records.h).
+  uint64_t argv_digest = 0;
   int64_t invoke_us = 0;
   int64_t complete_us = 0;
   std::string node;      // "ip:port" that gave the final answer

@@ -2,6 +2,9 @@
 
 #include "engine/check.h"
 #include "engine/resp.h"
+#include "engine/trace_records.h"
+
+#include <tuple>
 
 namespace slotsim {
 namespace {
@@ -47,6 +50,7 @@ void Aof::ScheduleSync() {
     if (unsynced_) {
       SLOTSIM_CHECK_MSG(env_.SyncFile(kAofFile), "aof fsync failed");
       unsynced_ = false;
+      TraceSynced();
     }
     ScheduleSync();
   });
@@ -66,6 +70,18 @@ void Aof::Flush() {
   if (!enabled() || !unsynced_) return;
   SLOTSIM_CHECK_MSG(env_.SyncFile(kAofFile), "aof fsync failed");
   unsynced_ = false;
+  TraceSynced();
+}
+
+void Aof::TraceSynced() {
+  // Every append happens in the same event as the replication offset it
+  // advances, so "synced now" covers the stream up to the current offset.
+  // With appendfsync always each append is synced before the reply, and
+  // nothing is traced: the oracle knows the policy.
+  if (!env_.TraceEnabled() || !position_) return;
+  AofSyncedRecord r;
+  std::tie(r.replid, r.offset) = position_();
+  env_.Trace({AofSyncedRecord::kKind, "", "", r.Format()});
 }
 
 void Aof::Rewrite(const std::string& commands) {

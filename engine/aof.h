@@ -36,9 +36,16 @@ class Aof {
   bool enabled() const { return config_.appendonly; }
   // Makes every appended write durable now (a clean shutdown).
   void Flush();
+  // Where the node's replication stream stands (replid, offset): traced
+  // with each completed fsync (AofSynced) so the oracle knows what a crash
+  // may lose.
+  using PositionFn = std::function<std::pair<std::string, int64_t>()>;
+  void set_position(PositionFn fn) { position_ = std::move(fn); }
 
  private:
   void ScheduleSync();
+  void TraceSynced();
+  PositionFn position_;
   Env& env_;
   const EngineConfig& config_;
   bool unsynced_ = false;

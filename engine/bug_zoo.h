@@ -14,7 +14,7 @@ struct KnownBug {
   std::string_view what;
 };
 
-inline constexpr std::array<KnownBug, 5> kKnownBugs = {{
+inline constexpr std::array<KnownBug, 6> kKnownBugs = {{
     {"no-epoch-collision-resolution",
      "clusterHandleConfigEpochCollision does nothing: primaries may keep equal configEpochs"},
     {"failover-without-majority",
@@ -24,6 +24,10 @@ inline constexpr std::array<KnownBug, 5> kKnownBugs = {{
      "owner claims the slot below the old owner's epoch"},
     {"getkeysinslot-leak",
      "CLUSTER GETKEYSINSLOT never frees its key array: a node that serves a migration leaks"},
+    {"stale-election-after-demotion",
+     "a replica demoted under a new primary keeps the election it won before (Redis 7.0.15's "
+     "clusterSetMaster): it promotes itself again on the old votes, below the new primary's "
+     "configEpoch"},
     {"config-rename-without-fsync",
      "an unsynced nodes.conf save renames its temp file without syncing it (Redis 7.0's "
      "clusterSaveConfig(0)): a later directory sync and a crash leave an empty nodes.conf"},

@@ -7,6 +7,7 @@
 
 #include "engine/check.h"
 #include "engine/slot_ranges.h"
+#include "engine/trace_records.h"
 
 namespace slotsim {
 
@@ -183,6 +184,13 @@ void Cluster::SetMyPrimary(ClusterNode* primary) {
   }
   myself_->primary_name = primary->name;
   AddReplica(primary, myself_);
+  // An election belongs to the primary it was meant to replace. Redis
+  // 7.0.15's clusterSetMaster keeps it, so a replica that won an election
+  // and was then demoted under a new primary may promote itself again on
+  // the old votes and the old epoch, taking the new primary's slots below
+  // its configEpoch (found: ownership-race-seed-107; Valkey resets it in
+  // clusterSetPrimary, valkey #782). The switch keeps Redis's behaviour.
+  if (!env_.BugInjected("stale-election-after-demotion")) ResetElection();
   todo_update_state_ = true;
   TodoSave(true);  // demotion
   ResetManualFailover();
@@ -337,21 +345,21 @@ void Cluster::AfterEvent() {
                   nodes_.size(), open_slots_version_};
   if (traced_once_ && now == last_traced_) return;
   traced_once_ = true;
-  std::string s = "role=";
-  s += now.primary ? "primary" : "replica";
-  if (!now.primary_name.empty()) s += " primary=" + now.primary_name;
-  s += " current_epoch=" + std::to_string(now.current_epoch);
-  s += " config_epoch=" + std::to_string(now.config_epoch);
-  s += " last_vote_epoch=" + std::to_string(now.last_vote_epoch);
-  s += now.state == ClusterHealth::kOk ? " state=ok" : " state=fail";
-  s += " slots=" + FormatSlotRanges(myself_->slots, ",");
-  s += " known_nodes=" + std::to_string(now.known_nodes);
+  NodeStateRecord rec;
+  rec.primary = now.primary;
+  rec.primary_name = now.primary_name;
+  rec.current_epoch = static_cast<int64_t>(now.current_epoch);
+  rec.config_epoch = static_cast<int64_t>(now.config_epoch);
+  rec.last_vote_epoch = static_cast<int64_t>(now.last_vote_epoch);
+  rec.state_ok = now.state == ClusterHealth::kOk;
+  rec.slots = FormatSlotRanges(myself_->slots, ",");
+  rec.known_nodes = static_cast<int64_t>(now.known_nodes);
   if (!migrating_slots_to_.empty() || !importing_slots_from_.empty()) {
     std::string open = OpenSlotsDescription();
     std::replace(open.begin() + 1, open.end(), ' ', ',');
-    s += " open=" + open.substr(1);
+    rec.open = open.substr(1);
   }
-  env_.Trace({"NodeState", "", "", std::move(s)});
+  env_.Trace({NodeStateRecord::kKind, "", "", rec.Format()});
   last_traced_ = std::move(now);
 }
 

@@ -212,6 +212,9 @@ class Cluster {
   void FailoverReplaceMyPrimary();
   // Manual failover (CLUSTER FAILOVER, MFSTART).
   void ResetManualFailover();
+  // Forgets the replica election in progress or won (its votes, epoch
+  // and timers), so the next one starts from scratch.
+  void ResetElection();
   // clusterReset: become an empty primary that knows no other node; a hard
   // reset also takes a new name and zeroes the epochs.
   void Reset(bool hard);

@@ -348,6 +348,13 @@ void Cluster::ProcessFailoverAuthAck(ClusterNode* sender, const bus::BusMessage&
   }
 }
 
+void Cluster::ResetElection() {
+  failover_auth_time_ms_ = 0;
+  failover_auth_count_ = 0;
+  failover_auth_sent_ = false;
+  failover_auth_rank_ = 0;
+}
+
 void Cluster::FailoverReplaceMyPrimary() {
   ClusterNode* old = myself_->IsReplica() ? Lookup(myself_->primary_name) : nullptr;
   if (old == nullptr) return;

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "engine/check.h"
+#include "engine/trace_records.h"
 
 namespace slotsim {
 namespace {
@@ -30,6 +31,7 @@ std::string Replication::RandomReplid() {
 
 void Replication::Start() {
   replid_ = RandomReplid();
+  env_.Trace({ReplStartedRecord::kKind, "", "", ReplStartedRecord{replid_}.Format()});
   ScheduleCron();
 }
 
@@ -167,6 +169,9 @@ void Replication::SetPrimary(const std::string& host, uint16_t port) {
 
 void Replication::BecomePrimary() {
   if (!following()) return;
+  // The record's peer is the primary this node followed: the oracle
+  // checks the promoted node's offset against that primary's writes.
+  const std::string former = primary_host_ + ":" + std::to_string(primary_port_);
   DropLink();
   primary_host_.clear();
   primary_port_ = 0;
@@ -174,8 +179,8 @@ void Replication::BecomePrimary() {
   replid2_ = replid_;
   second_replid_offset_ = offset_ + 1;
   replid_ = RandomReplid();
-  env_.Trace({"ReplPromoted", "", "",
-              "replid2=" + replid2_ + " second_offset=" + std::to_string(second_replid_offset_)});
+  ReplPromotedRecord r{replid_, replid2_, second_replid_offset_};
+  env_.Trace({ReplPromotedRecord::kKind, former, "", r.Format()});
 }
 
 void Replication::DropLink() {

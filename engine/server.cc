@@ -8,6 +8,7 @@
 #include "engine/commands.h"
 #include "engine/introspection.h"
 #include "engine/text.h"
+#include "engine/trace_records.h"
 
 namespace slotsim {
 namespace {
@@ -68,6 +69,7 @@ Server::Server(Env& env, EngineConfig config)
     migrations_.OnReplicaAck();
   });
   repl_.set_on_full_sync([this](const std::string& snapshot) { aof_.Rewrite(snapshot); });
+  aof_.set_position([this] { return std::make_pair(repl_.replid(), repl_.offset()); });
 }
 
 void Server::Propagate(const std::vector<std::string>& argv) {
@@ -75,7 +77,24 @@ void Server::Propagate(const std::vector<std::string>& argv) {
   if (cluster_.myself().IsPrimary()) {
     repl_.Propagate(argv);
     migrations_.Forward(argv);
+    TraceWrite(argv);
   }
+}
+
+void Server::TraceWrite(const std::vector<std::string>& argv) {
+  // The oracle pairs each acknowledged write with the offset it took in
+  // the replication stream (properties/loss_windows.h); commands without
+  // a key (the migration job log) carry no client's data.
+  if (!env_.TraceEnabled() || argv.size() < 2) return;
+  const CommandSpec* cmd = LookupCommand(argv[0]);
+  if (cmd == nullptr || cmd->proc == nullptr) return;
+  WriteRecord w;
+  w.cmd = Lower(argv[0]);
+  w.key = argv[1];
+  w.replid = repl_.replid();
+  w.offset = repl_.offset();
+  w.digest = ArgvDigest(argv);
+  env_.Trace({WriteRecord::kKind, "", "", w.Format()});
 }
 
 bool Server::Start() {

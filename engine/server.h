@@ -115,6 +115,8 @@ class Server : public NetHandler {
   void ApplyFromPrimary(const std::vector<std::string>& argv);
   // A write this node made: into the AOF, and to replicas if primary.
   void Propagate(const std::vector<std::string>& argv);
+  // Traces a write a primary applied (WriteRecord) with its stream offset.
+  void TraceWrite(const std::vector<std::string>& argv);
 
   // serverCron's once-a-second chores (migrateCloseTimedoutSockets).
   void ServerCron();

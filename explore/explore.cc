@@ -17,7 +17,7 @@ Verdict JudgeInProcess(const scenario::Scenario& s, uint64_t seed,
   o.injected_bugs = injected_bugs;
   RunResult r = RunScenario(s, o);
   Verdict v;
-  v.failed = r.outcome != "pass";
+  v.failed = !OutcomeSucceeded(r.outcome);
   if (v.failed && !r.violations.empty()) {
     v.violation = r.violations.front().id;
     v.message = r.violations.front().message;

@@ -157,8 +157,9 @@ std::vector<Violation> CheckAckedWritesSurvive(const OpHistory& history,
       have = v == nullptr ? "(nil)" : v->IsString() ? v->str() : "(hash)";
       if (v != nullptr && v->IsString() && allowed.count(v->str())) continue;
     }
+    std::string why_not;
     if (loss_allowed) {
-      std::string cause = loss_allowed(*acked, slot);
+      std::string cause = loss_allowed(*acked, slot, &why_not);
       if (!cause.empty()) {
         if (allowed_losses) allowed_losses->push_back({acked, slot, std::move(cause)});
         continue;
@@ -172,9 +173,7 @@ std::vector<Violation> CheckAckedWritesSurvive(const OpHistory& history,
                                               std::to_string(acked->wait_replicas) + " replica(s))"
                                         : std::string()) +
                        ", the owner has " + have +
-                       (loss_allowed ? "; no holder of the slot was failed over or restarted "
-                                       "short after the ack"
-                                     : std::string()),
+                       (why_not.empty() ? std::string() : "; " + why_not),
                    now_us});
   }
   return out;

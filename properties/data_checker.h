@@ -43,7 +43,9 @@ std::vector<Violation> CheckNoStrayKeys(const std::vector<const Server*>& live, 
 // SET and its slot) names a window that allows it; see loss_windows.h.
 // Each forgiven loss is appended to *allowed_losses when given (the
 // runner traces them as LostWrite records: "lost writes by cause").
-using LossAllowedFn = std::function<std::string(const OpRecord& acked, int slot)>;
+// When it does not, it may say why in *why_not (the violation's message).
+using LossAllowedFn =
+    std::function<std::string(const OpRecord& acked, int slot, std::string* why_not)>;
 struct AllowedLoss {
   const OpRecord* acked;
   int slot;

@@ -12,6 +12,7 @@
 
 #include "engine/keyslot.h"
 #include "engine/slot_ranges.h"
+#include "properties/violation_ids.h"
 
 namespace slotsim {
 namespace {
@@ -329,10 +330,25 @@ bool Validate(const std::string& path, scenario::Scenario& s,
   if (!v.Range(s, &tree, "convergence_bound_ms", static_cast<double>(s.convergence_bound_ms()),
                1, static_cast<double>(s.duration_ms()), err))
     return false;
-  if (s.expect().outcome() == scenario::Expect::VIOLATION && s.expect().violation().empty()) {
+  const auto& expect = s.expect();
+  if (expect.outcome() == scenario::Expect::VIOLATION && expect.violation().empty()) {
     *err = v.Where(s, &tree, "expect") + ": expect VIOLATION needs a violation id";
     return false;
   }
+  if (expect.outcome() == scenario::Expect::PASS &&
+      (!expect.violation().empty() || expect.allow_size() > 0)) {
+    *err = v.Where(s, &tree, "expect") +
+           ": violation and allow need outcome: VIOLATION (a passing run has no violations)";
+    return false;
+  }
+  std::vector<std::string> named(expect.allow().begin(), expect.allow().end());
+  if (!expect.violation().empty()) named.push_back(expect.violation());
+  for (const auto& id : named)
+    if (!IsKnownViolationId(id)) {
+      *err = v.Where(s, &tree, "expect") + ": unknown property id \"" + id +
+             "\" (see README's checker table)";
+      return false;
+    }
   return true;
 }
 

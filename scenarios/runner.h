@@ -28,8 +28,10 @@ struct RunOptions {
 };
 
 struct RunResult {
-  // "pass": the run matched its expectation; "violation": it did not
-  // (a property failed, or an expected violation never showed).
+  // "pass": no property was violated; "expected": a negative scenario
+  // showed exactly the violation it expects (plus only those it allows);
+  // "violation": anything else (a property failed, an expected violation
+  // never showed, or another one showed beside it).
   std::string outcome;
   std::vector<Violation> violations;  // everything detected, expected or not
   int64_t sim_us = 0;
@@ -45,6 +47,17 @@ struct RunResult {
 };
 
 RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options);
+
+// Sets result->outcome from result->violations and the scenario's
+// expectation; a failed expectation puts its explanation first in
+// result->violations ("expected X; also got Y").
+void JudgeOutcome(const scenario::Expect& expect, int64_t end_us, RunResult* result);
+
+// True for the outcomes that count as success (exit code 0, a passing
+// JUnit case): "pass" and "expected".
+inline bool OutcomeSucceeded(const std::string& outcome) {
+  return outcome == "pass" || outcome == "expected";
+}
 
 // The hash as printed everywhere: 16 lowercase hex digits.
 std::string HashHex(uint64_t h);

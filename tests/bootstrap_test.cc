@@ -55,16 +55,60 @@ TEST(Bootstrap, DetectsAClusterThatCannotConverge) {
   EXPECT_EQ(r.violations[0].id, "converged-in-time");
 }
 
-TEST(Bootstrap, ExpectedViolationCountsAsPass) {
+// A negative scenario's run is "expected", never a plain "pass", and only
+// when nothing it does not name fired beside its violation.
+TEST(Bootstrap, ExpectedViolationIsItsOwnOutcomeAndHidesNothing) {
   auto sc = Bootstrap();
   sc.mutable_topology()->set_bootstrap(scenario::Topology::NONE);
   sc.set_duration_ms(12000);
   sc.mutable_workload()->set_end_ms(12000);
+  // Without a bootstrap the nodes never meet: converged-in-time fires,
+  // and every client operation fails after the bound as well.
   sc.mutable_expect()->set_outcome(scenario::Expect::VIOLATION);
   sc.mutable_expect()->set_violation("converged-in-time");
-  EXPECT_EQ(RunScenario(sc, RunOptions{}).outcome, "pass");
-  sc.mutable_expect()->set_violation("some-other-property");
-  EXPECT_EQ(RunScenario(sc, RunOptions{}).outcome, "violation");
+  RunResult r = RunScenario(sc, RunOptions{});
+  std::set<std::string> ids;
+  for (const auto& v : r.violations) ids.insert(v.id);
+  if (ids.size() == 1) {
+    EXPECT_EQ(r.outcome, "expected");
+  } else {
+    // Something else fired too: the run must fail and say what.
+    EXPECT_EQ(r.outcome, "violation");
+    ASSERT_FALSE(r.violations.empty());
+    EXPECT_EQ(r.violations[0].id, "unexpected-violations");
+    EXPECT_NE(r.violations[0].message.find("also got"), std::string::npos);
+    // Allowing the others makes it expected again.
+    for (const auto& id : ids)
+      if (id != "converged-in-time") sc.mutable_expect()->add_allow(id);
+    EXPECT_EQ(RunScenario(sc, RunOptions{}).outcome, "expected");
+  }
+  // Allowing is not requiring, and an allowed id alone is not the
+  // expected one.
+  sc.mutable_expect()->clear_allow();
+  sc.mutable_expect()->add_allow("converged-in-time");
+  sc.mutable_expect()->set_violation("no-open-slots");
+  RunResult missing = RunScenario(sc, RunOptions{});
+  EXPECT_EQ(missing.outcome, "violation");
+  ASSERT_FALSE(missing.violations.empty());
+  EXPECT_EQ(missing.violations[0].id, "expected-violation-missing");
+}
+
+// The planted case: an expected violation beside an unrelated one.
+TEST(Bootstrap, ExpectedViolationBesideAnotherFails) {
+  scenario::Expect expect;
+  expect.set_outcome(scenario::Expect::VIOLATION);
+  expect.set_violation("no-open-slots");
+  RunResult r;
+  r.violations.push_back({"no-open-slots", "slot 7 left open", 1});
+  r.violations.push_back({"acked-writes-survive", "key k lost", 1});
+  JudgeOutcome(expect, 2, &r);
+  EXPECT_EQ(r.outcome, "violation");
+  EXPECT_EQ(r.violations[0].message, "expected no-open-slots; also got acked-writes-survive");
+  RunResult only;
+  only.violations.push_back({"no-open-slots", "slot 7 left open", 1});
+  JudgeOutcome(expect, 2, &only);
+  EXPECT_EQ(only.outcome, "expected");
+  EXPECT_EQ(only.violations.size(), 1u);
 }
 
 TEST(CreateSlotRanges, MatchesRedisCli) {

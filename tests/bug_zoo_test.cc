@@ -97,5 +97,17 @@ TEST(BugZoo, ConfigRenameWithoutFsyncEmptiesNodesConf) {
                   .count("current-epoch-monotonic"));
 }
 
+// Redis 7.0.15's clusterSetMaster keeps a won election: the replica
+// promotes itself again on old votes below the new owner's epoch. The
+// pinned seed is explore's (ownership-race-seed-107).
+TEST(BugZoo, StaleElectionAfterDemotionClaimsBelowTheOwner) {
+  scenario::Scenario s = Library("stale-election-after-demotion");
+  ASSERT_EQ(s.pinned_seeds_size(), 1);
+  const uint64_t seed = s.pinned_seeds(0);
+  EXPECT_TRUE(ViolationIds(s, seed, {}).empty());
+  EXPECT_TRUE(ViolationIds(s, seed, {"stale-election-after-demotion"})
+                  .count("ownership-moves-to-higher-epoch"));
+}
+
 }  // namespace
 }  // namespace slotsim

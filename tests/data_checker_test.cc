@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "properties/data_checker.h"
+#include "engine/trace_records.h"
 #include "properties/loss_windows.h"
 #include "scenarios/loader.h"
 #include "scenarios/runner.h"
@@ -132,19 +133,23 @@ TEST(DataCheckers, WaitConfirmedWritesSurviveAFailover) {
 // write" forgives the loss; a LossWindows told the restarts are durable
 // (fed the same trace) does not, and the checker reports it.
 TEST(DataCheckers, AckedWriteLostByARestartIsForgivenOnlyInItsWindow) {
-  LossWindows lossy(false), claims_durable(true);
+  LossWindows lossy(DurabilityPolicy{false, false}), claims_durable(DurabilityPolicy{true, true});
   SimCluster c(HaScenario(2, 0, 3000, 0), 1, false, {&lossy, &claims_durable});
   ASSERT_TRUE(StartAndSettle(c));
   RawConn a(c.sim(), "raw");
   a.Connect(c.node(0)->config().port);
+  const int64_t invoke_us = c.sim().now_us();
   ASSERT_EQ(a.Call({"SET", "{b}k", "v1"}).ToString(), "OK");  // slot 3300, node 0's
   OpHistory h;
-  OpRecord set = Set("{b}k", "v1", c.sim().now_us() - 1000, c.sim().now_us());
+  OpRecord set = Set("{b}k", "v1", invoke_us, c.sim().now_us());
   set.node = c.addr(0);
+  set.argv_digest = ArgvDigest({"SET", "{b}k", "v1"});
   h.Add(set);
   auto window = [&](const LossWindows& w) {
-    return [&w, &c](const OpRecord& acked, int slot) {
-      return w.LossAllowed(acked.node == c.addr(0) ? 0 : 1, slot, acked.complete_us);
+    return [&w, &c](const OpRecord& acked, int slot, std::string* why_not) {
+      AckedWrite aw{acked.node == c.addr(0) ? 0 : 1, acked.key, slot, acked.argv_digest,
+                    acked.invoke_us, acked.complete_us};
+      return w.LossAllowed(aw, why_not);
     };
   };
   EXPECT_TRUE(CheckAckedWritesSurvive(h, c.LiveMembers(), 0, 10, false, window(lossy)).empty());
@@ -158,7 +163,7 @@ TEST(DataCheckers, AckedWriteLostByARestartIsForgivenOnlyInItsWindow) {
   auto v = CheckAckedWritesSurvive(h, live, 0, 10, false, window(claims_durable));
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0].id, "acked-writes-survive");
-  EXPECT_NE(v[0].message.find("no holder of the slot"), std::string::npos) << v[0].message;
+  EXPECT_NE(v[0].message.find("every hand-off carried it"), std::string::npos) << v[0].message;
 }
 
 }  // namespace

@@ -279,7 +279,7 @@ Json ListRuns(const ReadOnlyDb& db, const Params& p) {
   p.AllowOnly({"scenario", "outcome", "seed", "sort", "order", "limit", "offset"});
   const std::string scenario = p.Text("scenario", 200);
   const std::string outcome =
-      p.Has("outcome") ? p.OneOf("outcome", "", {"pass", "violation", "crashed", "running"}) : "";
+      p.Has("outcome") ? p.OneOf("outcome", "", {"pass", "expected", "violation", "crashed", "running"}) : "";
   const int64_t seed = p.Int("seed", -1, 0, INT64_MAX);
   std::string sort = p.Text("sort", 40);
   if (sort.empty()) sort = "id";

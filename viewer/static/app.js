@@ -59,7 +59,7 @@ async function renderRuns(root, query) {
     data.scenarios.map((s) => el('option', { value: s, selected: s === state.scenario }, s)));
   const outcomeSel = el('select', { id: 'filter-outcome', onchange: (e) => setQuery({ outcome: e.target.value, offset: 0 }) },
     el('option', { value: '' }, 'all outcomes'),
-    ['pass', 'violation', 'crashed', 'running'].map((o) => el('option', { value: o, selected: o === state.outcome }, o)));
+    ['pass', 'expected', 'violation', 'crashed', 'running'].map((o) => el('option', { value: o, selected: o === state.outcome }, o)));
   const seedInput = el('input', { id: 'filter-seed', type: 'number', min: 0, placeholder: 'seed', value: state.seed,
     onchange: (e) => setQuery({ seed: e.target.value, offset: 0 }) });
   const compareBox = { a: null };

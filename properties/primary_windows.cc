@@ -1,0 +1,135 @@
+#include "properties/primary_windows.h"
+
+#include "engine/check.h"
+#include "engine/slot_ranges.h"
+#include "engine/trace_records.h"
+
+namespace slotsim {
+namespace {
+
+constexpr int64_t kMinorityMarginUs = 500'000;
+constexpr int64_t kStaleMarginUs = 2'000'000;
+// Violations of each kind reported per run: the first few say it all.
+constexpr size_t kViolationsMax = 10;
+
+std::string Ms(int64_t us) { return std::to_string(us / 1000) + " ms"; }
+std::string Node(int m) { return "node" + std::to_string(m); }
+
+}  // namespace
+
+PrimaryWindows::PrimaryWindows(int64_t node_timeout_ms)
+    : node_timeout_us_(node_timeout_ms * 1000),
+      minority_bound_us_(node_timeout_ms * 1000 * 3 / 2 + kMinorityMarginUs),
+      stale_bound_us_(node_timeout_ms * 1000 + kStaleMarginUs) {
+  SLOTSIM_CHECK(node_timeout_ms > 0);
+}
+
+bool PrimaryWindows::Connected(int a, int b) const {
+  return !cut_.count({a, b}) && !cut_.count({b, a});
+}
+
+bool PrimaryWindows::InMinority(int h, int* reachable, int* size) const {
+  *reachable = 1;
+  *size = 0;
+  for (const auto& [m, s] : machines_) {
+    if (!s.primary || !s.owns_slots) continue;
+    ++*size;
+    if (m != h && s.running && Connected(h, m)) ++*reachable;
+  }
+  return *reachable < *size / 2 + 1;
+}
+
+int PrimaryWindows::ReachableReplacement(int h) const {
+  const Machine& me = machines_.at(h);
+  for (const auto& [q, s] : machines_) {
+    if (q == h || !s.running || !s.primary || s.config_epoch <= me.config_epoch) continue;
+    if ((s.slots & me.slots).none()) continue;
+    if (Connected(h, q)) return q;
+    for (const auto& [m, ms] : machines_)
+      if (m != h && m != q && ms.running && Connected(h, m) && Connected(m, q)) return q;
+  }
+  return -1;
+}
+
+void PrimaryWindows::Expire(int64_t now_us) {
+  for (auto* kind : {&minority_, &stale_}) {
+    const bool minority = kind == &minority_;
+    const int64_t bound = minority ? minority_bound_us_ : stale_bound_us_;
+    for (auto& [h, w] : *kind) {
+      if (w.since_us < 0 || w.reported || now_us <= w.since_us + bound) continue;
+      w.reported = true;
+      if (violations_.size() >= kViolationsMax) continue;
+      violations_.push_back(
+          {minority ? "minority-primary-stops-writes" : "replaced-primary-steps-down",
+           Node(h) + (minority ? " still cluster_state:ok " : " still claims its slots ") +
+               Ms(now_us - w.since_us) + " after " + w.why + " at " + Ms(w.since_us) +
+               " (bound " + Ms(bound) + ")",
+           now_us,
+           {w.seq}});
+    }
+  }
+}
+
+void PrimaryWindows::Evaluate(int64_t now_us, int64_t seq) {
+  for (const auto& [h, s] : machines_) {
+    const bool eligible = s.running && !s.clock_faulted && s.primary && s.owns_slots;
+    int reachable = 0, size = 0;
+    Window& mw = minority_[h];
+    if (eligible && s.state_ok && InMinority(h, &reachable, &size)) {
+      if (mw.since_us < 0)
+        mw = {now_us, seq, false,
+              "it could reach only " + std::to_string(reachable) + " of " +
+                  std::to_string(size) + " slot-owning primaries"};
+    } else {
+      mw = Window{};
+    }
+    Window& sw = stale_[h];
+    const int q = eligible ? ReachableReplacement(h) : -1;
+    if (q >= 0) {
+      if (sw.since_us < 0)
+        sw = {now_us, seq, false,
+              Node(q) + " claimed them with configEpoch " +
+                  std::to_string(machines_.at(q).config_epoch) + " > " +
+                  std::to_string(s.config_epoch) + " and " + Node(h) + " could hear of it"};
+    } else {
+      sw = Window{};
+    }
+  }
+}
+
+void PrimaryWindows::OnTrace(const TraceRecord& r) {
+  Expire(r.time_us);
+  const std::string& k = r.kind;
+  if (k == NodeStateRecord::kKind) {
+    std::string err;
+    auto n = NodeStateRecord::Parse(r.details, &err);
+    SLOTSIM_CHECK_MSG(n.has_value(), err.c_str());
+    Machine& m = machines_[r.node];
+    m.primary = n->primary;
+    m.state_ok = n->state_ok;
+    m.config_epoch = n->config_epoch;
+    auto slots = ParseSlotRanges(n->primary ? n->slots : "");
+    SLOTSIM_CHECK_MSG(slots.has_value(), "NodeState: malformed slots");
+    m.slots = *slots;
+    m.owns_slots = m.slots.any();
+  } else if (k == "Crash" || k == "Pause") {
+    if (r.node >= 0 && machines_.count(r.node)) machines_[r.node].running = false;
+  } else if (k == "Restart" || k == "Resume") {
+    if (r.node >= 0 && machines_.count(r.node)) machines_[r.node].running = true;
+  } else if (k == "ClockJump" || k == "ClockDrift") {
+    if (r.node >= 0) machines_[r.node].clock_faulted = true;
+  } else if (k == "Partition" || k == "Heal") {
+    DetailsReader d(r.details);
+    auto from = d.Int("from"), to = d.Int("to");
+    SLOTSIM_CHECK_MSG(d.ok(), d.error().c_str());
+    if (k == "Partition") cut_.insert({static_cast<int>(*from), static_cast<int>(*to)});
+    else cut_.erase({static_cast<int>(*from), static_cast<int>(*to)});
+  } else {
+    return;
+  }
+  Evaluate(r.time_us, r.seq);
+}
+
+void PrimaryWindows::Finish(int64_t end_us) { Expire(end_us); }
+
+}  // namespace slotsim

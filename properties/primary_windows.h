@@ -1,0 +1,88 @@
+// How long a primary may go on acknowledging writes it will lose: the two
+// windows loss_windows.h forgives as "stale primary", bounded here, in
+// every run.
+//   "minority-primary-stops-writes": a running slot-owning primary that
+//     cannot reach a majority of the slot-owning primaries (cut off by
+//     partitions, or the others crashed or paused) reaches
+//     cluster_state:fail, and so refuses writes, within
+//     1.5 * node_timeout + 500 ms. Redis marks a peer PFAIL once both its
+//     last data and its pending ping are older than node_timeout
+//     (clusterCron), and the ping goes out at most node_timeout/2 after
+//     the last pong; clusterUpdateState then fails at once. The 500 ms
+//     cover the cron's 100 ms ticks and delivery.
+//   "replaced-primary-steps-down": a primary that still claims a slot
+//     another primary claims with a higher configEpoch (it was replaced
+//     while paused or cut off) gives the slot up within node_timeout +
+//     2 s of being able to hear of it: running, with the new owner
+//     running and reachable directly or through one other running node.
+//     Queued messages usually tell it at once (stale-primary-acks-after-
+//     resume: 45 us); otherwise the next ping either way does
+//     (node_timeout/2), or a neighbour's, which may itself learn late.
+// A node whose wall clock was jumped or drifted is exempt: Redis's
+// timeouts run on the wall clock, and a clock set back stretches them.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/cluster_node.h"
+#include "properties/violation.h"
+#include "sim/trace.h"
+
+namespace slotsim {
+
+class PrimaryWindows : public TraceSink {
+ public:
+  explicit PrimaryWindows(int64_t node_timeout_ms);
+
+  // Reads NodeState, Crash, Restart, Pause, Resume, Partition, Heal,
+  // ClockJump and ClockDrift records.
+  void OnTrace(const TraceRecord& r) override;
+  // Judges the windows still open at the end of the run.
+  void Finish(int64_t end_us);
+  const std::vector<Violation>& violations() const { return violations_; }
+
+  int64_t minority_bound_us() const { return minority_bound_us_; }
+  int64_t stale_bound_us() const { return stale_bound_us_; }
+
+ private:
+  struct Machine {
+    bool running = true;
+    bool clock_faulted = false;
+    bool primary = false;
+    bool state_ok = false;
+    int64_t config_epoch = 0;
+    SlotBitmap slots;
+    bool owns_slots = false;
+    int64_t state_seq = -1;
+  };
+  // A window: open since `since_us` (record `seq`), reported once.
+  struct Window {
+    int64_t since_us = -1;
+    int64_t seq = -1;
+    bool reported = false;
+    std::string why;  // what opened it, for the message
+  };
+
+  bool Connected(int a, int b) const;
+  void Expire(int64_t now_us);
+  void Evaluate(int64_t now_us, int64_t seq);
+  bool InMinority(int h, int* reachable, int* size) const;
+  // A node claiming one of h's slots with a higher configEpoch from which
+  // h can hear, or -1.
+  int ReachableReplacement(int h) const;
+
+  const int64_t node_timeout_us_;
+  const int64_t minority_bound_us_;
+  const int64_t stale_bound_us_;
+  std::map<int, Machine> machines_;
+  std::set<std::pair<int, int>> cut_;  // directed (from, to)
+  std::map<int, Window> minority_, stale_;
+  std::vector<Violation> violations_;
+};
+
+}  // namespace slotsim

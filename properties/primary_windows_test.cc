@@ -1,0 +1,137 @@
+#include "properties/primary_windows.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/trace_records.h"
+
+namespace slotsim {
+namespace {
+
+class Trace {
+ public:
+  explicit Trace(int64_t node_timeout_ms) : w_(node_timeout_ms) {}
+  PrimaryWindows& windows() { return w_; }
+
+  void State(int node, int64_t ms, bool primary, int64_t epoch, const std::string& slots,
+             bool ok = true) {
+    NodeStateRecord n;
+    n.primary = primary;
+    n.current_epoch = n.config_epoch = epoch;
+    n.state_ok = ok;
+    n.slots = primary ? slots : "";
+    Emit(node, ms, std::string(NodeStateRecord::kKind), n.Format());
+  }
+  void Cut(int64_t ms, int a, int b, bool heal = false) {
+    for (auto [from, to] : {std::pair{a, b}, std::pair{b, a}})
+      Emit(-1, ms, heal ? "Heal" : "Partition",
+           "from=" + std::to_string(from) + " to=" + std::to_string(to));
+  }
+  void Event(int node, int64_t ms, const std::string& kind) { Emit(node, ms, kind, ""); }
+  void Tick(int64_t ms) { Emit(-1, ms, "Timer", ""); }
+
+ private:
+  void Emit(int node, int64_t ms, const std::string& kind, std::string details) {
+    TraceRecord r;
+    r.seq = seq_++;
+    r.node = node;
+    r.time_us = ms * 1000;
+    r.kind = kind;
+    r.details = std::move(details);
+    w_.OnTrace(r);
+  }
+  PrimaryWindows w_;
+  int64_t seq_ = 0;
+};
+
+// Three primaries; node 0 is cut off from both others at 10 s.
+void ThreePrimariesCutAtTen(Trace& t) {
+  t.State(0, 0, true, 1, "0-5460");
+  t.State(1, 0, true, 2, "5461-10922");
+  t.State(2, 0, true, 3, "10923-16383");
+  t.Cut(10'000, 0, 1);
+  t.Cut(10'000, 0, 2);
+}
+
+TEST(PrimaryWindows, AMinorityPrimaryThatKeepsServingIsCaught) {
+  Trace t(2000);  // bound 1.5 * 2 s + 0.5 s = 3.5 s
+  ThreePrimariesCutAtTen(t);
+  t.Tick(13'400);
+  EXPECT_TRUE(t.windows().violations().empty());
+  t.Tick(13'600);
+  ASSERT_EQ(t.windows().violations().size(), 1u);
+  const Violation& v = t.windows().violations()[0];
+  EXPECT_EQ(v.id, "minority-primary-stops-writes");
+  EXPECT_NE(v.message.find("only 1 of 3"), std::string::npos) << v.message;
+}
+
+TEST(PrimaryWindows, AMinorityPrimaryThatFailsInTimeOrIsHealedPasses) {
+  Trace failed(2000), healed(2000), paused(2000);
+  for (Trace* t : {&failed, &healed, &paused}) ThreePrimariesCutAtTen(*t);
+  failed.State(0, 13'000, true, 1, "0-5460", /*ok=*/false);
+  healed.Cut(12'000, 0, 1, /*heal=*/true);  // reaches 2 of 3 again
+  paused.Event(0, 11'000, "Pause");          // cannot acknowledge anything
+  for (Trace* t : {&failed, &healed, &paused}) {
+    t->Tick(30'000);
+    t->windows().Finish(30'000'000);
+    EXPECT_TRUE(t->windows().violations().empty()) << t->windows().violations()[0].message;
+  }
+  // Resumed, still cut off: the window starts at the resume.
+  paused.Event(0, 40'000, "Resume");
+  paused.Tick(43'400);
+  EXPECT_TRUE(paused.windows().violations().empty());
+  paused.Tick(43'600);
+  EXPECT_EQ(paused.windows().violations().size(), 1u);
+}
+
+TEST(PrimaryWindows, AReplacedPrimaryMustStepDownOnceItCanHear) {
+  Trace t(2000);  // bound 2 s + 2 s = 4 s
+  t.State(0, 0, true, 1, "0-100");
+  t.State(1, 0, false, 0, "");
+  t.State(2, 0, true, 2, "101-200");
+  t.Event(0, 5'000, "Pause");
+  t.State(1, 8'000, true, 3, "0-100");  // node 1 replaced node 0
+  t.Tick(20'000);
+  EXPECT_TRUE(t.windows().violations().empty());  // paused: cannot hear
+  t.Event(0, 20'000, "Resume");
+  t.Tick(23'900);
+  EXPECT_TRUE(t.windows().violations().empty());
+  t.Tick(24'100);
+  ASSERT_EQ(t.windows().violations().size(), 1u);
+  EXPECT_EQ(t.windows().violations()[0].id, "replaced-primary-steps-down");
+  // Stepping down in time passes.
+  Trace ok(2000);
+  ok.State(0, 0, true, 1, "0-100");
+  ok.State(1, 8'000, true, 3, "0-100");
+  ok.State(0, 8'010, false, 3, "");
+  ok.Tick(60'000);
+  ok.windows().Finish(60'000'000);
+  EXPECT_TRUE(ok.windows().violations().empty());
+}
+
+TEST(PrimaryWindows, ACutOffStalePrimaryIsLeftToTheMinorityBound) {
+  Trace t(2000);
+  t.State(0, 0, true, 1, "0-100");
+  t.State(1, 0, true, 2, "101-200");
+  t.State(2, 0, true, 3, "201-300");
+  t.Cut(5'000, 0, 1);
+  t.Cut(5'000, 0, 2);
+  t.State(0, 8'000, true, 1, "0-100", /*ok=*/false);  // minority: fails in time
+  t.State(1, 9'000, true, 4, "0-200");  // took node 0's slots over
+  t.Tick(30'000);
+  EXPECT_TRUE(t.windows().violations().empty());
+  t.Cut(30'000, 0, 1, /*heal=*/true);  // now it can hear of it
+  t.Tick(34'100);
+  ASSERT_EQ(t.windows().violations().size(), 1u);
+  EXPECT_EQ(t.windows().violations()[0].id, "replaced-primary-steps-down");
+}
+
+TEST(PrimaryWindows, ClockFaultedNodesAreExempt) {
+  Trace t(2000);
+  t.Event(0, 1'000, "ClockJump");
+  ThreePrimariesCutAtTen(t);
+  t.Tick(30'000);
+  EXPECT_TRUE(t.windows().violations().empty());
+}
+
+}  // namespace
+}  // namespace slotsim

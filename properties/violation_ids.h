@@ -1,0 +1,44 @@
+// Every property id a run can report. Scenario files name them in
+// `expect { violation: ... allow: [...] }`; the loader refuses an id that
+// is not here, so that a typo cannot make an expectation unmatchable.
+#pragma once
+
+#include <array>
+#include <string_view>
+
+namespace slotsim {
+
+inline constexpr std::array<std::string_view, 24> kViolationIds = {{
+    "acked-writes-survive",
+    "admin-step-completes",
+    "bootstrap-completes",
+    "config-epoch-le-current",
+    "converged-in-time",
+    "current-epoch-monotonic",
+    "election-won-by-majority",
+    "expected-violation-missing",
+    "last-vote-epoch-monotonic",
+    "minority-primary-stops-writes",
+    "no-memory-leak",
+    "no-open-slots",
+    "no-stray-keys",
+    "one-vote-per-epoch",
+    "one-winner-per-epoch",
+    "one-writer-per-slot-epoch",
+    "ops-succeed-after-convergence",
+    "ownership-moves-to-higher-epoch",
+    "primary-config-epochs-distinct",
+    "replaced-primary-steps-down",
+    "step-fired",
+    "unexpected-violations",
+    "wait-acked-writes-survive",
+    "crash",
+}};
+
+constexpr bool IsKnownViolationId(std::string_view id) {
+  for (std::string_view known : kViolationIds)
+    if (known == id) return true;
+  return false;
+}
+
+}  // namespace slotsim
