@@ -112,9 +112,12 @@ void PrimaryWindows::OnTrace(const TraceRecord& r) {
     SLOTSIM_CHECK_MSG(slots.has_value(), "NodeState: malformed slots");
     m.slots = *slots;
     m.owns_slots = m.slots.any();
-  } else if (k == "Crash" || k == "Pause") {
+  } else if (k == "Crash" || k == "Pause" || k == "BlockingRead") {
+    // A node blocked in a synchronous read (MIGRATE) runs no cron and
+    // acknowledges nothing, like a paused one; its window restarts after.
     if (r.node >= 0 && machines_.count(r.node)) machines_[r.node].running = false;
-  } else if (k == "Restart" || k == "Resume") {
+  } else if (k == "Restart" || k == "Resume" || k == "BlockingReadEnd" ||
+             k == "BlockingReadTimeout") {
     if (r.node >= 0 && machines_.count(r.node)) machines_[r.node].running = true;
   } else if (k == "ClockJump" || k == "ClockDrift") {
     if (r.node >= 0) machines_[r.node].clock_faulted = true;

@@ -39,8 +39,8 @@ class PrimaryWindows : public TraceSink {
  public:
   explicit PrimaryWindows(int64_t node_timeout_ms);
 
-  // Reads NodeState, Crash, Restart, Pause, Resume, Partition, Heal,
-  // ClockJump and ClockDrift records.
+  // Reads NodeState, Crash, Restart, Pause, Resume, BlockingRead(End|
+  // Timeout), Partition, Heal, ClockJump and ClockDrift records.
   void OnTrace(const TraceRecord& r) override;
   // Judges the windows still open at the end of the run.
   void Finish(int64_t end_us);
