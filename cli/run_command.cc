@@ -165,6 +165,7 @@ int RunCommand(const RunCommandOptions& o) {
                         {"ops", r.ops},
                         {"ops_ok", r.ops_ok},
                         {"lost_writes_allowed", r.lost_writes_allowed},
+                        {"unavailable_ms", r.unavailable_us / 1000},
                         {"violations", ViolationsJson(r)}};
     if (run_id >= 0) j["run_id"] = run_id, j["db"] = o.db;
     if (!determinism.empty()) j["determinism"] = determinism;
@@ -175,7 +176,8 @@ int RunCommand(const RunCommandOptions& o) {
               << " trace_hash=" << HashHex(r.trace_hash) << " wall_seconds=" << wall_s
               << " converged_ms=" << (r.converged_us < 0 ? -1 : r.converged_us / 1000)
               << " ops=" << r.ops << " ops_ok=" << r.ops_ok
-              << " lost_writes_allowed=" << r.lost_writes_allowed;
+              << " lost_writes_allowed=" << r.lost_writes_allowed
+              << " unavailable_ms=" << r.unavailable_us / 1000;
     if (run_id >= 0) std::cout << " run_id=" << run_id << " db=" << o.db;
     if (!determinism.empty()) std::cout << " determinism=" << determinism;
     std::cout << "\n";

@@ -240,6 +240,12 @@ RespValue ClusterClient::ExecuteOn(const std::string& addr,
   return std::move(replies[0]);
 }
 
+void ClusterClient::NoteFirstFailure(OpRecord* rec, const std::string& what) {
+  if (!rec->first_failure.empty()) return;
+  rec->first_failure = what.substr(0, 120);
+  rec->first_failure_us = sim_.now_us();
+}
+
 RespValue ClusterClient::Execute(const std::vector<std::string>& argv,
                                  const std::string& key) {
   SLOTSIM_CHECK(!argv.empty());
@@ -248,6 +254,10 @@ RespValue ClusterClient::Execute(const std::vector<std::string>& argv,
   rec.command = argv[0];
   rec.key = key;
   if (argv.size() > 2) rec.value = argv.back();
+  if (rec.command == "HSET" || rec.command == "HGET" || rec.command == "HDEL") {
+    rec.field = argv.size() > 2 ? argv[2] : "";
+    if (rec.command != "HSET") rec.value.clear();
+  }
   rec.argv_digest = ArgvDigest(argv);
   rec.invoke_us = sim_.now_us();
   const int slot = KeyHashSlot(key);
@@ -278,6 +288,7 @@ RespValue ClusterClient::Execute(const std::vector<std::string>& argv,
     if (!RoundTrip(addr, cmds, &replies, &err)) {
       unknown = true;
       rec.ambiguous = true;
+      NoteFirstFailure(&rec, "transport: " + err);
       refresh_needed_ = true;
       if (rec.retries >= options_.retries_max) {
         reply = ClientError(err);
@@ -312,6 +323,7 @@ RespValue ClusterClient::Execute(const std::vector<std::string>& argv,
     }
     if (StartsWith(reply.str, "TRYAGAIN") || StartsWith(reply.str, "CLUSTERDOWN")) {
       if (StartsWith(reply.str, "TRYAGAIN")) rec.tryagains++; else rec.clusterdowns++;
+      NoteFirstFailure(&rec, reply.str);
       if (rec.retries >= options_.retries_max) break;
       Backoff(rec.retries++);
       if (StartsWith(reply.str, "CLUSTERDOWN")) refresh_needed_ = true;

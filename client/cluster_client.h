@@ -64,6 +64,8 @@ class ClusterClient : public NetHandler {
   void OnClosed(ConnId conn, std::string_view reason) override;
 
  private:
+  // Records `what` as the operation's first failed attempt, once.
+  void NoteFirstFailure(OpRecord* rec, const std::string& what);
   struct Pending {
     explicit Pending(Simulation& sim) : done(sim) {}
     SimSignal done;

@@ -23,7 +23,8 @@ struct OpRecord {
   int client = 0;
   std::string command;   // "SET", "GET", ...
   std::string key;
-  std::string value;     // argument value for writes
+  std::string field;     // HSET, HGET, HDEL: the hash field
+  std::string value;     // the value a write writes (SET, HSET)
   // ArgvDigest of the command sent: pairs the acknowledgement with the
   // primary's Write trace record (engine/trace_records.h).
   uint64_t argv_digest = 0;
@@ -42,6 +43,11 @@ struct OpRecord {
   bool ambiguous = false;
   // Replicas a WAIT right after this write confirmed; -1 if none was sent.
   int wait_replicas = -1;
+  // The first attempt that failed for want of the cluster (a transport
+  // error or timeout, TRYAGAIN, CLUSTERDOWN), before any retry hid it;
+  // empty if none did. Redirects (MOVED, ASK) are not failures.
+  std::string first_failure;
+  int64_t first_failure_us = -1;
 };
 
 class OpHistory {

@@ -54,8 +54,10 @@ void Workload::RunClient(int i) {
       argv = {"HSET", key + ":h", "f" + std::to_string(prng.Below(4)), value};
     } else if ((pick -= m.hget) < 0) {
       argv = {"HGET", key + ":h", "f" + std::to_string(prng.Below(4))};
-    } else {
+    } else if ((pick -= m.del) < 0) {
       argv = {"DEL", key};
+    } else {
+      argv = {"HDEL", key + ":h", "f" + std::to_string(prng.Below(4))};
     }
     const RespValue reply = client.Execute(argv, argv[1]);
     if (options_.wait_replicas > 0 && argv[0] == "SET" &&

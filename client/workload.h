@@ -15,8 +15,8 @@ namespace slotsim {
 
 struct OpMix {
   // Relative weights; zero disables an operation.
-  int get = 40, set = 30, incr = 10, hset = 10, hget = 10, del = 0;
-  int total() const { return get + set + incr + hset + hget + del; }
+  int get = 40, set = 30, incr = 10, hset = 10, hget = 10, del = 0, hdel = 0;
+  int total() const { return get + set + incr + hset + hget + del + hdel; }
 };
 
 struct WorkloadOptions {

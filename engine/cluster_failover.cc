@@ -8,6 +8,7 @@
 #include "engine/check.h"
 #include "engine/cluster.h"
 #include "engine/slot_ranges.h"
+#include "engine/trace_records.h"
 
 namespace slotsim {
 namespace {
@@ -325,10 +326,10 @@ void Cluster::HandleReplicaFailover() {
     return;
   }
   if (failover_auth_count_ >= needed_quorum) {
-    env_.Trace({"ElectionWon", "", "",
-                "epoch=" + std::to_string(failover_auth_epoch_) +
-                    " votes=" + std::to_string(failover_auth_count_) +
-                    " size=" + std::to_string(size_)});
+    env_.Trace({ElectionWonRecord::kKind, "", "",
+                ElectionWonRecord{static_cast<int64_t>(failover_auth_epoch_),
+                                  failover_auth_count_, size_}
+                    .Format()});
     if (myself_->config_epoch < failover_auth_epoch_)
       myself_->config_epoch = failover_auth_epoch_;
     FailoverReplaceMyPrimary();
@@ -410,8 +411,8 @@ void Cluster::SendFailoverAuthIfNeeded(ClusterNode* node, const bus::BusMessage&
   last_vote_epoch_ = current_epoch_;
   primary->voted_time_ms = now;
   SaveConfig(true);
-  env_.Trace({"VoteGranted", PeerAddr(node), "",
-              "epoch=" + std::to_string(current_epoch_) + " to=" + node->name});
+  env_.Trace({VoteGrantedRecord::kKind, PeerAddr(node), "",
+              VoteGrantedRecord{static_cast<int64_t>(current_epoch_), node->name}.Format()});
   bus::BusMessage ack;
   BuildHeader(bus::FAILOVER_AUTH_ACK, &ack);
   if (node->link != kNoConn) SendMessage(node->link, ack);

@@ -248,6 +248,31 @@ std::optional<ReplStartedRecord> ReplStartedRecord::Parse(std::string_view detai
   });
 }
 
+std::string VoteGrantedRecord::Format() const {
+  return DetailsWriter().Add("epoch", epoch).Add("to", to).Take();
+}
+
+std::optional<VoteGrantedRecord> VoteGrantedRecord::Parse(std::string_view details,
+                                                          std::string* error) {
+  return ParseWith<VoteGrantedRecord>(details, error, [](DetailsReader& r, VoteGrantedRecord& v) {
+    v.epoch = r.Int("epoch").value_or(0);
+    v.to = r.Str("to").value_or("");
+  });
+}
+
+std::string ElectionWonRecord::Format() const {
+  return DetailsWriter().Add("epoch", epoch).Add("votes", votes).Add("size", size).Take();
+}
+
+std::optional<ElectionWonRecord> ElectionWonRecord::Parse(std::string_view details,
+                                                          std::string* error) {
+  return ParseWith<ElectionWonRecord>(details, error, [](DetailsReader& r, ElectionWonRecord& e) {
+    e.epoch = r.Int("epoch").value_or(0);
+    e.votes = r.Int("votes").value_or(0);
+    e.size = r.Int("size").value_or(0);
+  });
+}
+
 std::string NodeStateRecord::Format() const {
   DetailsWriter w;
   w.Add("role", primary ? "primary" : "replica");

@@ -105,6 +105,29 @@ struct ReplStartedRecord {
   static std::optional<ReplStartedRecord> Parse(std::string_view details, std::string* error);
 };
 
+// A primary granted its vote for `epoch` (its own currentEpoch, raised to
+// the request's) to the replica named `to` (the record's peer), after
+// saving it durably and before the ACK leaves.
+struct VoteGrantedRecord {
+  static constexpr std::string_view kKind = "VoteGranted";
+  int64_t epoch = 0;
+  std::string to;
+  std::string Format() const;
+  static std::optional<VoteGrantedRecord> Parse(std::string_view details, std::string* error);
+};
+
+// A replica counted enough votes for `epoch` and takes over. `votes` and
+// `size` are its own count and its own view of the slot-owning primaries:
+// the checkers recount both from the trace rather than trust them.
+struct ElectionWonRecord {
+  static constexpr std::string_view kKind = "ElectionWon";
+  int64_t epoch = 0;
+  int64_t votes = 0;
+  int64_t size = 0;
+  std::string Format() const;
+  static std::optional<ElectionWonRecord> Parse(std::string_view details, std::string* error);
+};
+
 // The node's own view of itself, written whenever a field changes.
 struct NodeStateRecord {
   static constexpr std::string_view kKind = "NodeState";

@@ -176,6 +176,15 @@ scenario::Scenario PlanToScenario(const Plan& plan, const std::string& name) {
   w->set_ops_per_sec(plan.ops_per_sec);
   w->set_keyspace(plan.keyspace);
   if (plan.wait) w->set_wait_replicas(plan.replicas_per_primary);
+  // Every operation the data checkers model, deletes included.
+  auto* mix = w->mutable_mix();
+  mix->set_get(30);
+  mix->set_set(25);
+  mix->set_incr(10);
+  mix->set_hset(10);
+  mix->set_hget(10);
+  mix->set_del(8);
+  mix->set_hdel(7);
 
   // Maintenance window: one migration at a time.
   int64_t t = kPlanFirstMigrationMs;

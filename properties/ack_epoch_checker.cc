@@ -5,7 +5,8 @@
 #include <utility>
 
 #include "engine/keyslot.h"
-#include "properties/election_checker.h"
+#include "engine/trace_records.h"
+#include "properties/trace_parse.h"
 
 namespace slotsim {
 
@@ -14,13 +15,13 @@ bool IsWriteCommand(const std::string& command) {
 }
 
 void AckEpochChecker::OnTrace(const TraceRecord& r) {
-  if (r.kind != "NodeState") return;
+  if (r.kind != NodeStateRecord::kKind) return;
+  const auto n = ParseRecordOrDie<NodeStateRecord>(r);
   State s;
   s.time_us = r.time_us;
   s.seq = r.seq;
-  s.primary = DetailValue(r.details, "role") == "primary";
-  const std::string epoch = DetailValue(r.details, "config_epoch");
-  std::from_chars(epoch.data(), epoch.data() + epoch.size(), s.config_epoch);
+  s.primary = n.primary;
+  s.config_epoch = static_cast<uint64_t>(n.config_epoch);
   states_[r.node].push_back(s);
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/trace_records.h"
+
 namespace slotsim {
 namespace {
 
@@ -12,8 +14,13 @@ TraceRecord State(int node, int64_t t, const char* role, uint64_t epoch) {
   r.time_us = t;
   r.node = node;
   r.kind = "NodeState";
-  r.details = std::string("role=") + role + " current_epoch=9 config_epoch=" +
-              std::to_string(epoch) + " last_vote_epoch=0 state=ok slots=0-16383";
+  NodeStateRecord n;
+  n.primary = std::string(role) == "primary";
+  n.current_epoch = 9;
+  n.config_epoch = static_cast<int64_t>(epoch);
+  n.state_ok = true;
+  n.slots = "0-16383";
+  r.details = n.Format();
   return r;
 }
 

@@ -1,5 +1,6 @@
 #include "properties/convergence.h"
 
+#include <algorithm>
 #include <set>
 
 namespace slotsim {
@@ -81,15 +82,42 @@ std::vector<Violation> CheckOpsSucceedAfter(const OpHistory& history,
                                             size_t violations_max) {
   std::vector<Violation> out;
   for (const OpRecord& op : history.ops()) {
-    if (op.invoke_us < since_us || op.outcome == OpOutcome::kOk) continue;
+    if (op.invoke_us < since_us) continue;
+    // The first attempt counts: a retry that later succeeded still met an
+    // unavailable cluster.
+    const bool failed_first = !op.first_failure.empty();
+    if (op.outcome == OpOutcome::kOk && !failed_first) continue;
     if (out.size() >= violations_max) break;
     out.push_back({"ops-succeed-after-convergence",
-                   "client " + std::to_string(op.client) + " " + op.command +
-                       " " + op.key + " -> " + OpOutcomeName(op.outcome) +
-                       ": " + op.reply,
+                   "client " + std::to_string(op.client) + " " + op.command + " " + op.key +
+                       " -> " + OpOutcomeName(op.outcome) + ": " + op.reply +
+                       (failed_first ? " (first attempt at " +
+                                           std::to_string(op.first_failure_us / 1000) +
+                                           " ms: " + op.first_failure + ")"
+                                     : std::string()),
                    op.complete_us});
   }
   return out;
+}
+
+int64_t UnavailableUs(const OpHistory& history) {
+  // The union of [first failed attempt, answer] over every operation
+  // that met one: how long some client could not get through.
+  std::vector<std::pair<int64_t, int64_t>> spans;
+  for (const OpRecord& op : history.ops())
+    if (!op.first_failure.empty()) spans.push_back({op.first_failure_us, op.complete_us});
+  std::sort(spans.begin(), spans.end());
+  int64_t total = 0, start = -1, end = -1;
+  for (const auto& [a, b] : spans) {
+    if (a > end) {
+      total += end - start;
+      start = a;
+      end = b;
+    } else {
+      end = std::max(end, b);
+    }
+  }
+  return total + (end - start);
 }
 
 }  // namespace slotsim

@@ -31,4 +31,9 @@ std::vector<Violation> CheckOpsSucceedAfter(const OpHistory& history,
                                             int64_t since_us,
                                             size_t violations_max = 10);
 
+// How long, in total, some client operation was failing for want of the
+// cluster: the union over operations of [first failed attempt, final
+// answer] (transport errors, TRYAGAIN, CLUSTERDOWN; not redirects).
+int64_t UnavailableUs(const OpHistory& history);
+
 }  // namespace slotsim

@@ -7,14 +7,14 @@
 //     unreachable, since every client is redirected to the owner;
 //   "acked-writes-survive" (and, with wait_acked_only, "wait-acked-
 //     writes-survive", anchored on SETs a WAIT confirmed on a replica):
-//     for every key written only by SET, the owner
-//     holds the last acknowledged value, or the value of a SET that may
+//     registers (a string key written by SET and DEL, a hash field by
+//     HSET and HDEL) hold the last acknowledged write, or one that may
 //     have been applied after it (no reply, or a reply after that one's
-//     invocation), unless a loss window allows the loss: Redis Cluster
-//     may lose acknowledged writes on failover (asynchronous replication)
-//     and on a restart from a disk without them (loss_windows.h). The
-//     WAIT form holds under a single fault when WAIT covered every
-//     replica: whichever replica is promoted has the write.
+//     invocation); counters (INCR) hold at least every acknowledged
+//     result and at most the increments that may have run; unless
+//     loss_windows.h allows that very write's loss. The WAIT form holds
+//     under a single fault when WAIT covered every replica: whichever
+//     replica is promoted has the write.
 #pragma once
 
 #include <functional>
@@ -57,5 +57,13 @@ std::vector<Violation> CheckAckedWritesSurvive(const OpHistory& history,
                                                bool wait_acked_only = false,
                                                const LossAllowedFn& loss_allowed = nullptr,
                                                std::vector<AllowedLoss>* allowed_losses = nullptr);
+
+// "reads-return-written-values": a GET or HGET never returns a value no
+//   write wrote. "reads-not-stale": a read a node answered never returns
+//   something older than the last write that same node acknowledged
+//   before the read began, unless a window lets that write be lost (a
+//   failover or restart in between, or a stale primary).
+std::vector<Violation> CheckReads(const OpHistory& history, const LossAllowedFn& loss_allowed,
+                                  int64_t now_us, size_t violations_max = 10);
 
 }  // namespace slotsim

@@ -1,71 +1,78 @@
 #include "properties/election_checker.h"
 
-#include <charconv>
+#include "engine/slot_ranges.h"
+#include "engine/trace_records.h"
+#include "properties/trace_parse.h"
 
 namespace slotsim {
 
-std::string DetailValue(const std::string& details, const std::string& key) {
-  const std::string needle = key + "=";
-  size_t pos = 0;
-  while ((pos = details.find(needle, pos)) != std::string::npos) {
-    if (pos == 0 || details[pos - 1] == ' ') {
-      size_t start = pos + needle.size();
-      size_t end = details.find(' ', start);
-      return details.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    }
-    pos += needle.size();
+bool ElectionChecker::OwnsSlots(int machine) const {
+  auto it = claims_.find(machine);
+  return it != claims_.end() && it->second.primary && it->second.slots.any();
+}
+
+int ElectionChecker::SlotOwningPrimaries() const {
+  std::set<int> owners;
+  for (size_t slot = 0; slot < kClusterSlots; ++slot) {
+    int best = -1;
+    int64_t best_epoch = -1;
+    for (const auto& [m, c] : claims_)
+      if (c.primary && c.slots.test(slot) && c.config_epoch > best_epoch)
+        best = m, best_epoch = c.config_epoch;
+    if (best >= 0) owners.insert(best);
   }
-  return "";
+  return static_cast<int>(owners.size());
 }
-
-namespace {
-
-uint64_t ToU64(const std::string& s) {
-  uint64_t v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
-}
-
-}  // namespace
 
 void ElectionChecker::OnTrace(const TraceRecord& r) {
-  if (r.kind == "VoteReceived") {
+  if (r.kind == NodeStateRecord::kKind) {
+    const auto n = ParseRecordOrDie<NodeStateRecord>(r);
+    Claim& c = claims_[r.node];
+    c.primary = n.primary;
+    c.config_epoch = n.config_epoch;
+    auto slots = ParseSlotRanges(n.primary ? n.slots : "");
+    SLOTSIM_CHECK_MSG(slots.has_value(), "NodeState: malformed slots");
+    c.slots = *slots;
+  } else if (r.kind == VoteGrantedRecord::kKind) {
     votes_seen_++;
-    const std::string voter = DetailValue(r.details, "voter");
-    const uint64_t epoch = ToU64(DetailValue(r.details, "epoch"));
-    voters_[{r.node, epoch}].insert(voter);
-    vote_seqs_[{r.node, epoch}].push_back(r.seq);
-    auto [it, fresh] = votes_.emplace(std::make_pair(voter, epoch), Seen{r.node, r.seq});
-    if (!fresh && it->second.node != r.node) {
+    const auto g = ParseRecordOrDie<VoteGrantedRecord>(r);
+    auto [it, fresh] = grants_.emplace(std::make_pair(r.node, g.epoch), Seen{r.peer, r.seq});
+    if (!fresh && it->second.node != r.peer)
       violations_.push_back({"one-vote-per-epoch",
-                             "voter " + voter + " gave its epoch " + std::to_string(epoch) +
-                                 " vote to node" + std::to_string(it->second.node) +
-                                 " and to node" + std::to_string(r.node),
+                             "node" + std::to_string(r.node) + " granted its epoch " +
+                                 std::to_string(g.epoch) + " vote to node" +
+                                 std::to_string(it->second.node) + " and to node" +
+                                 std::to_string(r.peer),
                              r.time_us,
                              {it->second.seq, r.seq}});
+    // Only a slot-owning primary's vote counts (clusterSendFailoverAuthIfNeeded).
+    if (OwnsSlots(r.node)) {
+      voters_[{r.peer, g.epoch}].insert(r.node);
+      grant_seqs_[{r.peer, g.epoch}].push_back(r.seq);
     }
-  } else if (r.kind == "ElectionWon") {
+  } else if (r.kind == ElectionWonRecord::kKind) {
     wins_seen_++;
-    const uint64_t epoch = ToU64(DetailValue(r.details, "epoch"));
-    const std::string size_text = DetailValue(r.details, "size");
-    const size_t votes = voters_[{r.node, epoch}].size();
-    if (!size_text.empty() && votes * 2 <= ToU64(size_text)) {
-      violations_.push_back({"election-won-by-majority",
-                             "node" + std::to_string(r.node) + " won epoch " +
-                                 std::to_string(epoch) + " with " + std::to_string(votes) +
-                                 " vote(s) of " + size_text + " primaries",
-                             r.time_us, vote_seqs_[{r.node, epoch}]});
+    const auto w = ParseRecordOrDie<ElectionWonRecord>(r);
+    const size_t votes = voters_[{r.node, w.epoch}].size();
+    const int size = SlotOwningPrimaries();
+    if (static_cast<int>(votes) < size / 2 + 1) {
+      violations_.push_back(
+          {"election-won-by-majority",
+           "node" + std::to_string(r.node) + " won epoch " + std::to_string(w.epoch) +
+               " with grants from " + std::to_string(votes) + " of " + std::to_string(size) +
+               " slot-owning primaries (it counted " + std::to_string(w.votes) + " of " +
+               std::to_string(w.size) + ")",
+           r.time_us, grant_seqs_[{r.node, w.epoch}]});
       violations_.back().causes.push_back(r.seq);
     }
-    auto [it, fresh] = winners_.emplace(epoch, Seen{r.node, r.seq});
-    if (!fresh && it->second.node != r.node) {
+    auto [it, fresh] = winners_.emplace(w.epoch, Seen{r.node, r.seq});
+    if (!fresh && it->second.node != r.node)
       violations_.push_back({"one-winner-per-epoch",
                              "node" + std::to_string(it->second.node) + " and node" +
                                  std::to_string(r.node) + " both won epoch " +
-                                 std::to_string(epoch),
+                                 std::to_string(w.epoch),
                              r.time_us,
                              {it->second.seq, r.seq}});
-    }
   }
 }
 

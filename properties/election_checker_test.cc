@@ -2,72 +2,130 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/trace_records.h"
+
 namespace slotsim {
 namespace {
 
-TraceRecord Rec(int node, const char* kind, std::string details) {
-  static int64_t seq = 100;
-  TraceRecord r;
-  r.seq = seq++;
-  r.node = node;
-  r.kind = kind;
-  r.details = std::move(details);
-  return r;
+class Trace {
+ public:
+  ElectionChecker& checker() { return c_; }
+  // A slot-owning primary (or a replica: no slots).
+  void Primary(int node, int64_t epoch, const std::string& slots) {
+    NodeStateRecord n;
+    n.primary = !slots.empty();
+    n.current_epoch = n.config_epoch = epoch;
+    n.state_ok = true;
+    n.slots = slots;
+    Emit(node, -1, std::string(NodeStateRecord::kKind), n.Format());
+  }
+  int64_t Grant(int voter, int candidate, int64_t epoch) {
+    return Emit(voter, candidate, std::string(VoteGrantedRecord::kKind),
+                VoteGrantedRecord{epoch, "cand" + std::to_string(candidate)}.Format());
+  }
+  int64_t Won(int node, int64_t epoch, int64_t votes, int64_t size) {
+    return Emit(node, -1, std::string(ElectionWonRecord::kKind),
+                ElectionWonRecord{epoch, votes, size}.Format());
+  }
+
+ private:
+  int64_t Emit(int node, int peer, const std::string& kind, std::string details) {
+    TraceRecord r;
+    r.seq = seq_++;
+    r.node = node;
+    r.peer = peer;
+    r.kind = kind;
+    r.details = std::move(details);
+    c_.OnTrace(r);
+    return r.seq;
+  }
+  ElectionChecker c_;
+  int64_t seq_ = 0;
+};
+
+// Primaries 0, 1, 2 own a third each; 3 is 0's replica.
+void ThreeShards(Trace& t) {
+  t.Primary(0, 1, "0-5460");
+  t.Primary(1, 2, "5461-10922");
+  t.Primary(2, 3, "10923-16383");
+  t.Primary(3, 0, "");
 }
 
-TEST(ElectionChecker, AcceptsOneVotePerVoterPerEpoch) {
-  ElectionChecker c;
-  c.OnTrace(Rec(3, "VoteReceived", "epoch=7 voter=aaa count=1"));
-  c.OnTrace(Rec(3, "VoteReceived", "epoch=7 voter=bbb count=2"));
-  c.OnTrace(Rec(6, "VoteReceived", "epoch=8 voter=aaa count=1"));
-  c.OnTrace(Rec(3, "ElectionWon", "epoch=7 votes=2 size=3"));
-  EXPECT_TRUE(c.violations().empty());
-  EXPECT_EQ(c.votes_seen(), 3);
+TEST(ElectionChecker, AcceptsAMajorityOfGrants) {
+  Trace t;
+  ThreeShards(t);
+  t.Grant(1, 3, 4);
+  t.Grant(2, 3, 4);
+  t.Won(3, 4, 2, 3);
+  EXPECT_TRUE(t.checker().violations().empty()) << t.checker().violations()[0].message;
+  EXPECT_EQ(t.checker().votes_seen(), 2);
 }
 
-TEST(ElectionChecker, FlagsAWinWithoutAMajority) {
-  ElectionChecker c;
-  // Two votes of four primaries is half, not a majority; the same voter
-  // counted twice does not help.
-  c.OnTrace(Rec(3, "VoteReceived", "epoch=7 voter=aaa count=1"));
-  c.OnTrace(Rec(3, "VoteReceived", "epoch=7 voter=aaa count=2"));
-  c.OnTrace(Rec(3, "VoteReceived", "epoch=7 voter=bbb count=3"));
-  c.OnTrace(Rec(3, "ElectionWon", "epoch=7 votes=3 size=4"));
-  ASSERT_EQ(c.violations().size(), 1u);
-  EXPECT_EQ(c.violations()[0].id, "election-won-by-majority");
-  // Linked to the three votes received and the win.
-  EXPECT_EQ(c.violations()[0].causes.size(), 4u);
-  // One vote of a two-primary cluster: the split-brain of seeds/002.
-  ElectionChecker d;
-  d.OnTrace(Rec(2, "VoteReceived", "epoch=3 voter=aaa count=1"));
-  d.OnTrace(Rec(2, "ElectionWon", "epoch=3 votes=1 size=2"));
-  ASSERT_EQ(d.violations().size(), 1u);
-  // Three of four is a majority.
-  ElectionChecker e;
-  for (const char* v : {"a", "b", "c"})
-    e.OnTrace(Rec(1, "VoteReceived", std::string("epoch=9 voter=") + v + " count=1"));
-  e.OnTrace(Rec(1, "ElectionWon", "epoch=9 votes=3 size=4"));
-  EXPECT_TRUE(e.violations().empty());
+// A double vote is seen on the voter, even when the first ACK never
+// reached its candidate (no VoteReceived anywhere).
+TEST(ElectionChecker, FlagsADoubleGrantWhoseFirstAckWasLost) {
+  Trace t;
+  ThreeShards(t);
+  const int64_t first = t.Grant(1, 3, 4);
+  const int64_t second = t.Grant(1, 4, 4);
+  ASSERT_EQ(t.checker().violations().size(), 1u);
+  EXPECT_EQ(t.checker().violations()[0].id, "one-vote-per-epoch");
+  EXPECT_EQ(t.checker().violations()[0].causes, (std::vector<int64_t>{first, second}));
+  // A vote in another epoch of the voter is fine.
+  t.Grant(1, 4, 5);
+  EXPECT_EQ(t.checker().violations().size(), 1u);
 }
 
-TEST(ElectionChecker, FlagsADoubleVoteAndTwoWinners) {
-  ElectionChecker c;
-  const TraceRecord first = Rec(3, "VoteReceived", "epoch=7 voter=aaa count=1");
-  const TraceRecord second = Rec(6, "VoteReceived", "epoch=7 voter=aaa count=1");
-  c.OnTrace(first);
-  c.OnTrace(second);
-  c.OnTrace(Rec(3, "ElectionWon", "epoch=7 votes=2"));
-  c.OnTrace(Rec(6, "ElectionWon", "epoch=7 votes=2"));
-  ASSERT_EQ(c.violations().size(), 2u);
-  EXPECT_EQ(c.violations()[0].id, "one-vote-per-epoch");
-  EXPECT_EQ(c.violations()[0].causes, (std::vector<int64_t>{first.seq, second.seq}));
-  EXPECT_EQ(c.violations()[1].id, "one-winner-per-epoch");
+// The winner's own count and size are not trusted: it claims 2 of 3, but
+// only one primary granted it, and the other "vote" came from a replica.
+TEST(ElectionChecker, RecountsTheWinnersVotesAndTheClusterSize) {
+  Trace t;
+  ThreeShards(t);
+  t.Primary(4, 0, "");  // a replica
+  t.Grant(1, 3, 4);
+  t.Grant(4, 3, 4);     // not a slot-owning primary: does not count
+  t.Won(3, 4, /*votes=*/2, /*size=*/3);
+  ASSERT_EQ(t.checker().violations().size(), 1u);
+  const Violation& v = t.checker().violations()[0];
+  EXPECT_EQ(v.id, "election-won-by-majority");
+  EXPECT_NE(v.message.find("grants from 1 of 3"), std::string::npos) << v.message;
+  // The winner reporting a smaller cluster does not lower the bar.
+  Trace u;
+  ThreeShards(u);
+  u.Primary(5, 7, "100-200");  // a fourth owner (slots moved to it at epoch 7)
+  u.Grant(1, 3, 8);
+  u.Grant(2, 3, 8);
+  u.Won(3, 8, 2, /*size=*/3);
+  ASSERT_EQ(u.checker().violations().size(), 1u);
+  EXPECT_NE(u.checker().violations()[0].message.find("2 of 4"), std::string::npos)
+      << u.checker().violations()[0].message;
 }
 
-TEST(DetailValue, FindsWholeKeysOnly) {
-  EXPECT_EQ(DetailValue("epoch=7 voter=abc", "voter"), "abc");
-  EXPECT_EQ(DetailValue("xepoch=1 epoch=2", "epoch"), "2");
-  EXPECT_EQ(DetailValue("a=1", "b"), "");
+// A primary whose slots were all taken over at a higher epoch (a stale
+// claimant) is not a slot owner any more.
+TEST(ElectionChecker, StaleClaimantsDoNotCountAsPrimaries) {
+  Trace t;
+  ThreeShards(t);
+  t.Primary(3, 9, "0-5460");  // 3 replaced 0 at epoch 9; 0 still claims at 1
+  t.Primary(5, 0, "");
+  t.Grant(1, 5, 10);
+  t.Grant(2, 5, 10);
+  t.Won(5, 10, 2, 3);
+  EXPECT_TRUE(t.checker().violations().empty()) << t.checker().violations()[0].message;
+}
+
+TEST(ElectionChecker, FlagsTwoWinnersOfOneEpoch) {
+  Trace t;
+  ThreeShards(t);
+  t.Primary(4, 0, "");
+  for (int v : {0, 1}) t.Grant(v, 3, 4);
+  t.Grant(2, 4, 4);
+  t.Grant(1, 4, 4);  // a double vote lets node 4 win too
+  t.Won(3, 4, 2, 3);
+  t.Won(4, 4, 2, 3);
+  bool two_winners = false;
+  for (const auto& v : t.checker().violations()) two_winners |= v.id == "one-winner-per-epoch";
+  EXPECT_TRUE(two_winners);
 }
 
 }  // namespace

@@ -1,28 +1,19 @@
 #include "properties/epoch_checker.h"
 
-#include <charconv>
 #include <string>
 
-#include "properties/election_checker.h"
+#include "engine/trace_records.h"
+#include "properties/trace_parse.h"
 
 namespace slotsim {
-namespace {
-
-uint64_t Field(const std::string& details, const char* key) {
-  const std::string v = DetailValue(details, key);
-  uint64_t out = 0;
-  std::from_chars(v.data(), v.data() + v.size(), out);
-  return out;
-}
-
-}  // namespace
 
 void EpochChecker::OnTrace(const TraceRecord& r) {
-  if (r.kind != "NodeState") return;
+  if (r.kind != NodeStateRecord::kKind) return;
   states_seen_++;
-  const uint64_t current = Field(r.details, "current_epoch");
-  const uint64_t config = Field(r.details, "config_epoch");
-  const uint64_t vote = Field(r.details, "last_vote_epoch");
+  const auto n = ParseRecordOrDie<NodeStateRecord>(r);
+  const uint64_t current = static_cast<uint64_t>(n.current_epoch);
+  const uint64_t config = static_cast<uint64_t>(n.config_epoch);
+  const uint64_t vote = static_cast<uint64_t>(n.last_vote_epoch);
   const std::string node = "node" + std::to_string(r.node);
   if (config > current)
     violations_.push_back({"config-epoch-le-current",

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/trace_records.h"
+
 namespace slotsim {
 namespace {
 
@@ -9,9 +11,13 @@ TraceRecord State(int node, int current, int config, int vote) {
   TraceRecord r;
   r.node = node;
   r.kind = "NodeState";
-  r.details = "role=primary current_epoch=" + std::to_string(current) +
-              " config_epoch=" + std::to_string(config) +
-              " last_vote_epoch=" + std::to_string(vote) + " state=ok";
+  NodeStateRecord n;
+  n.primary = true;
+  n.current_epoch = current;
+  n.config_epoch = config;
+  n.last_vote_epoch = vote;
+  n.state_ok = true;
+  r.details = n.Format();
   return r;
 }
 

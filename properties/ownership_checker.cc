@@ -4,22 +4,27 @@
 #include <string>
 
 #include "engine/slot_ranges.h"
-#include "properties/election_checker.h"
+#include "engine/trace_records.h"
+#include "properties/trace_parse.h"
 
 namespace slotsim {
 
 OwnershipChecker::OwnershipChecker() : last_claim_(kClusterSlots) {}
 
 void OwnershipChecker::OnTrace(const TraceRecord& r) {
-  if (r.kind != "NodeState") return;
-  const bool primary = DetailValue(r.details, "role") == "primary";
-  const std::string epoch_text = DetailValue(r.details, "config_epoch");
-  uint64_t epoch = 0;
-  std::from_chars(epoch_text.data(), epoch_text.data() + epoch_text.size(), epoch);
+  if (r.kind == "Restart" && r.node >= 0) restarted_[r.node] = true;
+  if (r.kind != NodeStateRecord::kKind) return;
+  // The first state after a restart is what nodes.conf kept.
+  const bool from_disk = restarted_[r.node];
+  restarted_[r.node] = false;
+  const auto n = ParseRecordOrDie<NodeStateRecord>(r);
+  const bool primary = n.primary;
+  const uint64_t epoch = static_cast<uint64_t>(n.config_epoch);
   SlotBitmap now;
   if (primary) {
-    // A malformed record claims nothing (the engine writes these).
-    if (auto parsed = ParseSlotRanges(DetailValue(r.details, "slots"))) now = *parsed;
+    auto parsed = ParseSlotRanges(n.slots);
+    SLOTSIM_CHECK_MSG(parsed.has_value(), "NodeState: malformed slots");
+    now = *parsed;
   }
   SlotBitmap& before = claimed_[r.node];
   const SlotBitmap fresh = now & ~before;
@@ -31,6 +36,8 @@ void OwnershipChecker::OnTrace(const TraceRecord& r) {
       if (last.node == r.node && epoch > last.epoch) last.epoch = epoch;
       continue;
     }
+    if (from_disk && last.node >= 0 && last.node != r.node && epoch <= last.epoch)
+      continue;  // a stale claim from disk: ignored by all, corrected by UPDATE
     if (last.node >= 0 && last.node != r.node) {
       moves_seen_++;
       if (epoch <= last.epoch && !reported) {

@@ -6,8 +6,13 @@
 //     previous claimant; otherwise the rest of the cluster, which orders
 //     claims by configEpoch, may keep the old owner (redis #3442/#3776).
 // Not a move, so not judged: the first assignment of an unclaimed slot
-// (ADDSLOTS), and a node that comes back from a restart still claiming
-// what it claimed before (a stale claim; UPDATE messages resolve it).
+// (ADDSLOTS), and what a node claims when it comes back from a restart:
+// its nodes.conf may be older than its last state (Redis 7.0 saves
+// SETSLOT without fsync), so it may claim slots it gave away, at its old
+// epoch. The cluster ignores such a stale claim and UPDATE messages
+// correct the node (clusterUpdateSlotsConfigWith only takes a strictly
+// higher configEpoch), so it neither counts as a move nor becomes the
+// slot's claimant.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +40,7 @@ class OwnershipChecker : public TraceSink {
   };
   std::vector<Claim> last_claim_;      // per slot: the current claimant
   std::map<int, SlotBitmap> claimed_;  // per machine, kept across restarts
+  std::map<int, bool> restarted_;      // its next NodeState comes from disk
   std::vector<Violation> violations_;
   int64_t moves_seen_ = 0;
 };

@@ -24,9 +24,7 @@ PrimaryWindows::PrimaryWindows(int64_t node_timeout_ms)
   SLOTSIM_CHECK(node_timeout_ms > 0);
 }
 
-bool PrimaryWindows::Connected(int a, int b) const {
-  return !cut_.count({a, b}) && !cut_.count({b, a});
-}
+bool PrimaryWindows::Hears(int to, int from) const { return !cut_.count({from, to}); }
 
 bool PrimaryWindows::InMinority(int h, int* reachable, int* size) const {
   *reachable = 1;
@@ -34,7 +32,7 @@ bool PrimaryWindows::InMinority(int h, int* reachable, int* size) const {
   for (const auto& [m, s] : machines_) {
     if (!s.primary || !s.owns_slots) continue;
     ++*size;
-    if (m != h && s.running && Connected(h, m)) ++*reachable;
+    if (m != h && s.running && Hears(h, m)) ++*reachable;
   }
   return *reachable < *size / 2 + 1;
 }
@@ -44,9 +42,9 @@ int PrimaryWindows::ReachableReplacement(int h) const {
   for (const auto& [q, s] : machines_) {
     if (q == h || !s.running || !s.primary || s.config_epoch <= me.config_epoch) continue;
     if ((s.slots & me.slots).none()) continue;
-    if (Connected(h, q)) return q;
+    if (Hears(h, q)) return q;
     for (const auto& [m, ms] : machines_)
-      if (m != h && m != q && ms.running && Connected(h, m) && Connected(m, q)) return q;
+      if (m != h && m != q && ms.running && Hears(h, m) && Hears(m, q)) return q;
   }
   return -1;
 }

@@ -2,8 +2,8 @@
 // windows loss_windows.h forgives as "stale primary", bounded here, in
 // every run.
 //   "minority-primary-stops-writes": a running slot-owning primary that
-//     cannot reach a majority of the slot-owning primaries (cut off by
-//     partitions, or the others crashed or paused) reaches
+//     hears from less than a majority of the slot-owning primaries (cut
+//     off by partitions, or the others crashed or paused) reaches
 //     cluster_state:fail, and so refuses writes, within
 //     1.5 * node_timeout + 500 ms. Redis marks a peer PFAIL once both its
 //     last data and its pending ping are older than node_timeout
@@ -14,7 +14,7 @@
 //     another primary claims with a higher configEpoch (it was replaced
 //     while paused or cut off) gives the slot up within node_timeout +
 //     2 s of being able to hear of it: running, with the new owner
-//     running and reachable directly or through one other running node.
+//     running and heard directly or through one other running node.
 //     Queued messages usually tell it at once (stale-primary-acks-after-
 //     resume: 45 us); otherwise the next ping either way does
 //     (node_timeout/2), or a neighbour's, which may itself learn late.
@@ -68,7 +68,12 @@ class PrimaryWindows : public TraceSink {
     std::string why;  // what opened it, for the message
   };
 
-  bool Connected(int a, int b) const;
+  // Whether messages from `from` reach `to`. Only what a node receives
+  // counts: Redis marks a peer PFAIL when nothing arrives from it
+  // (clusterCron's node_delay is the smaller of the ping and the data
+  // delays), so a node that still hears a peer keeps it reachable even if
+  // its own messages are cut.
+  bool Hears(int to, int from) const;
   void Expire(int64_t now_us);
   void Evaluate(int64_t now_us, int64_t seq);
   bool InMinority(int h, int* reachable, int* size) const;

@@ -26,6 +26,9 @@ class Trace {
       Emit(-1, ms, heal ? "Heal" : "Partition",
            "from=" + std::to_string(from) + " to=" + std::to_string(to));
   }
+  void OneWayCut(int64_t ms, int from, int to) {
+    Emit(-1, ms, "Partition", "from=" + std::to_string(from) + " to=" + std::to_string(to));
+  }
   void Event(int node, int64_t ms, const std::string& kind) { Emit(node, ms, kind, ""); }
   void Tick(int64_t ms) { Emit(-1, ms, "Timer", ""); }
 
@@ -123,6 +126,26 @@ TEST(PrimaryWindows, ACutOffStalePrimaryIsLeftToTheMinorityBound) {
   t.Tick(34'100);
   ASSERT_EQ(t.windows().violations().size(), 1u);
   EXPECT_EQ(t.windows().violations()[0].id, "replaced-primary-steps-down");
+}
+
+// Node 0's own messages are cut, but it still hears the others: Redis
+// keeps them reachable (clusterCron's node_delay), so no bound applies.
+// Cut the other way, it hears nothing and must fail in time.
+TEST(PrimaryWindows, OnlyWhatANodeHearsCounts) {
+  Trace deaf(2000), mute(2000);
+  for (Trace* t : {&deaf, &mute}) {
+    t->State(0, 0, true, 1, "0-5460");
+    t->State(1, 0, true, 2, "5461-10922");
+    t->State(2, 0, true, 3, "10923-16383");
+  }
+  for (int peer : {1, 2}) {
+    mute.OneWayCut(10'000, 0, peer);  // 0 -> peer cut: 0 still hears
+    deaf.OneWayCut(10'000, peer, 0);  // peer -> 0 cut: 0 hears nothing
+  }
+  for (Trace* t : {&deaf, &mute}) t->Tick(20'000);
+  EXPECT_TRUE(mute.windows().violations().empty());
+  ASSERT_EQ(deaf.windows().violations().size(), 1u);
+  EXPECT_EQ(deaf.windows().violations()[0].id, "minority-primary-stops-writes");
 }
 
 TEST(PrimaryWindows, ClockFaultedNodesAreExempt) {

@@ -8,7 +8,7 @@
 
 namespace slotsim {
 
-inline constexpr std::array<std::string_view, 24> kViolationIds = {{
+inline constexpr std::array<std::string_view, 26> kViolationIds = {{
     "acked-writes-survive",
     "admin-step-completes",
     "bootstrap-completes",
@@ -28,6 +28,8 @@ inline constexpr std::array<std::string_view, 24> kViolationIds = {{
     "ops-succeed-after-convergence",
     "ownership-moves-to-higher-epoch",
     "primary-config-epochs-distinct",
+    "reads-not-stale",
+    "reads-return-written-values",
     "replaced-primary-steps-down",
     "step-fired",
     "unexpected-violations",

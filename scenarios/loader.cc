@@ -152,14 +152,14 @@ bool Validate(const std::string& path, scenario::Scenario& s,
       !v.Range(*w, wtree, "end_ms", static_cast<double>(w->end_ms()),
                static_cast<double>(w->start_ms()), static_cast<double>(s.duration_ms()), err))
     return false;
-  for (int x : {m.get(), m.set(), m.incr(), m.hset(), m.hget(), m.del()}) {
+  for (int x : {m.get(), m.set(), m.incr(), m.hset(), m.hget(), m.del(), m.hdel()}) {
     if (x < 0) {
       *err = v.Where(*w, wtree, "mix") + ": mix weights must not be negative";
       return false;
     }
   }
   if (w->clients() > 0 &&
-      m.get() + m.set() + m.incr() + m.hset() + m.hget() + m.del() == 0) {
+      m.get() + m.set() + m.incr() + m.hset() + m.hget() + m.del() + m.hdel() == 0) {
     *err = v.Where(*w, wtree, "mix") + ": mix needs at least one positive weight";
     return false;
   }

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <algorithm>
 #include <deque>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -104,6 +105,8 @@ struct AdminSteps {
     std::string error;
   };
   std::deque<Entry> entries;  // stable addresses for the fibers
+  // Non-optional steps that never took effect ("step-fired").
+  std::vector<std::string> unfired;
   Entry* Start(std::string what, int64_t at_ms) {
     entries.push_back({std::move(what), at_ms, false, ""});
     return &entries.back();
@@ -133,6 +136,14 @@ void SpawnAdminStep(SimCluster& cluster, AdminSteps* admin_steps, const std::str
 void RunStep(SimCluster& cluster, const scenario::Step& step, AdminSteps* admin_steps,
              std::set<std::pair<int, int>>* cut, std::set<std::pair<int, int>>* clogged) {
   Simulation& sim = cluster.sim();
+  auto skipped = [&](const char* what, int node, const char* reason) {
+    sim.Record(-1, "StepSkipped", node, "",
+               std::string("step=") + what + " reason=" + reason);
+    if (!step.optional())
+      admin_steps->unfired.push_back(std::string(what) + " " + std::to_string(node) + " at " +
+                                     std::to_string(step.at_ms()) + " ms was skipped (" +
+                                     reason + ")");
+  };
   switch (step.action_case()) {
     case scenario::Step::kMark:
       sim.Record(-1, "Mark", -1, "", "text=" + step.mark());
@@ -141,19 +152,19 @@ void RunStep(SimCluster& cluster, const scenario::Step& step, AdminSteps* admin_
     // steps check the node's state instead of assuming the file's order.
     case scenario::Step::kCrash:
       if (cluster.up(step.crash())) cluster.Crash(step.crash());
-      else sim.Record(-1, "StepSkipped", step.crash(), "", "step=crash reason=down");
+      else skipped("crash", step.crash(), "down");
       break;
     case scenario::Step::kRestart:
       if (!sim.machine_up(step.restart())) cluster.Restart(step.restart());
-      else sim.Record(-1, "StepSkipped", step.restart(), "", "step=restart reason=up");
+      else skipped("restart", step.restart(), "up");
       break;
     case scenario::Step::kPause:
       if (cluster.up(step.pause()) && !sim.machine_paused(step.pause())) cluster.Pause(step.pause());
-      else sim.Record(-1, "StepSkipped", step.pause(), "", "step=pause reason=not_running");
+      else skipped("pause", step.pause(), "not_running");
       break;
     case scenario::Step::kResume:
       if (sim.machine_paused(step.resume())) cluster.Resume(step.resume());
-      else sim.Record(-1, "StepSkipped", step.resume(), "", "step=resume reason=not_paused");
+      else skipped("resume", step.resume(), "not_paused");
       break;
     case scenario::Step::kPartition:
       for (int a : step.partition().side_a())
@@ -347,14 +358,20 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   // keeps their addresses).
   std::deque<std::function<bool(int)>> triggers;
   std::deque<std::function<void(int)>> pollers;
+  // Non-optional triggered steps still waiting (fired or expired ones
+  // leave): whatever is left at the end never fired.
+  std::map<size_t, const scenario::Step*> waiting;
   for (const auto& step : s.steps()) {
     if (!step.during_migration()) {
       sim.Schedule(-1, step.at_ms() * 1000, [&, step] { RunStep(cluster, step, &admin_steps, &cut, &clogged); });
       continue;
     }
     // Poll for a migration moving data (bounded wait).
-    triggers.push_back([&, step](int polls) {
-      if (MigrationMovingData(cluster)) {
+    if (!step.optional()) waiting[triggers.size()] = &step;
+    triggers.push_back([&, step, index = triggers.size()](int polls) {
+      const bool fire = MigrationMovingData(cluster);
+      if (fire || polls >= kTriggerPollsMax) waiting.erase(index);
+      if (fire) {
         sim.Record(-1, "StepTriggered", -1, "",
                    "waited_us=" + std::to_string(polls * kTriggerPollUs));
         RunStep(cluster, step, &admin_steps, &cut, &clogged);
@@ -362,6 +379,12 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
       }
       if (polls >= kTriggerPollsMax) {
         sim.Record(-1, "TriggerExpired", -1, "", "at_ms=" + std::to_string(step.at_ms()));
+        if (!step.optional())
+          admin_steps.unfired.push_back("the during_migration step at " +
+                                        std::to_string(step.at_ms()) +
+                                        " ms never fired: no migration moved data within " +
+                                        std::to_string(kTriggerPollsMax * kTriggerPollUs / 1000) +
+                                        " ms");
         return true;
       }
       return false;
@@ -445,6 +468,11 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
     for (auto& v : CheckOpsSucceedAfter(cluster.history(), result.converged_us))
       result.violations.push_back(std::move(v));
   }
+  for (const auto& [index, step] : waiting)
+    admin_steps.unfired.push_back("the during_migration step at " + std::to_string(step->at_ms()) +
+                                  " ms never fired before the end of the run");
+  for (const auto& why : admin_steps.unfired)
+    result.violations.push_back({"step-fired", why, end_us});
   for (const auto& e : admin_steps.entries)
     if (!e.done || !e.error.empty())
       result.violations.push_back(
@@ -474,6 +502,8 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   std::vector<AllowedLoss> allowed_losses;
   for (auto& v : CheckAckedWritesSurvive(cluster.history(), live, end_us, 10, false, loss_allowed,
                                          &allowed_losses))
+    result.violations.push_back(std::move(v));
+  for (auto& v : CheckReads(cluster.history(), loss_allowed, end_us))
     result.violations.push_back(std::move(v));
   for (size_t i = 0; i < allowed_losses.size() && i < kLostWritesTracedMax; ++i) {
     const AllowedLoss& l = allowed_losses[i];
@@ -516,6 +546,7 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   result.sim_events = sim.events_processed();
   result.trace_hash = sim.trace_hash();
   result.history = cluster.history();
+  result.unavailable_us = UnavailableUs(result.history);
   for (const auto& op : result.history.ops()) {
     result.ops++;
     if (op.outcome == OpOutcome::kOk) result.ops_ok++;

@@ -43,6 +43,9 @@ struct RunResult {
   // Acknowledged writes lost inside a window Redis Cluster allows
   // (traced as LostWrite records with their cause).
   int64_t lost_writes_allowed = 0;
+  // How long some client met an unavailable cluster (first attempts;
+  // UnavailableUs in properties/convergence.h).
+  int64_t unavailable_us = 0;
   OpHistory history;
 };
 

@@ -48,7 +48,7 @@ SimCluster::SimCluster(const scenario::Scenario& s, uint64_t seed, bool buggify,
   wo.keyspace = w.keyspace();
   wo.value_bytes = w.value_bytes();
   wo.mix = OpMix{w.mix().get(), w.mix().set(), w.mix().incr(),
-                 w.mix().hset(), w.mix().hget(), w.mix().del()};
+                 w.mix().hset(), w.mix().hget(), w.mix().del(), w.mix().hdel()};
   wo.wait_replicas = w.wait_replicas();
   wo.start_us = w.start_ms() * 1000;
   wo.end_us = w.end_ms() * 1000;

@@ -26,6 +26,7 @@ bool SimNetwork::Listen(int m, uint16_t port) {
   auto key = std::make_pair(options_.host, port);
   if (listeners_.count(key)) return false;
   listeners_[key] = m;
+  address_book_[key] = m;
   return true;
 }
 
@@ -35,8 +36,8 @@ void SimNetwork::Unlisten(int m, uint16_t port) {
 }
 
 int SimNetwork::MachineAt(const std::string& host, uint16_t port) const {
-  auto it = listeners_.find({host, port});
-  return it == listeners_.end() ? -1 : it->second;
+  auto it = address_book_.find({host, port});
+  return it == address_book_.end() ? -1 : it->second;
 }
 
 int64_t SimNetwork::DrawLatency(int from, int to) {

@@ -46,7 +46,8 @@ class SimNetwork {
   // Resets every connection of `m` (peers see OnClosed after the link
   // latency), closes its listeners and forgets its handler.
   void CrashMachine(int m);
-  // The machine listening on host:port, or -1.
+  // The machine that listens (or listened, before a crash) on host:port,
+  // or -1: for naming peers in trace records.
   int MachineAt(const std::string& host, uint16_t port) const;
   // One-way delay for a message from `from` to `to` sent now.
   int64_t DrawLatency(int from, int to);
@@ -106,6 +107,9 @@ class SimNetwork {
   Prng prng_;
   std::map<int, NetHandler*> handlers_;
   std::map<std::pair<std::string, uint16_t>, int> listeners_;
+  // Every address any machine ever listened on, kept when it crashes:
+  // a trace record about a dead peer still names its machine.
+  std::map<std::pair<std::string, uint16_t>, int> address_book_;
   std::map<ConnId, Endpoint> conns_;  // ordered: crash resets in id order
   std::map<std::pair<int, int>, int64_t> link_base_us_;
   // (from, to) -> what the cut direction holds; key present = cut.
