@@ -267,6 +267,18 @@ void Cluster::HandleConfigEpochCollision(ClusterNode* sender) {
     return;
   if (sender->name <= myself_->name) return;
   if (env_.BugInjected("no-epoch-collision-resolution")) return;
+  // Not while an atomic migration's END is out with my configEpoch: the
+  // target claims the batch at max(that epoch, what it knows) + 1, and a
+  // bump now could put my epoch at or above its claim, so my stale claim
+  // would win back the slots and the target's keys would go as dirty
+  // (the race pinned by scenarios/atomic-handoff-epoch-bump.textproto).
+  // The collision persists, so the next PING or PONG from `sender`
+  // detects it again, once the hand-off has its answer.
+  if (const std::string job = ConfigEpochFrozenBy(); !job.empty()) {
+    env_.Trace({"ConfigEpochCollisionDeferred", PeerAddr(sender), "",
+                "config_epoch=" + std::to_string(myself_->config_epoch) + " job=" + job});
+    return;
+  }
   current_epoch_++;
   myself_->config_epoch = current_epoch_;
   TodoSave(true);

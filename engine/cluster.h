@@ -60,6 +60,12 @@ struct ClusterHooks {
   // (pauseActions(PAUSE_DURING_FAILOVER, ..., CLIENT_PAUSE_WRITE)).
   std::function<void(int64_t until_ms)> pause_writes;
   std::function<void()> unpause_writes;
+  // Non-empty while this node's configEpoch must not change: the id of an
+  // atomic slot migration whose END carried the epoch to its target and
+  // whose answer has not come yet (SlotMigrations::ExportHandoffInFlight).
+  // The target claims the batch just above that epoch, so raising mine
+  // meanwhile would make its claim lose to my stale one.
+  std::function<std::string()> config_epoch_frozen_by;
 };
 
 class Cluster {
@@ -118,6 +124,11 @@ class Cluster {
   // follow the target if no slot is left).
   void AtomicHandOff(const std::string& target_name, const SlotBitmap& slots,
                      uint64_t target_epoch);
+  // Source side, a hand-off that failed after its target claimed the batch
+  // at `target_epoch`, which was not above my configEpoch: keep my claim
+  // strictly above it (a bump and a PONG broadcast if they are equal; not
+  // while another hand-off of mine has my epoch frozen).
+  void AtomicKeepSlots(const std::string& target_name, uint64_t target_epoch);
   // Whether `slot` is open for a native migration (either direction).
   bool SlotIsOpen(int slot) const {
     return migrating_slots_to_.count(slot) || importing_slots_from_.count(slot);
@@ -223,6 +234,13 @@ class Cluster {
   void CommandFailover(const std::vector<std::string>& argv, std::string* out);
   // clusterBumpConfigEpochWithoutConsensus; true if it bumped.
   bool BumpConfigEpochWithoutConsensus();
+  // hooks_.config_epoch_frozen_by(), or "" without the hook.
+  std::string ConfigEpochFrozenBy() const {
+    return hooks_.config_epoch_frozen_by ? hooks_.config_epoch_frozen_by() : std::string();
+  }
+  // The error a command that would bump my configEpoch gets while it is
+  // frozen.
+  static std::string ConfigEpochFrozenError(const std::string& job);
 
   // ---- Persistence (cluster_config.cc) -----------------------------------
   // Writes nodes.conf (temp file, rename); with `fsync`, fsyncs the file

@@ -140,7 +140,16 @@ void Cluster::ProcessUpdate(ClusterNode* sender, const bus::BusMessage& msg) {
 
 // ---- Epochs -----------------------------------------------------------------------
 
+std::string Cluster::ConfigEpochFrozenError(const std::string& job) {
+  return "ERR Can't change the config epoch while atomic slot migration " + job +
+         " is handing off its slots (its target claims them just above my current "
+         "config epoch). Try again when the hand-off is over.";
+}
+
 bool Cluster::BumpConfigEpochWithoutConsensus() {
+  // Callers that may run during an atomic hand-off check first (BUMPEPOCH,
+  // SETSLOT NODE); none may bump a frozen epoch.
+  SLOTSIM_CHECK(ConfigEpochFrozenBy().empty());
   uint64_t max_epoch = 0;
   for (const auto& [name, n] : nodes_) max_epoch = std::max(max_epoch, n->config_epoch);
   // Only if my epoch is 0 or not the unique maximum.

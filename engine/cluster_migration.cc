@@ -75,6 +75,18 @@ void Cluster::CommandSetSlot(const std::vector<std::string>& argv, std::string* 
   } else if (action == "node" && argc == 5) {
     ClusterNode* n = lookup_primary(argv[4], "Unknown node ");
     if (n == nullptr) return;
+    // Closing an import on myself bumps my configEpoch (below). During an
+    // atomic migration's hand-off that bump would put my epoch at or above
+    // the target's claim of the batch, so the command is refused before
+    // it changes anything. The hand-off is short: the caller can retry
+    // (redis-cli's reshard stops at it, as at any SETSLOT error).
+    if (n == myself_ && importing_slots_from_.count(slot) &&
+        !env_.BugInjected("setslot-node-without-bump")) {
+      if (const std::string job = ConfigEpochFrozenBy(); !job.empty()) {
+        resp::AppendError(out, ConfigEpochFrozenError(job));
+        return;
+      }
+    }
     const int64_t keys = keyspace_.CountKeysInSlot(slot);
     if (slots_[slot] == myself_ && n != myself_ && keys != 0) {
       resp::AppendError(out, "ERR Can't assign hashslot " + std::to_string(slot) +
@@ -152,6 +164,23 @@ void Cluster::AtomicHandOff(const std::string& target_name, const SlotBitmap& sl
     if (current_epoch_ < target_epoch) current_epoch_ = target_epoch;
   }
   UpdateSlotsConfigWith(target, target_epoch, slots);
+}
+
+void Cluster::AtomicKeepSlots(const std::string& target_name, uint64_t target_epoch) {
+  if (!myself_->IsPrimary() || myself_->config_epoch > target_epoch) return;
+  if (const std::string job = ConfigEpochFrozenBy(); !job.empty()) {
+    env_.Trace({"ConfigEpochBumpDeferred", "", "",
+                "config_epoch=" + std::to_string(myself_->config_epoch) + " job=" + job +
+                    " above=" + target_name + ":" + std::to_string(target_epoch)});
+    return;
+  }
+  current_epoch_ = std::max(current_epoch_, target_epoch) + 1;
+  myself_->config_epoch = current_epoch_;
+  env_.Trace({"ConfigEpochBumped", "", "",
+              "config_epoch=" + std::to_string(myself_->config_epoch) + " cause=atomic-abort"});
+  TodoSave(true);
+  todo_update_state_ = true;
+  BroadcastPong(false);
 }
 
 // CLUSTER FORGET <node>.

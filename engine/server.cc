@@ -63,6 +63,7 @@ Server::Server(Env& env, EngineConfig config)
   hooks.propagate = [this](const std::vector<std::string>& argv) { Propagate(argv); };
   hooks.pause_writes = [this](int64_t until_ms) { PauseWrites(until_ms); };
   hooks.unpause_writes = [this] { UnpauseWrites(); };
+  hooks.config_epoch_frozen_by = [this] { return migrations_.ExportHandoffInFlight(); };
   cluster_.set_hooks(std::move(hooks));
   repl_.set_on_ack([this] {
     CheckWaitingClients();

@@ -261,8 +261,9 @@ void SlotMigrations::CommandSyncStart(ConnId conn, const std::vector<std::string
 
 bool SlotMigrations::IsImportLink(ConnId conn) const {
   auto it = by_import_conn_.find(conn);
-  return it != by_import_conn_.end() &&
-         jobs_.at(it->second).state == SlotMigrationJob::State::kSnapshot;
+  if (it == by_import_conn_.end()) return false;
+  auto jit = jobs_.find(it->second);  // a finished job may have been forgotten
+  return jit != jobs_.end() && jit->second.state == SlotMigrationJob::State::kSnapshot;
 }
 
 bool SlotMigrations::AcceptImportCommand(ConnId conn, const std::vector<std::string_view>& keys,
@@ -293,7 +294,14 @@ bool SlotMigrations::CommandSyncEnd(ConnId conn, const std::vector<std::string>&
     resp::AppendError(out, "ERR No such slot import on this connection");
     return true;
   }
-  SlotMigrationJob& job = jobs_.at(it->second);
+  auto jit = jobs_.find(it->second);
+  if (jit == jobs_.end()) {
+    resp::AppendError(out, "ERR No such slot import on this connection");
+    return true;
+  }
+  SlotMigrationJob& job = jit->second;
+  if (job.state == SlotMigrationJob::State::kSuccess && !job.replicated_only)
+    return CommandSyncEndAgain(conn, job, source_epoch, out);
   if (job.state != SlotMigrationJob::State::kSnapshot) {
     resp::AppendError(out, "ERR Slot import is " + std::string(StateName(job.state)));
     return true;
@@ -310,8 +318,56 @@ bool SlotMigrations::CommandSyncEnd(ConnId conn, const std::vector<std::string>&
     st.ack_offset = hooks_.repl_offset();
     hooks_.request_acks();
   }
-  TryTakeOver(job.id);
-  return false;  // answered by TryTakeOver, now or when a replica acks
+  return TryTakeOverNow(conn, job.id, out);  // or later, when a replica acks
+}
+
+// END again, for a batch this node already took: the source's configEpoch
+// was not below the epoch I claimed it with (something raised it after its
+// first END), so its own claim would win. Claim the batch again, above the
+// epoch this END carries, if every slot of it is still mine (else the
+// source's claim has won already, and the dirty-slot rule has deleted the
+// keys here: the job fails and the source keeps the batch). The data was
+// acknowledged by a replica the first time; only the epoch changes.
+bool SlotMigrations::CommandSyncEndAgain(ConnId conn, SlotMigrationJob& job,
+                                         uint64_t source_epoch, std::string* out) {
+  const ClusterNode* me = &cluster_.myself();
+  for (int s = 0; s < kClusterSlots; ++s) {
+    if (job.slots.test(s) && cluster_.SlotOwner(s) != me) {
+      resp::AppendError(out, "ERR Slot import " + job.id + " lost slot " + std::to_string(s) +
+                                 " after its takeover");
+      return true;
+    }
+  }
+  job.state = SlotMigrationJob::State::kHandoff;
+  job.source_epoch = source_epoch;
+  ImportState& st = imports_[job.id];
+  st.conn = conn;
+  st.ack_offset = -1;
+  st.end_ms = env_.NowMs();
+  st.repeated_end = true;
+  Log(job);
+  Trace("SlotImportEndAgain", job, "source_epoch=" + std::to_string(source_epoch) +
+                                       " config_epoch=" + std::to_string(me->config_epoch));
+  return TryTakeOverNow(conn, job.id, out);  // or later (an export of mine hands off)
+}
+
+bool SlotMigrations::TryTakeOverNow(ConnId conn, const std::string& id, std::string* out) {
+  answer_now_ = {conn, out, false};
+  TryTakeOver(id);
+  const bool answered = answer_now_.answered;
+  answer_now_ = {};
+  return answered;
+}
+
+void SlotMigrations::Answer(ConnId conn, const std::string& reply) {
+  // Within the END command itself, the answer is its reply: the client is
+  // not blocked yet, and must not be left blocked after it.
+  if (answer_now_.out != nullptr && answer_now_.conn == conn) {
+    answer_now_.out->append(reply);
+    answer_now_.answered = true;
+    return;
+  }
+  hooks_.reply_to(conn, reply);
 }
 
 void SlotMigrations::TryTakeOver(const std::string& id) {
@@ -330,17 +386,28 @@ void SlotMigrations::TryTakeOver(const std::string& id) {
     Fail(job, "no replica acknowledged the imported data in time");
     return;
   }
+  if (st.repeated_end) {
+    // Deferred above: the batch may have gone back to the source meanwhile.
+    for (int s = 0; s < kClusterSlots; ++s) {
+      if (job.slots.test(s) && cluster_.SlotOwner(s) != &cluster_.myself()) {
+        Fail(job, "lost slot " + std::to_string(s) + " after its takeover");
+        return;
+      }
+    }
+  }
   const uint64_t epoch = cluster_.AtomicTakeOver(job.slots, job.source_epoch);
   job.state = SlotMigrationJob::State::kSuccess;
   job.end_ms = env_.NowMs();
   Log(job);
-  Trace("SlotImportTakeover", job, "config_epoch=" + std::to_string(epoch));
+  Trace(st.repeated_end ? "SlotImportTakeoverAgain" : "SlotImportTakeover", job,
+        "config_epoch=" + std::to_string(epoch));
+  // The connection stays known until it closes: the source may send END
+  // again if this epoch is not above its own (FinishExport).
   const ConnId conn = st.conn;
-  by_import_conn_.erase(conn);
   imports_.erase(id);
   std::string reply;
   resp::AppendSimple(&reply, "TAKEN " + std::to_string(epoch));
-  hooks_.reply_to(conn, reply);
+  Answer(conn, reply);
 }
 
 void SlotMigrations::OnClientClosed(ConnId conn) {
@@ -348,6 +415,7 @@ void SlotMigrations::OnClientClosed(ConnId conn) {
   if (it == by_import_conn_.end()) return;
   auto jit = jobs_.find(it->second);
   if (jit != jobs_.end() && !jit->second.Finished()) Fail(jit->second, "source link lost");
+  by_import_conn_.erase(conn);  // a taken batch's connection, or already gone
 }
 
 // ---- Source side ----------------------------------------------------------------
@@ -493,9 +561,10 @@ void SlotMigrations::BeginHandoff(SlotMigrationJob& job) {
   job.state = SlotMigrationJob::State::kHandoff;
   for (int s = 0; s < kClusterSlots; ++s)
     if (job.slots.test(s)) paused_slots_.set(s);
-  SendOnLink(job, {"CLUSTER", "SYNCSLOTS", "END", job.id,
-                   std::to_string(cluster_.myself().config_epoch)});
-  link.end_sent = true;
+  // From here until the answer, my configEpoch is frozen (the cluster
+  // asks ExportHandoffInFlight): the target claims the batch just above
+  // the epoch END carries.
+  SendEnd(job);
   const std::string id = job.id;
   // Long enough for a failover of the target: its promoted replica may
   // finish the takeover (OnPromoted), and writes must not resume here
@@ -515,6 +584,14 @@ void SlotMigrations::BeginHandoff(SlotMigrationJob& job) {
                                      });
   Log(job);
   Trace("SlotMigrationHandoff", job);
+}
+
+void SlotMigrations::SendEnd(SlotMigrationJob& job) {
+  ExportLink& link = *exports_.at(job.id);
+  SendOnLink(job, {"CLUSTER", "SYNCSLOTS", "END", job.id,
+                   std::to_string(cluster_.myself().config_epoch)});
+  link.end_sent = true;
+  link.end_attempts++;
 }
 
 void SlotMigrations::OnLinkData(ConnId conn, std::string_view bytes) {
@@ -559,6 +636,28 @@ void SlotMigrations::OnLinkData(ConnId conn, std::string_view bytes) {
 }
 
 void SlotMigrations::FinishExport(SlotMigrationJob& job, uint64_t target_epoch) {
+  // Belt and braces: the target's claim must be above my own configEpoch,
+  // or the rest of the cluster keeps my claim (slots move only to a higher
+  // epoch), I would serve the batch again after the pause, and the target
+  // would delete it as dirty keys once it hears of my claim. My epoch is
+  // frozen while END is out, so this takes a path the freeze missed; END
+  // goes again with my current epoch, and the target claims again above it.
+  const uint64_t my_epoch = cluster_.myself().config_epoch;
+  if (target_epoch > 0 && target_epoch <= my_epoch) {
+    ExportLink& link = *exports_.at(job.id);
+    link.refused_target_epoch = target_epoch;
+    Trace("SlotMigrationTakenTooLow", job,
+          "target_epoch=" + std::to_string(target_epoch) + " config_epoch=" +
+              std::to_string(my_epoch) + " attempt=" + std::to_string(link.end_attempts));
+    if (link.end_attempts >= kHandoffEndAttempts) {
+      Fail(job, "the target's takeover epoch " + std::to_string(target_epoch) +
+                    " was not above my configEpoch " + std::to_string(my_epoch) + " after " +
+                    std::to_string(link.end_attempts) + " ENDs");
+      return;
+    }
+    SendEnd(job);
+    return;
+  }
   job.state = SlotMigrationJob::State::kSuccess;
   job.end_ms = env_.NowMs();
   Trace("SlotMigrationDone", job, "target_epoch=" + std::to_string(target_epoch));
@@ -598,6 +697,12 @@ void SlotMigrations::Fail(SlotMigrationJob& job, const std::string& why) {
   if (job.role == SlotMigrationJob::Role::kExport) {
     if (auto e = exports_.find(job.id); e != exports_.end()) {
       ExportLink& link = *e->second;
+      // The target took the batch with an epoch not above mine: my claim
+      // must stay strictly above it, or equal epochs would be settled by
+      // node id, perhaps for the target, which holds stale data once I
+      // serve writes again. The target then deletes its copy as dirty keys.
+      if (link.refused_target_epoch > 0)
+        cluster_.AtomicKeepSlots(job.peer, link.refused_target_epoch);
       if (link.handoff_timer != kNoTimer) env_.CancelTimer(link.handoff_timer);
       if (link.conn != kNoConn) {
         by_link_.erase(link.conn);
@@ -621,7 +726,7 @@ void SlotMigrations::Fail(SlotMigrationJob& job, const std::string& why) {
       if (waiting) {
         std::string reply;
         resp::AppendError(&reply, "ERR slot import aborted: " + why);
-        hooks_.reply_to(conn, reply);
+        Answer(conn, reply);
       }
     }
     DropPartialKeys(job);
@@ -652,6 +757,15 @@ bool SlotMigrations::HandoffInFlight(SlotMigrationJob::Role role) const {
     if (j.role == role && j.state == SlotMigrationJob::State::kHandoff && !j.replicated_only)
       return true;
   return false;
+}
+
+std::string SlotMigrations::ExportHandoffInFlight() const {
+  if (!cluster_.myself().IsPrimary()) return "";
+  for (const auto& [id, j] : jobs_)
+    if (j.role == SlotMigrationJob::Role::kExport &&
+        j.state == SlotMigrationJob::State::kHandoff && !j.replicated_only)
+      return id;
+  return "";
 }
 
 bool SlotMigrations::SlotInActiveJob(int slot) const {

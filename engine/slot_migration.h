@@ -23,6 +23,9 @@
 //   RESTORE <key> 0 <payload> REPLACE | HSET <key> <f> <v> ... |
 //     any forwarded write                                 [its own reply]
 //   CLUSTER SYNCSLOTS END <job> <source-configEpoch>  [+TAKEN <epoch> | -ERR]
+// END may come again on the same connection for a batch the target has
+// already taken: the source found the TAKEN epoch not above its own
+// configEpoch, and the target claims the batch again above the new one.
 // and on the replication stream:
 //   CLUSTER SYNCSLOTS-LOG <job> <role> <peer> <state> <source-epoch>
 //     <start> <end> [...]
@@ -135,6 +138,15 @@ class SlotMigrations {
   const std::map<std::string, SlotMigrationJob>& jobs() const { return jobs_; }
   // Slots in an unfinished job of mine (export or import).
   bool SlotInActiveJob(int slot) const;
+  // The id of an export of mine whose END is out and unanswered ("" if
+  // none, or if I am not a primary): my configEpoch must not change until
+  // it is answered (Cluster's hooks.config_epoch_frozen_by).
+  std::string ExportHandoffInFlight() const;
+
+  // How many ENDs the source sends for one batch before it gives up: the
+  // first, then one more each time the target's TAKEN epoch is not above
+  // the source's configEpoch (FinishExport).
+  static constexpr int kHandoffEndAttempts = 3;
 
  private:
   // Export-side streaming state of one job.
@@ -144,6 +156,11 @@ class SlotMigrations {
     std::deque<size_t> pending;    // bytes of each command awaiting a reply
     size_t pending_bytes = 0;
     bool end_sent = false;
+    int end_attempts = 0;  // ENDs sent (kHandoffEndAttempts at most)
+    // The last TAKEN epoch that was not above my configEpoch: the target
+    // claims the batch with it, and if the job fails my claim must stay
+    // above it.
+    uint64_t refused_target_epoch = 0;
     // Snapshot cursor: the slot, the last key fully sent, and for a hash
     // sent in parts the key in progress and how many fields went out.
     int slot = -1;
@@ -158,11 +175,14 @@ class SlotMigrations {
     ConnId conn = kNoConn;
     int64_t ack_offset = -1;      // END: waiting for a replica to reach it
     int64_t end_ms = 0;
+    bool repeated_end = false;    // END again for a batch already taken
   };
 
   void CommandMigrateSlots(const std::vector<std::string>& argv, std::string* out);
   void CommandSyncStart(ConnId conn, const std::vector<std::string>& argv, std::string* out);
   bool CommandSyncEnd(ConnId conn, const std::vector<std::string>& argv, std::string* out);
+  bool CommandSyncEndAgain(ConnId conn, SlotMigrationJob& job, uint64_t source_epoch,
+                           std::string* out);
   void AppendJobsReply(std::string* out) const;
 
   void SendOnLink(SlotMigrationJob& job, const std::vector<std::string>& cmd);
@@ -172,8 +192,16 @@ class SlotMigrations {
   // The next chunk of the snapshot as commands; false when done.
   bool NextChunk(SlotMigrationJob& job, std::vector<std::vector<std::string>>* cmds);
   void BeginHandoff(SlotMigrationJob& job);
+  // Sends END with my current configEpoch.
+  void SendEnd(SlotMigrationJob& job);
   void FinishExport(SlotMigrationJob& job, uint64_t target_epoch);
   void TryTakeOver(const std::string& id);
+  // TryTakeOver from within the END command on `conn`: true if it was
+  // answered at once (the answer appended to *out).
+  bool TryTakeOverNow(ConnId conn, const std::string& id, std::string* out);
+  // Answers the source blocked on END on `conn` (hooks.reply_to, or the
+  // END command's own reply within TryTakeOverNow).
+  void Answer(ConnId conn, const std::string& reply);
   // Whether one of my own jobs of `role` is in its hand-off.
   bool HandoffInFlight(SlotMigrationJob::Role role) const;
   void Fail(SlotMigrationJob& job, const std::string& why);
@@ -194,9 +222,16 @@ class SlotMigrations {
   std::map<std::string, std::unique_ptr<ExportLink>> exports_;  // by job id
   std::map<std::string, ImportState> imports_;                  // by job id
   std::map<ConnId, std::string> by_link_;                       // export link -> job
-  std::map<ConnId, std::string> by_import_conn_;                // import conn -> job
+  // Import conn -> job; kept after the takeover until the connection
+  // closes, for a repeated END.
+  std::map<ConnId, std::string> by_import_conn_;
   SlotBitmap paused_slots_;
   TimerId check_timer_ = kNoTimer;
+  struct AnswerNow {
+    ConnId conn = kNoConn;
+    std::string* out = nullptr;
+    bool answered = false;
+  } answer_now_;
 };
 
 }  // namespace slotsim
