@@ -289,6 +289,8 @@ RespValue ClusterClient::Execute(const std::vector<std::string>& argv,
       unknown = true;
       rec.ambiguous = true;
       NoteFirstFailure(&rec, "transport: " + err);
+      rec.unanswered++;
+      if (history_ != nullptr) history_->UpdateOp(token, rec);
       refresh_needed_ = true;
       if (rec.retries >= options_.retries_max) {
         reply = ClientError(err);

@@ -41,6 +41,9 @@ struct OpRecord {
   // An earlier attempt got no answer, so the command may have been applied
   // more than once (matters for non-idempotent commands like INCR).
   bool ambiguous = false;
+  // Attempts that got no answer (timeouts, lost connections): each may
+  // have been applied, so an INCR may have run this many times more.
+  int unanswered = 0;
   // Replicas a WAIT right after this write confirmed; -1 if none was sent.
   int wait_replicas = -1;
   // The first attempt that failed for want of the cluster (a transport
@@ -70,6 +73,11 @@ class OpHistory {
     return next_token_++;
   }
   void EndOp(uint64_t token) { in_flight_.erase(token); }
+  // Keeps an operation in flight up to date (its unanswered attempts).
+  void UpdateOp(uint64_t token, const OpRecord& r) {
+    auto it = in_flight_.find(token);
+    if (it != in_flight_.end()) it->second = r;
+  }
   const std::map<uint64_t, OpRecord>& in_flight() const { return in_flight_; }
 
  private:

@@ -255,13 +255,15 @@ std::vector<Violation> CheckAckedWritesSurvive(const OpHistory& history,
   // up), and at most the number of increments that may have run.
   std::map<std::string, std::vector<const OpRecord*>> incrs;
   std::map<std::string, int64_t> attempted;
+  // Each unanswered attempt may have run, and so may the last one of an
+  // operation still in flight at the end.
   for (const auto& op : history.ops())
     if (op.command == "INCR") {
       incrs[op.key].push_back(&op);
-      if (op.outcome == OpOutcome::kOk || MayHaveApplied(op)) attempted[op.key]++;
+      attempted[op.key] += op.unanswered + (op.outcome == OpOutcome::kOk ? 1 : 0);
     }
   for (const auto& [token, op] : history.in_flight())
-    if (op.command == "INCR") attempted[op.key]++;
+    if (op.command == "INCR") attempted[op.key] += op.unanswered + 1;
   for (auto& [key, ops] : incrs) {
     if (out.size() >= violations_max) break;
     const Server* owner = OwnerOf(key, live);

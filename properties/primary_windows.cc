@@ -7,7 +7,11 @@
 namespace slotsim {
 namespace {
 
-constexpr int64_t kMinorityMarginUs = 500'000;
+// Two cron ticks (100 ms each: the ping goes out and PFAIL is noticed at a
+// tick), plus the 500 ms by which a gossiped pong time may lie in the
+// future and still postpone the ping (clusterProcessGossipSection), plus
+// delivery.
+constexpr int64_t kMinorityMarginUs = 1'000'000;
 constexpr int64_t kStaleMarginUs = 2'000'000;
 // Violations of each kind reported per run: the first few say it all.
 constexpr size_t kViolationsMax = 10;
@@ -70,7 +74,8 @@ void PrimaryWindows::Expire(int64_t now_us) {
 
 void PrimaryWindows::Evaluate(int64_t now_us, int64_t seq) {
   for (const auto& [h, s] : machines_) {
-    const bool eligible = s.running && !s.clock_faulted && s.primary && s.owns_slots;
+    const bool eligible =
+        s.running && !s.clock_faulted && !s.slow_fsync && s.primary && s.owns_slots;
     int reachable = 0, size = 0;
     Window& mw = minority_[h];
     if (eligible && s.state_ok && InMinority(h, &reachable, &size)) {
@@ -117,6 +122,13 @@ void PrimaryWindows::OnTrace(const TraceRecord& r) {
   } else if (k == "Restart" || k == "Resume" || k == "BlockingReadEnd" ||
              k == "BlockingReadTimeout") {
     if (r.node >= 0 && machines_.count(r.node)) machines_[r.node].running = true;
+  } else if (k == "FsyncLatency") {
+    // While every fsync blocks its thread for long, the node runs its
+    // cron and reads its messages late: no time bound holds for it.
+    DetailsReader d(r.details);
+    auto us = d.Int("us");
+    SLOTSIM_CHECK_MSG(d.ok(), d.error().c_str());
+    if (r.node >= 0) machines_[r.node].slow_fsync = *us > 0;
   } else if (k == "ClockJump" || k == "ClockDrift") {
     if (r.node >= 0) machines_[r.node].clock_faulted = true;
   } else if (k == "Partition" || k == "Heal") {

@@ -56,11 +56,11 @@ void ThreePrimariesCutAtTen(Trace& t) {
 }
 
 TEST(PrimaryWindows, AMinorityPrimaryThatKeepsServingIsCaught) {
-  Trace t(2000);  // bound 1.5 * 2 s + 0.5 s = 3.5 s
+  Trace t(2000);  // bound 1.5 * 2 s + 1 s = 4 s
   ThreePrimariesCutAtTen(t);
-  t.Tick(13'400);
+  t.Tick(13'900);
   EXPECT_TRUE(t.windows().violations().empty());
-  t.Tick(13'600);
+  t.Tick(14'100);
   ASSERT_EQ(t.windows().violations().size(), 1u);
   const Violation& v = t.windows().violations()[0];
   EXPECT_EQ(v.id, "minority-primary-stops-writes");
@@ -70,7 +70,7 @@ TEST(PrimaryWindows, AMinorityPrimaryThatKeepsServingIsCaught) {
 TEST(PrimaryWindows, AMinorityPrimaryThatFailsInTimeOrIsHealedPasses) {
   Trace failed(2000), healed(2000), paused(2000);
   for (Trace* t : {&failed, &healed, &paused}) ThreePrimariesCutAtTen(*t);
-  failed.State(0, 13'000, true, 1, "0-5460", /*ok=*/false);
+  failed.State(0, 13'900, true, 1, "0-5460", /*ok=*/false);
   healed.Cut(12'000, 0, 1, /*heal=*/true);  // reaches 2 of 3 again
   paused.Event(0, 11'000, "Pause");          // cannot acknowledge anything
   for (Trace* t : {&failed, &healed, &paused}) {
@@ -80,9 +80,9 @@ TEST(PrimaryWindows, AMinorityPrimaryThatFailsInTimeOrIsHealedPasses) {
   }
   // Resumed, still cut off: the window starts at the resume.
   paused.Event(0, 40'000, "Resume");
-  paused.Tick(43'400);
+  paused.Tick(43'900);
   EXPECT_TRUE(paused.windows().violations().empty());
-  paused.Tick(43'600);
+  paused.Tick(44'100);
   EXPECT_EQ(paused.windows().violations().size(), 1u);
 }
 

@@ -27,6 +27,9 @@ namespace {
 // How often the observer samples the ground truth for convergence.
 constexpr int64_t kObservePeriodUs = 100'000;
 constexpr int64_t kObserveFullEvery = 10;  // polls
+// A node whose thread is busy longer than this does not count as serving
+// (clients time out after a second).
+constexpr int64_t kUnresponsiveUs = 200'000;
 // Forgiven losses traced one by one (the count is in the run result).
 constexpr size_t kLostWritesTracedMax = 1000;
 // How often and how long a during_migration step polls for a migration
@@ -423,7 +426,16 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
     std::string why;
     const auto live = cluster.LiveClusters();
     const bool full = result.converged_us < 0 || ++polls_in_stretch % kObserveFullEvery == 0;
-    const bool converged = full ? ClusterConverged(live, &why) : AllReportOk(live, &why);
+    bool converged = full ? ClusterConverged(live, &why) : AllReportOk(live, &why);
+    // A node whose thread is stuck (a slow fsync started before the
+    // liveness phase, say) reports ok but answers nobody: not converged
+    // until it is back, since clients time out on it.
+    for (int i = 0; converged && i < cluster.node_count(); ++i)
+      if (cluster.up(i) && sim.BusyOffsetUs(i) > kUnresponsiveUs) {
+        converged = false;
+        why = "node" + std::to_string(i) + "'s thread is busy for " +
+              std::to_string(sim.BusyOffsetUs(i) / 1000) + " ms more";
+      }
     if (converged && result.converged_us < 0) {
       result.converged_us = sim.now_us();
       sim.Record(-1, "Converged", -1, "", "");

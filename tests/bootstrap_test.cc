@@ -93,6 +93,25 @@ TEST(Bootstrap, ExpectedViolationIsItsOwnOutcomeAndHidesNothing) {
   EXPECT_EQ(missing.violations[0].id, "expected-violation-missing");
 }
 
+// A fault that never happens tests nothing: a during_migration crash in
+// a run with no migration never fires, and fails the run unless it is
+// optional.
+TEST(Bootstrap, AStepThatNeverFiresFailsTheRunUnlessOptional) {
+  auto sc = Bootstrap();
+  auto* st = sc.add_steps();
+  st->set_at_ms(10000);
+  st->set_during_migration(true);
+  st->set_crash(0);
+  RunResult r = RunScenario(sc, RunOptions{});
+  EXPECT_EQ(r.outcome, "violation");
+  bool step_fired = false;
+  for (const auto& v : r.violations)
+    step_fired |= v.id == "step-fired" && v.message.find("never fired") != std::string::npos;
+  EXPECT_TRUE(step_fired);
+  st->set_optional(true);
+  EXPECT_EQ(RunScenario(sc, RunOptions{}).outcome, "pass");
+}
+
 // The planted case: an expected violation beside an unrelated one.
 TEST(Bootstrap, ExpectedViolationBesideAnotherFails) {
   scenario::Expect expect;

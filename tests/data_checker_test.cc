@@ -2,6 +2,7 @@
 // node holding keys of a slot it does not own.
 #include <gtest/gtest.h>
 
+#include "properties/convergence.h"
 #include "properties/data_checker.h"
 #include "engine/trace_records.h"
 #include "properties/loss_windows.h"
@@ -25,6 +26,133 @@ OpRecord Set(const std::string& key, const std::string& value, int64_t invoke, i
   r.complete_us = complete;
   r.outcome = outcome;
   return r;
+}
+
+OpRecord Op(const std::string& command, const std::string& key, const std::string& field,
+            const std::string& value, const std::string& reply, int64_t invoke,
+            int64_t complete, const std::string& node) {
+  OpRecord r;
+  r.command = command;
+  r.key = key;
+  r.field = field;
+  r.value = value;
+  r.reply = reply;
+  r.invoke_us = invoke;
+  r.complete_us = complete;
+  r.outcome = OpOutcome::kOk;
+  r.node = node;
+  return r;
+}
+
+std::vector<std::string> Ids(const std::vector<Violation>& vs) {
+  std::vector<std::string> out;
+  for (const auto& v : vs) out.push_back(v.id + ": " + v.message);
+  return out;
+}
+
+// Counters, hash fields, deletes and reads: each model holds on the real
+// node's data and fails on a fabricated history that contradicts it.
+TEST(DataCheckers, CountersFieldsDeletesAndReads) {
+  SimCluster c(HaScenario(2, 0, 3000, 0), 1, false, {});
+  ASSERT_TRUE(StartAndSettle(c));
+  RawConn a(c.sim(), "raw");
+  a.Connect(c.node(0)->config().port);
+  for (int i = 0; i < 3; ++i) a.Call({"INCR", "{b}n"});
+  ASSERT_EQ(a.Call({"HSET", "{b}h", "f1", "v1"}).ToString(), "(integer) 1");
+  ASSERT_EQ(a.Call({"SET", "{b}k", "v1"}).ToString(), "OK");
+  const auto live = c.LiveMembers();
+  const std::string n0 = c.addr(0);
+
+  // INCR: three acknowledged increments, and the counter is 3.
+  OpHistory incr;
+  for (int i = 1; i <= 3; ++i)
+    incr.Add(Op("INCR", "{b}n", "", "", "(integer) " + std::to_string(i), i * 100, i * 100 + 50, n0));
+  EXPECT_TRUE(CheckAckedWritesSurvive(incr, live, 0).empty());
+  // An acknowledged result above what is there was lost.
+  OpHistory lost_incr = incr;
+  lost_incr.Add(Op("INCR", "{b}n", "", "", "(integer) 4", 500, 550, n0));
+  auto v = CheckAckedWritesSurvive(lost_incr, live, 0);
+  ASSERT_EQ(v.size(), 1u) << ::testing::PrintToString(Ids(v));
+  EXPECT_NE(v[0].message.find("answered 4"), std::string::npos) << v[0].message;
+  // More than was ever attempted: a phantom increment (applied twice)...
+  OpHistory two;
+  two.Add(Op("INCR", "{b}n", "", "", "(integer) 1", 100, 150, n0));
+  two.Add(Op("INCR", "{b}n", "", "", "(integer) 2", 200, 250, n0));
+  v = CheckAckedWritesSurvive(two, live, 0);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_NE(v[0].message.find("after at most 2 increments"), std::string::npos) << v[0].message;
+  // ... unless an attempt went unanswered and may have run as well.
+  OpHistory retried = two;
+  OpRecord timed_out = Op("INCR", "{b}n", "", "", "(error) timeout", 300, 350, n0);
+  timed_out.outcome = OpOutcome::kError;
+  timed_out.ambiguous = true;
+  timed_out.unanswered = 1;
+  retried.Add(timed_out);
+  EXPECT_TRUE(CheckAckedWritesSurvive(retried, live, 0).empty());
+
+  // HSET: last write wins per field.
+  OpHistory field;
+  field.Add(Op("HSET", "{b}h", "f1", "v1", "(integer) 1", 100, 150, n0));
+  EXPECT_TRUE(CheckAckedWritesSurvive(field, live, 0).empty());
+  field.Add(Op("HSET", "{b}h", "f1", "v2", "(integer) 0", 200, 250, n0));
+  v = CheckAckedWritesSurvive(field, live, 0);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_NE(v[0].message.find("HSET {b}h f1 \"v2\""), std::string::npos) << v[0].message;
+  // DEL: a deleted key stays deleted until written again.
+  OpHistory del;
+  del.Add(Op("SET", "{b}k", "", "v1", "OK", 100, 150, n0));
+  EXPECT_TRUE(CheckAckedWritesSurvive(del, live, 0).empty());
+  del.Add(Op("DEL", "{b}k", "", "", "(integer) 1", 200, 250, n0));
+  v = CheckAckedWritesSurvive(del, live, 0);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_NE(v[0].message.find("the owner has v1"), std::string::npos) << v[0].message;
+
+  // Reads: a value nobody wrote; a read older than the node's own ack.
+  OpHistory reads;
+  reads.Add(Op("SET", "{b}k", "", "v1", "OK", 100, 150, n0));
+  reads.Add(Op("SET", "{b}k", "", "v2", "OK", 200, 250, n0));
+  reads.Add(Op("GET", "{b}k", "", "", "\"v2\"", 300, 350, n0));
+  EXPECT_TRUE(CheckReads(reads, nullptr, 0).empty());
+  OpHistory phantom = reads;
+  phantom.Add(Op("GET", "{b}k", "", "", "\"v9\"", 400, 450, n0));
+  v = CheckReads(phantom, nullptr, 0);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].id, "reads-return-written-values");
+  OpHistory stale = reads;
+  stale.Add(Op("GET", "{b}k", "", "", "\"v1\"", 400, 450, n0));
+  v = CheckReads(stale, nullptr, 0);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].id, "reads-not-stale");
+  // The same old value is fine if a write of it may have come later.
+  OpHistory rewritten = stale;
+  OpRecord late = Op("SET", "{b}k", "", "v1", "", 390, 0, n0);
+  late.outcome = OpOutcome::kUnknown;
+  rewritten.Add(late);
+  EXPECT_TRUE(CheckReads(rewritten, nullptr, 0).empty());
+}
+
+// Retries no longer hide unavailability: a first attempt that met
+// CLUSTERDOWN after convergence fails the property even though the retry
+// succeeded, and the run's unavailable time covers it.
+TEST(DataCheckers, FirstAttemptsCountAfterConvergence) {
+  OpHistory h;
+  OpRecord fine = Set("k", "v1", 1'000, 2'000);
+  h.Add(fine);
+  EXPECT_TRUE(CheckOpsSucceedAfter(h, 500).empty());
+  OpRecord retried = Set("k", "v2", 3'000, 9'000);
+  retried.first_failure = "CLUSTERDOWN The cluster is down";
+  retried.first_failure_us = 3'100;
+  h.Add(retried);
+  auto v = CheckOpsSucceedAfter(h, 500);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_NE(v[0].message.find("first attempt at 3 ms: CLUSTERDOWN"), std::string::npos)
+      << v[0].message;
+  EXPECT_TRUE(CheckOpsSucceedAfter(h, 5'000).empty());  // invoked before convergence
+  OpRecord overlapping = Set("k", "v3", 4'000, 12'000);
+  overlapping.first_failure = "transport: timeout";
+  overlapping.first_failure_us = 8'000;
+  h.Add(overlapping);
+  EXPECT_EQ(UnavailableUs(h), 12'000 - 3'100);
 }
 
 TEST(DataCheckers, AckedWritesStrayKeysAndOpenSlots) {
