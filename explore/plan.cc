@@ -9,6 +9,7 @@
 
 #include "engine/check.h"
 #include "scenarios/loader.h"
+#include "scenarios/runner.h"
 
 namespace slotsim {
 namespace {
@@ -333,7 +334,11 @@ scenario::Scenario PlanToScenario(const Plan& plan, const std::string& name) {
   // Time to notice (node_timeout), elect and spread the result, with room
   // for a restarted node to rejoin and for the workload to find it.
   s.set_convergence_bound_ms(3 * plan.node_timeout_ms + 15000);
-  s.set_duration_ms(liveness_from + s.convergence_bound_ms() + 5000);
+  // A wall clock set back stretches Redis's timers and the bound with
+  // them (runner's WallClockSetBackUs): the run must outlast the bound.
+  const int64_t set_back_ms =
+      WallClockSetBackUs(s, (liveness_from + s.convergence_bound_ms()) * 1000) / 1000;
+  s.set_duration_ms(liveness_from + s.convergence_bound_ms() + set_back_ms + 5000);
   return s;
 }
 

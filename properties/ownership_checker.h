@@ -12,7 +12,9 @@
 // epoch. The cluster ignores such a stale claim and UPDATE messages
 // correct the node (clusterUpdateSlotsConfigWith only takes a strictly
 // higher configEpoch), so it neither counts as a move nor becomes the
-// slot's claimant.
+// slot's claimant. Nor is the claim of CLUSTER FAILOVER TAKEOVER, which
+// bumps without consensus and may tie an epoch won meanwhile; the
+// collision rule separates them (primary-config-epochs-distinct).
 #pragma once
 
 #include <cstdint>
@@ -41,6 +43,7 @@ class OwnershipChecker : public TraceSink {
   std::vector<Claim> last_claim_;      // per slot: the current claimant
   std::map<int, SlotBitmap> claimed_;  // per machine, kept across restarts
   std::map<int, bool> restarted_;      // its next NodeState comes from disk
+  std::map<int, bool> takeover_;       // its next claim is a TAKEOVER's
   std::vector<Violation> violations_;
   int64_t moves_seen_ = 0;
 };

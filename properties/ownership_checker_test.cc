@@ -92,6 +92,23 @@ TEST(OwnershipChecker, AClaimFromAnOlderNodesConfAfterRestartIsNotAMove) {
   }
 }
 
+// Explore seed 1747: a TAKEOVER queued on a paused replica runs after
+// another replica won the same slots; both end at configEpoch 13 until
+// the collision rule moves one. Without the TAKEOVER it is a violation.
+TEST(OwnershipChecker, ATakeoverMayTieAnEpochWonMeanwhile) {
+  for (bool takeover : {true, false}) {
+    OwnershipChecker c;
+    c.OnTrace(State(1, "primary", 2, "4096-8191"));
+    c.OnTrace(State(5, "primary", 13, "4096-8191"));  // won epoch 13
+    TraceRecord t;
+    t.node = 9;
+    t.kind = "ManualFailoverTakeover";
+    if (takeover) c.OnTrace(t);
+    c.OnTrace(State(9, "primary", 13, "4096-8191"));
+    EXPECT_EQ(c.violations().empty(), takeover);
+  }
+}
+
 TEST(OwnershipChecker, AStaleClaimAfterRestartIsNotAMove) {
   OwnershipChecker c;
   c.OnTrace(State(0, "primary", 1, "0-99"));

@@ -41,14 +41,25 @@ bool PrimaryWindows::InMinority(int h, int* reachable, int* size) const {
   return *reachable < *size / 2 + 1;
 }
 
+bool PrimaryWindows::HearsSkewedClock(int h) const {
+  for (const auto& [m, s] : machines_)
+    if (m != h && s.running && s.clock_faulted && Hears(h, m)) return true;
+  return false;
+}
+
 int PrimaryWindows::ReachableReplacement(int h) const {
   const Machine& me = machines_.at(h);
   for (const auto& [q, s] : machines_) {
-    if (q == h || !s.running || !s.primary || s.config_epoch <= me.config_epoch) continue;
+    // A new owner with slowed fsyncs tells nobody before its claim is
+    // saved (clusterFailoverReplaceYourMaster saves, then broadcasts).
+    if (q == h || !s.running || s.slow_fsync || !s.primary ||
+        s.config_epoch <= me.config_epoch)
+      continue;
     if ((s.slots & me.slots).none()) continue;
     if (Hears(h, q)) return q;
     for (const auto& [m, ms] : machines_)
-      if (m != h && m != q && ms.running && Hears(h, m) && Hears(m, q)) return q;
+      if (m != h && m != q && ms.running && !ms.slow_fsync && Hears(h, m) && Hears(m, q))
+        return q;
   }
   return -1;
 }
@@ -78,7 +89,7 @@ void PrimaryWindows::Evaluate(int64_t now_us, int64_t seq) {
         s.running && !s.clock_faulted && !s.slow_fsync && s.primary && s.owns_slots;
     int reachable = 0, size = 0;
     Window& mw = minority_[h];
-    if (eligible && s.state_ok && InMinority(h, &reachable, &size)) {
+    if (eligible && s.state_ok && !HearsSkewedClock(h) && InMinority(h, &reachable, &size)) {
       if (mw.since_us < 0)
         mw = {now_us, seq, false,
               "it could reach only " + std::to_string(reachable) + " of " +

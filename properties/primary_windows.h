@@ -23,7 +23,9 @@
 //     resume: 45 us); otherwise the next ping either way does
 //     (node_timeout/2), or a neighbour's, which may itself learn late.
 // A node whose wall clock was jumped or drifted is exempt: Redis's
-// timeouts run on the wall clock, and a clock set back stretches them. So
+// timeouts run on the wall clock, and a clock set back stretches them; so
+// is a node from the minority bound while it hears one whose clock was,
+// since gossiped pong times come in the sender's clock. So
 // is a node while its fsyncs are slowed: each one blocks its thread, and
 // with it the cron and the reading of messages; its windows start over
 // when the disk is fast again.
@@ -86,6 +88,10 @@ class PrimaryWindows : public TraceSink {
   void Expire(int64_t now_us);
   void Evaluate(int64_t now_us, int64_t seq);
   bool InMinority(int h, int* reachable, int* size) const;
+  // Whether h hears a node whose wall clock was faulted: its gossiped pong
+  // times (in its own clock, accepted up to 500 ms ahead) can postpone
+  // h's pings by as much as that clock is ahead (explore seed 1855).
+  bool HearsSkewedClock(int h) const;
   // A node claiming one of h's slots with a higher configEpoch from which
   // h can hear, or -1.
   int ReachableReplacement(int h) const;

@@ -59,6 +59,8 @@ bool MigrationMovingData(SimCluster& cluster) {
 // in clearNodeFailureIfNeeded, among_minority_time in clusterUpdateState,
 // pong_received in clusterCron), so a clock set back by d delays each of
 // them by d, and convergence with them (late-convergence-seed-1264).
+}  // namespace
+
 int64_t WallClockSetBackUs(const scenario::Scenario& s, int64_t until_us) {
   struct Clock {
     int64_t offset_us = 0, peak_us = 0, ppm = 0, since_us = 0;
@@ -94,6 +96,8 @@ int64_t WallClockSetBackUs(const scenario::Scenario& s, int64_t until_us) {
   for (auto& [node, c] : clocks) advance(c, until_us);
   return worst;
 }
+
+namespace {
 
 // Executes one scenario step on the cluster. `cut` tracks partitioned
 // pairs so that a heal can undo them all.
@@ -422,6 +426,8 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   // (what clients see first) and every kObserveFullEvery-th poll the
   // whole slot map, which costs slots x nodes.
   int64_t polls_in_stretch = 0;
+  std::string last_why;  // why the last poll that failed did
+
   std::function<void()> observe = [&] {
     std::string why;
     const auto live = cluster.LiveClusters();
@@ -436,6 +442,7 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
         why = "node" + std::to_string(i) + "'s thread is busy for " +
               std::to_string(sim.BusyOffsetUs(i) / 1000) + " ms more";
       }
+    if (!converged) last_why = why;
     if (converged && result.converged_us < 0) {
       result.converged_us = sim.now_us();
       sim.Record(-1, "Converged", -1, "", "");
@@ -464,7 +471,7 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
     result.violations.push_back({"bootstrap-completes", bootstrap_error, end_us});
   if (result.converged_us < 0 || result.converged_us > bound_us) {
     std::string why;
-    ClusterConverged(cluster.LiveClusters(), &why);
+    if (ClusterConverged(cluster.LiveClusters(), &why)) why = last_why;
     result.violations.push_back(
         {"converged-in-time",
          "cluster did not converge within " + std::to_string(s.convergence_bound_ms()) +

@@ -56,6 +56,12 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options);
 // result->violations ("expected X; also got Y").
 void JudgeOutcome(const scenario::Expect& expect, int64_t end_us, RunResult* result);
 
+// How far some node's wall clock was set back below its own earlier
+// reading before `until_us` (clock_jump back, slow clock_drift): Redis's
+// cluster timers run on the wall clock, so converged-in-time's bound
+// grows by as much.
+int64_t WallClockSetBackUs(const scenario::Scenario& s, int64_t until_us);
+
 // True for the outcomes that count as success (exit code 0, a passing
 // JUnit case): "pass" and "expected".
 inline bool OutcomeSucceeded(const std::string& outcome) {
