@@ -238,11 +238,21 @@ void Cluster::UpdateSlotsConfigWith(ClusterNode* sender,
       TodoSave(true);  // slot rebind: saved and fsynced
     }
   }
+  ClusterNode* grand = nullptr;
+  if (myself_->IsReplica() && cur_primary != nullptr && cur_primary->IsReplica())
+    grand = Lookup(cur_primary->primary_name);
   if (newly_owned_by_sender > 0 && cur_primary != nullptr &&
       cur_primary->numslots == 0) {
     // I (or my primary) lost every slot to the sender: follow it.
     TraceNodeEvent("FollowNewOwner", *sender);
     SetMyPrimary(sender);
+  } else if (grand != nullptr && grand != myself_) {
+    // My primary became a replica itself: follow its primary rather than
+    // stay a sub-replica (clusterUpdateSlotsConfigWith's safeguard; here
+    // replicas never chain, so a sub-replica would stay stale for good:
+    // explore migration seed 720).
+    TraceNodeEvent("FollowGrandPrimary", *grand);
+    SetMyPrimary(grand);
   } else {
     // Keys left in slots I no longer own are deleted
     // (the dirty-slot rule).

@@ -163,7 +163,12 @@ void Cluster::AtomicHandOff(const std::string& target_name, const SlotBitmap& sl
     target->config_epoch = target_epoch;
     if (current_epoch_ < target_epoch) current_epoch_ = target_epoch;
   }
-  UpdateSlotsConfigWith(target, target_epoch, slots);
+  // The target's whole claim, as a real UPDATE carries it: with the
+  // batch alone, UpdateSlotsConfigWith would take the target's other
+  // slots for unclaimed (owner_not_claiming_slot), and a later stale
+  // PONG could rebind one of them below its new owner's epoch (explore
+  // migration seed 566).
+  UpdateSlotsConfigWith(target, target_epoch, target->slots | slots);
 }
 
 void Cluster::AtomicKeepSlots(const std::string& target_name, uint64_t target_epoch) {

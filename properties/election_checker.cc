@@ -65,14 +65,28 @@ void ElectionChecker::OnTrace(const TraceRecord& r) {
            r.time_us, grant_seqs_[{r.node, w.epoch}]});
       violations_.back().causes.push_back(r.seq);
     }
-    auto [it, fresh] = winners_.emplace(w.epoch, Seen{r.node, r.seq});
-    if (!fresh && it->second.node != r.node)
+    // Judged when the winner claims its slots (its next NodeState as a
+    // primary): two winners of one epoch conflict only over the same
+    // slots.
+    pending_win_[r.node] = {w.epoch, r.seq};
+  }
+  if (r.kind == NodeStateRecord::kKind) {
+    auto pending = pending_win_.find(r.node);
+    const Claim& c = claims_[r.node];
+    if (pending == pending_win_.end() || !c.primary || c.slots.none()) return;
+    const auto [epoch, win_seq] = pending->second;
+    pending_win_.erase(pending);
+    for (const auto& [other, other_slots, other_seq] : winners_[epoch]) {
+      if (other == r.node || (other_slots & c.slots).none()) continue;
       violations_.push_back({"one-winner-per-epoch",
-                             "node" + std::to_string(it->second.node) + " and node" +
+                             "node" + std::to_string(other) + " and node" +
                                  std::to_string(r.node) + " both won epoch " +
-                                 std::to_string(w.epoch),
+                                 std::to_string(epoch) + " for the same slots",
                              r.time_us,
-                             {it->second.seq, r.seq}});
+                             {other_seq, win_seq}});
+      break;
+    }
+    winners_[epoch].push_back({r.node, c.slots, win_seq});
   }
 }
 

@@ -3,7 +3,12 @@
 //   "one-vote-per-epoch": no primary grants its vote in one of its epochs
 //     to two candidates (VoteGranted, the voter's own record: a vote
 //     counts whether or not its ACK ever arrived, and across restarts);
-//   "one-winner-per-epoch": at most one ElectionWon per epoch;
+//   "one-winner-per-epoch": no two winners of one epoch take the same
+//     slots. Redis keeps its once-per-epoch vote per node, so a replica
+//     promoted in epoch e may still grant e to another shard's candidate
+//     (explore seed 798, faithful to 7.0.15): two winners of e for
+//     disjoint slots are Redis's behaviour, and the collision rule then
+//     separates their configEpochs;
 //   "election-won-by-majority": a winner of epoch e holds grants for e
 //     from more than half of the slot-owning primaries, both counted
 //     here: grants from voters that were slot-owning primaries when they
@@ -51,7 +56,13 @@ class ElectionChecker : public TraceSink {
   // (candidate machine, epoch) -> voters that granted it, and their records.
   std::map<std::pair<int, int64_t>, std::set<int>> voters_;
   std::map<std::pair<int, int64_t>, std::vector<int64_t>> grant_seqs_;
-  std::map<int64_t, Seen> winners_;  // epoch -> winning machine
+  struct Winner {
+    int node;
+    SlotBitmap slots;  // what it claimed on winning
+    int64_t seq;       // its ElectionWon record
+  };
+  std::map<int64_t, std::vector<Winner>> winners_;           // by epoch
+  std::map<int, std::pair<int64_t, int64_t>> pending_win_;   // node -> (epoch, seq)
   std::map<int, Claim> claims_;      // machine -> its latest NodeState
   std::vector<Violation> violations_;
   int64_t votes_seen_ = 0, wins_seen_ = 0;

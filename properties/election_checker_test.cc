@@ -114,7 +114,7 @@ TEST(ElectionChecker, StaleClaimantsDoNotCountAsPrimaries) {
   EXPECT_TRUE(t.checker().violations().empty()) << t.checker().violations()[0].message;
 }
 
-TEST(ElectionChecker, FlagsTwoWinnersOfOneEpoch) {
+TEST(ElectionChecker, FlagsTwoWinnersOfOneEpochForTheSameSlots) {
   Trace t;
   ThreeShards(t);
   t.Primary(4, 0, "");
@@ -122,10 +122,31 @@ TEST(ElectionChecker, FlagsTwoWinnersOfOneEpoch) {
   t.Grant(2, 4, 4);
   t.Grant(1, 4, 4);  // a double vote lets node 4 win too
   t.Won(3, 4, 2, 3);
+  t.Primary(3, 4, "0-5460");
   t.Won(4, 4, 2, 3);
+  t.Primary(4, 4, "0-5460");  // both replaced node 0
   bool two_winners = false;
   for (const auto& v : t.checker().violations()) two_winners |= v.id == "one-winner-per-epoch";
   EXPECT_TRUE(two_winners);
+}
+
+// Explore seed 798, faithful to Redis 7.0.15: node 3 won epoch 8 for node
+// 0's slots and, promoted, granted its own epoch-8 vote to node 5, which
+// replaces node 2. Two winners of epoch 8, for disjoint slots.
+TEST(ElectionChecker, TwoWinnersOfOneEpochForDisjointSlotsAreRedisBehaviour) {
+  Trace t;
+  ThreeShards(t);
+  t.Primary(5, 0, "");
+  t.Grant(0, 3, 8);
+  t.Grant(1, 3, 8);
+  t.Won(3, 8, 2, 3);
+  t.Primary(3, 8, "0-5460");
+  t.Primary(0, 1, "");  // follows node 3
+  t.Grant(2, 5, 8);
+  t.Grant(3, 5, 8);  // node 3, now a primary, never voted in epoch 8
+  t.Won(5, 8, 2, 3);
+  t.Primary(5, 8, "10923-16383");
+  EXPECT_TRUE(t.checker().violations().empty()) << t.checker().violations()[0].message;
 }
 
 }  // namespace

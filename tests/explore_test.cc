@@ -60,13 +60,14 @@ RC_GTEST_PROP(ExploreClean, GeneratedPlansHoldEveryInvariant, ()) {
   }
 }
 
-// The shrinker on a known finding: the off-by-one quorum, found at seed 1
-// (tests/explore_budget_test.sh states the budget). The shrunk plan still
+// The shrinker on a known finding: the off-by-one quorum, found at seed 4
+// since explore's workload deletes too (tests/explore_budget_test.sh
+// states the budget). The shrunk plan still
 // fails the same way, has no more faults than the original, and is the
 // same plan whatever the batch size.
 TEST(ExploreShrink, ShrinksAFindingAndIgnoresTheBatchSize) {
   const std::vector<std::string> bugs = {"failover-without-majority"};
-  const uint64_t seed = 1;
+  const uint64_t seed = 4;
   const rc::Shrinkable<Plan> tree = PlanForSeed(seed);
   const PlanScenario original = RenderPlan(tree.value(), seed);
   const Verdict found = JudgeInProcess(original.scenario, seed, bugs);
