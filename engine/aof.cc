@@ -59,25 +59,21 @@ void Aof::ScheduleSync() {
 void Aof::Append(const std::vector<std::string>& argv) {
   if (!enabled()) return;
   SLOTSIM_CHECK_MSG(env_.AppendFile(kAofFile, resp::EncodeCommand(argv)), "aof write failed");
-  if (config_.appendfsync == AofFsync::kAlways) {
-    SLOTSIM_CHECK_MSG(env_.SyncFile(kAofFile), "aof fsync failed");
-  } else {
-    unsynced_ = true;
-  }
+  unsynced_ = true;
 }
 
 void Aof::Flush() {
   if (!enabled() || !unsynced_) return;
   SLOTSIM_CHECK_MSG(env_.SyncFile(kAofFile), "aof fsync failed");
   unsynced_ = false;
-  TraceSynced();
+  if (config_.appendfsync != AofFsync::kAlways) TraceSynced();
 }
 
 void Aof::TraceSynced() {
   // Every append happens in the same event as the replication offset it
   // advances, so "synced now" covers the stream up to the current offset.
-  // With appendfsync always each append is synced before the reply, and
-  // nothing is traced: the oracle knows the policy.
+  // With appendfsync always each append is synced before its reply leaves,
+  // and nothing is traced: the oracle knows the policy.
   if (!env_.TraceEnabled() || !position_) return;
   AofSyncedRecord r;
   std::tie(r.replid, r.offset) = position_();

@@ -2,7 +2,9 @@
 // scheduling): every write is appended as a RESP command; appendfsync
 // decides when it becomes durable. On restart the log is replayed.
 //
-//   always:   fsync before the write is acknowledged
+//   always:   fsync before the write is acknowledged, once per event-loop
+//             pass (flushAppendOnlyFile in beforeSleep): a pass's writes
+//             share one fsync, and their replies wait for it
 //   everysec: fsync once a second (up to ~1-2 s of writes can be lost)
 //   no:       never fsync; the simulated OS writes back every
 //             os_writeback_ms, so a crash loses what came since
@@ -28,13 +30,20 @@ class Aof {
   int64_t Load(const ApplyFn& apply);
   // Starts the fsync (or write-back) timer.
   void Start();
-  // Appends one write; with always, fsyncs before returning.
+  // Appends one write. With always it is synced by the next Flush(),
+  // which the owner runs before any reply acknowledging it leaves
+  // (sync_pending() says one is owed).
   void Append(const std::vector<std::string>& argv);
+  // appendfsync always with appended writes not yet fsynced.
+  bool sync_pending() const {
+    return config_.appendfsync == AofFsync::kAlways && unsynced_;
+  }
   // Replaces the log with `commands` (a full resync's snapshot),
   // atomically and durably.
   void Rewrite(const std::string& commands);
   bool enabled() const { return config_.appendonly; }
-  // Makes every appended write durable now (a clean shutdown).
+  // Makes every appended write durable now: the end of an event-loop pass
+  // under always, or a clean shutdown.
   void Flush();
   // Where the node's replication stream stands (replid, offset): traced
   // with each completed fsync (AofSynced) so the oracle knows what a crash

@@ -33,7 +33,10 @@ Server::Server(Env& env, EngineConfig config)
             [this](const std::vector<std::string>& argv) {
               ApplyFromPrimary(argv);
               // A snapshot replaces the log wholesale once loaded.
-              if (!repl_.loading_snapshot()) aof_.Append(argv);
+              if (!repl_.loading_snapshot()) {
+                aof_.Append(argv);
+                AfterAofAppend();
+              }
             }),
       aof_(env_, config_),
       migrator_(env_, config_, keyspace_, meter_,
@@ -75,6 +78,7 @@ Server::Server(Env& env, EngineConfig config)
 
 void Server::Propagate(const std::vector<std::string>& argv) {
   aof_.Append(argv);
+  AfterAofAppend();
   if (cluster_.myself().IsPrimary()) {
     repl_.Propagate(argv);
     migrations_.Forward(argv);
@@ -228,11 +232,10 @@ void Server::ProcessInput(Client& c) {
                 "bytes=" + std::to_string(c.parser.buffered())});
     close = true;
   }
-  if (!out.empty()) {
-    meter_.Io(out.size());
-    env_.Send(conn, out, "Reply");
-  }
+  if (!out.empty()) Reply(conn, out);
   if (close) {
+    // A connection closed now cannot wait for the pass's fsync.
+    if (aof_.sync_pending() || !held_replies_.empty()) FlushAofAndReplies();
     env_.Close(conn);
     if (c.wait_timer != kNoTimer) env_.CancelTimer(c.wait_timer);
     repl_.OnClientClosed(conn);
@@ -456,6 +459,9 @@ bool Server::ReplicationCommand(Client& c, const std::vector<std::string>& argv,
     }
     if (c.is_replica) return true;  // a second PSYNC on one link: ignore
     c.is_replica = true;
+    // The replication stream goes out directly: what this link was owed
+    // before must leave first.
+    if (!held_replies_.empty()) FlushAofAndReplies();
     repl_.HandlePsync(c.conn, c.peer_host, c.listening_port, argv[1], offset);
     return true;
   }
@@ -510,11 +516,39 @@ void Server::UnblockWait(Client& c) {
 
 void Server::ResumeClient(Client& c, const std::string& out) {
   c.blocked = false;
-  if (!out.empty()) {
-    meter_.Io(out.size());
-    env_.Send(c.conn, out, "Reply");
-  }
+  if (!out.empty()) Reply(c.conn, out);
   ProcessInput(c);  // input that arrived while blocked
+}
+
+void Server::Reply(ConnId conn, const std::string& out) {
+  meter_.Io(out.size());
+  if (aof_.sync_pending() || !held_replies_.empty()) {
+    SLOTSIM_CHECK_MSG(held_replies_.size() < kHeldRepliesMax, "held replies limit");
+    held_replies_.emplace_back(conn, out);
+    AfterAofAppend();
+    return;
+  }
+  env_.Send(conn, out, "Reply");
+}
+
+void Server::AfterAofAppend() {
+  if (aof_flush_scheduled_ || !aof_.sync_pending()) return;
+  aof_flush_scheduled_ = true;
+  env_.AddTimer(0, "beforeSleep", [this] {
+    aof_flush_scheduled_ = false;
+    FlushAofAndReplies();
+    cluster_.AfterEvent();
+  });
+}
+
+void Server::FlushAofAndReplies() {
+  aof_.Flush();
+  std::vector<std::pair<ConnId, std::string>> held;
+  held.swap(held_replies_);
+  // Replies to connections closed meanwhile are dropped, as their client
+  // buffers would be.
+  for (auto& [conn, out] : held)
+    if (clients_.count(conn) != 0) env_.Send(conn, out, "Reply");
 }
 
 void Server::PauseWrites(int64_t until_ms) {
@@ -564,14 +598,15 @@ void Server::RerunPostponed() {
     std::string out;
     const bool keep = ExecuteCommand(c, argv, &out);  // may MOVED now
     if (!keep) {
-      env_.Send(conn, out, "Reply");
+      Reply(conn, out);
+      if (aof_.sync_pending() || !held_replies_.empty()) FlushAofAndReplies();
       env_.Close(conn);
       repl_.OnClientClosed(conn);
       clients_.erase(conn);
       continue;
     }
     if (c.blocked) {  // it blocked again (another pause, or WAIT)
-      if (!out.empty()) env_.Send(conn, out, "Reply");
+      if (!out.empty()) Reply(conn, out);
       continue;
     }
     ResumeClient(c, out);

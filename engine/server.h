@@ -102,6 +102,17 @@ class Server : public NetHandler {
   void UnblockWait(Client& c);
   // Sends what a blocked client was owed and goes on with its input.
   void ResumeClient(Client& c, const std::string& out);
+  // Sends a client's replies, or holds them until the AOF's fsync when
+  // appendfsync always has writes pending (handleClientsWithPendingWrites
+  // runs after flushAppendOnlyFile in beforeSleep): no reply acknowledges
+  // a write before it is durable.
+  void Reply(ConnId conn, const std::string& out);
+  // What beforeSleep does for the AOF: one fsync for the pass's writes,
+  // then the replies that waited for it. Scheduled by AfterAofAppend().
+  void FlushAofAndReplies();
+  // Schedules FlushAofAndReplies for the end of the pass if a write or a
+  // reply waits for it.
+  void AfterAofAppend();
   void PauseWrites(int64_t until_ms);
   void UnpauseWrites();
   // Re-runs every postponed write (routing included) after a pause lifts;
@@ -137,6 +148,11 @@ class Server : public NetHandler {
   int64_t writes_paused_until_ms_ = 0;  // 0: not paused
   TimerId unpause_timer_ = kNoTimer;
   int64_t commands_processed_ = 0;
+  // Replies waiting for the pass's fsync (appendfsync always), in order;
+  // bounded by clients_max connections times what each pipelines.
+  static constexpr size_t kHeldRepliesMax = 1 << 20;
+  std::vector<std::pair<ConnId, std::string>> held_replies_;
+  bool aof_flush_scheduled_ = false;
 };
 
 }  // namespace slotsim
