@@ -89,9 +89,11 @@ void PrimaryWindows::Evaluate(int64_t now_us, int64_t seq) {
         s.running && !s.clock_faulted && !s.slow_fsync && s.primary && s.owns_slots;
     int reachable = 0, size = 0;
     Window& mw = minority_[h];
+    // A window opens once the node's thread is free of slow fsyncs.
+    const int64_t since_us = std::max(now_us, s.fsync_busy_until_us);
     if (eligible && s.state_ok && !HearsSkewedClock(h) && InMinority(h, &reachable, &size)) {
       if (mw.since_us < 0)
-        mw = {now_us, seq, false,
+        mw = {since_us, seq, false,
               "it could reach only " + std::to_string(reachable) + " of " +
                   std::to_string(size) + " slot-owning primaries"};
     } else {
@@ -101,7 +103,7 @@ void PrimaryWindows::Evaluate(int64_t now_us, int64_t seq) {
     const int q = eligible ? ReachableReplacement(h) : -1;
     if (q >= 0) {
       if (sw.since_us < 0)
-        sw = {now_us, seq, false,
+        sw = {since_us, seq, false,
               Node(q) + " claimed them with configEpoch " +
                   std::to_string(machines_.at(q).config_epoch) + " > " +
                   std::to_string(s.config_epoch) + " and " + Node(h) + " could hear of it"};
@@ -137,9 +139,12 @@ void PrimaryWindows::OnTrace(const TraceRecord& r) {
     // While every fsync blocks its thread for long, the node runs its
     // cron and reads its messages late: no time bound holds for it.
     DetailsReader d(r.details);
-    auto us = d.Int("us");
+    auto us = d.Int("us"), busy = d.Int("busy_us");
     SLOTSIM_CHECK_MSG(d.ok(), d.error().c_str());
-    if (r.node >= 0) machines_[r.node].slow_fsync = *us > 0;
+    if (r.node >= 0) {
+      machines_[r.node].slow_fsync = *us > 0;
+      machines_[r.node].fsync_busy_until_us = r.time_us + *busy;
+    }
   } else if (k == "ClockJump" || k == "ClockDrift") {
     if (r.node >= 0) machines_[r.node].clock_faulted = true;
   } else if (k == "Partition" || k == "Heal") {

@@ -64,6 +64,9 @@ class PrimaryWindows : public TraceSink {
     bool running = true;
     bool clock_faulted = false;
     bool slow_fsync = false;
+    // When the fsyncs charged before the disk became fast again are done:
+    // a window cannot open before (the thread reads nothing until then).
+    int64_t fsync_busy_until_us = 0;
     bool primary = false;
     bool state_ok = false;
     int64_t config_epoch = 0;

@@ -150,7 +150,10 @@ void Simulation::Resume(int machine) {
 void Simulation::SetFsyncLatency(int machine, int64_t us) {
   SLOTSIM_CHECK(us >= 0);
   machines_.at(machine)->fsync_latency_us = us;
-  Record(machine, "FsyncLatency", -1, "", "us=" + std::to_string(us));
+  // busy_us: how long fsyncs already charged keep the thread blocked
+  // after this change (an fsync in progress is not cut short).
+  Record(machine, "FsyncLatency", -1, "",
+         "us=" + std::to_string(us) + " busy_us=" + std::to_string(BusyOffsetUs(machine)));
 }
 
 void Simulation::JumpClock(int machine, int64_t delta_us) {
