@@ -8,7 +8,7 @@
 
 namespace slotsim {
 namespace {
-constexpr const char* kAofFile = "appendonly.aof";
+constexpr const char* kAofFile = Aof::kFileName;
 constexpr const char* kAofTemp = "appendonly.aof.tmp";
 }  // namespace
 
@@ -51,6 +51,7 @@ void Aof::ScheduleSync() {
       SLOTSIM_CHECK_MSG(env_.SyncFile(kAofFile), "aof fsync failed");
       unsynced_ = false;
       TraceSynced();
+      if (env_.BugInjected("aof-everysec-timer-not-rearmed")) return;
     }
     ScheduleSync();
   });

@@ -22,6 +22,8 @@ namespace slotsim {
 class Aof {
  public:
   using ApplyFn = std::function<void(const std::vector<std::string>&)>;
+  // The log's file name (the oracle holds its fsyncs to the policy).
+  static constexpr const char* kFileName = "appendonly.aof";
   Aof(Env& env, const EngineConfig& config);
 
   // Replays appendonly.aof through `apply`. A torn last command (a crash

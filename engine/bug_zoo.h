@@ -14,7 +14,7 @@ struct KnownBug {
   std::string_view what;
 };
 
-inline constexpr std::array<KnownBug, 6> kKnownBugs = {{
+inline constexpr std::array<KnownBug, 10> kKnownBugs = {{
     {"no-epoch-collision-resolution",
      "clusterHandleConfigEpochCollision does nothing: primaries may keep equal configEpochs"},
     {"failover-without-majority",
@@ -31,7 +31,27 @@ inline constexpr std::array<KnownBug, 6> kKnownBugs = {{
     {"config-rename-without-fsync",
      "an unsynced nodes.conf save renames its temp file without syncing it (Redis 7.0's "
      "clusterSaveConfig(0)): a later directory sync and a crash leave an empty nodes.conf"},
+    {"minority-keeps-cluster-ok",
+     "clusterUpdateState never counts the reachable primaries: a primary cut off in a minority "
+     "stays cluster_state:ok and acknowledges writes until it hears of its replacement"},
+    {"replica-serves-reads-without-readonly",
+     "a replica serves reads of its primary's slots to any client, not only READONLY ones: a "
+     "client whose slot map is stale reads old values from a lagging replica"},
+    {"aof-everysec-timer-not-rearmed",
+     "the appendfsync everysec timer fsyncs once and is never armed again: a crash loses every "
+     "write since the node's first second, not just the last second or two"},
+    {"migrate-sockets-never-closed",
+     "the server cron never closes idle cached MIGRATE sockets (migrateCloseTimedoutSockets "
+     "dropped): every target a node ever migrated to keeps a connection open"},
 }};
+
+// An array sized larger than its list would hold a nameless switch.
+constexpr bool AllBugsNamed() {
+  for (const auto& b : kKnownBugs)
+    if (b.name.empty() || b.what.empty()) return false;
+  return true;
+}
+static_assert(AllBugsNamed(), "kKnownBugs has an empty entry: fix its size");
 
 // True if `name` is one of kKnownBugs.
 constexpr bool IsKnownBug(std::string_view name) {

@@ -147,6 +147,10 @@ class Cluster {
   const std::map<int, ClusterNode*>& migrating_slots() const { return migrating_slots_to_; }
   const std::map<int, ClusterNode*>& importing_slots() const { return importing_slots_from_; }
   size_t known_nodes() const { return nodes_.size(); }
+  // Per known node with any: the failure reports still valid (younger
+  // than 2 x node_timeout by this node's clock), by node name. Expired
+  // ones may linger until counted, as in Redis; they are not listed.
+  std::map<std::string, int> FreshFailureReports() const;
   const ClusterStats& stats() const { return stats_; }
   // CLUSTER NODES text (clusterGenNodesDescription).
   std::string NodesDescription() const;

@@ -40,6 +40,16 @@ int Cluster::CountFailureReports(ClusterNode* node) {
   return static_cast<int>(node->fail_reports.size());
 }
 
+std::map<std::string, int> Cluster::FreshFailureReports() const {
+  const int64_t max_age = config_.node_timeout_ms * kFailReportValidityMult;
+  const int64_t now = env_.NowMs();
+  std::map<std::string, int> out;
+  for (const auto& [name, n] : nodes_)
+    for (const auto& [reporter, at] : n->fail_reports)
+      if (now - at <= max_age) out[name]++;
+  return out;
+}
+
 void Cluster::MarkNodeAsFailingIfNeeded(ClusterNode* node) {
   const int needed_quorum = NeededQuorum();
   if (!node->TimedOut()) return;  // we can still reach it

@@ -53,7 +53,8 @@ Redirect Cluster::Route(const std::vector<std::string_view>& keys,
   if (importing_slot && q.asking)
     return multiple_keys && missing_keys > 0 ? Redirect::kTryAgain : Redirect::kNone;
   // READONLY clients may read from a replica of the slot's owner.
-  if (q.readonly_client && !q.is_write && myself_->IsReplica() &&
+  if ((q.readonly_client || env_.BugInjected("replica-serves-reads-without-readonly")) &&
+      !q.is_write && myself_->IsReplica() &&
       myself_->primary_name == n->name)
     return Redirect::kNone;
   return n == myself_ ? Redirect::kNone : Redirect::kMoved;

@@ -227,6 +227,7 @@ void Migrator::CloseSocket(const std::string& addr) {
 }
 
 void Migrator::Cron() {
+  if (env_.BugInjected("migrate-sockets-never-closed")) return;
   const int64_t now = env_.NowMs();
   std::vector<std::string> idle;
   for (const auto& [addr, cs] : sockets_)
@@ -234,6 +235,15 @@ void Migrator::Cron() {
         !(op_ && op_->addr == addr))
       idle.push_back(addr);
   for (const auto& addr : idle) CloseSocket(addr);
+}
+
+std::vector<std::pair<std::string, int64_t>> Migrator::IdleSockets(int64_t older_than_ms) const {
+  std::vector<std::pair<std::string, int64_t>> out;
+  const int64_t now = env_.NowMs();
+  for (const auto& [addr, cs] : sockets_)
+    if (now - cs.last_use_ms > older_than_ms && !(op_ && op_->addr == addr))
+      out.emplace_back(addr, now - cs.last_use_ms);
+  return out;
 }
 
 }  // namespace slotsim

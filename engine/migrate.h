@@ -50,6 +50,11 @@ class Migrator {
   void OnClosed(ConnId conn);
   // migrateCloseTimedoutSockets, from the server cron.
   void Cron();
+  // Cached sockets idle for longer than `older_than_ms` and not in use:
+  // the cron should have closed them (a resource check). Address, idle ms.
+  std::vector<std::pair<std::string, int64_t>> IdleSockets(int64_t older_than_ms) const;
+  // A MIGRATE is waiting for its target's replies.
+  bool in_flight() const { return op_.has_value(); }
 
  private:
   struct CachedSocket {

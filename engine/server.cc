@@ -7,6 +7,7 @@
 #include "engine/check.h"
 #include "engine/commands.h"
 #include "engine/introspection.h"
+#include "engine/keyslot.h"
 #include "engine/text.h"
 #include "engine/trace_records.h"
 
@@ -488,6 +489,7 @@ bool Server::ReplicationCommand(Client& c, const std::vector<std::string>& argv,
   c.waiting = true;
   c.wait_replicas = static_cast<int>(std::min<int64_t>(numreplicas, 1 << 20));
   c.wait_offset = c.woff;
+  c.wait_timeout_ms = timeout;
   if (timeout > 0) {
     const ConnId conn = c.conn;
     c.wait_timer = env_.AddTimer(timeout, "waitTimeout", [this, conn] {
@@ -611,6 +613,32 @@ void Server::RerunPostponed() {
     }
     ResumeClient(c, out);
   }
+}
+
+std::vector<std::string> Server::StrandedClients() const {
+  std::vector<std::string> out;
+  bool migrating = migrator_.in_flight();
+  for (const auto& [name, job] : migrations_.jobs()) migrating |= !job.Finished();
+  for (const auto& [conn, c] : clients_) {
+    if (!c->blocked) continue;
+    const std::string who = "client " + std::to_string(conn) + " from " + c->peer_host;
+    if (c->waiting) {
+      if (c->wait_timeout_ms > 0 && c->wait_timer == kNoTimer)
+        out.push_back(who + ": WAIT " + std::to_string(c->wait_timeout_ms) + " with no timer");
+    } else if (!c->postponed.empty()) {
+      bool paused = writes_paused_until_ms_ != 0;
+      if (!paused && c->postponed.size() >= 2) {
+        const CommandSpec* cmd = LookupCommand(c->postponed[0]);
+        if (cmd != nullptr)
+          for (const auto& k : CommandKeys(*cmd, c->postponed))
+            paused |= migrations_.WritePaused(KeyHashSlot(k));
+      }
+      if (!paused) out.push_back(who + ": a postponed " + c->postponed[0] + " with no pause in force");
+    } else if (!migrating) {
+      out.push_back(who + ": blocked with no MIGRATE or slot migration in flight");
+    }
+  }
+  return out;
 }
 
 void Server::CheckWaitingClients() {

@@ -55,6 +55,11 @@ class Server : public NetHandler {
   const Cluster& cluster() const { return cluster_; }
   const Replication& replication() const { return repl_; }
   const SlotMigrations& slot_migrations() const { return migrations_; }
+  const Migrator& migrator() const { return migrator_; }
+  // Clients blocked with nothing left to wake them: a WAIT with a timeout
+  // but no timer, a postponed write with no pause in force, or a command
+  // blocked with no MIGRATE or slot migration in flight. One line each.
+  std::vector<std::string> StrandedClients() const;
   const Keyspace& keyspace() const { return keyspace_; }
   const MemoryAccount& memory() const { return memory_; }
   const EngineConfig& config() const { return config_; }
@@ -81,6 +86,7 @@ class Server : public NetHandler {
     bool waiting = false;
     int wait_replicas = 0;
     int64_t wait_offset = 0;
+    int64_t wait_timeout_ms = 0;  // 0: WAIT blocks until enough replicas
     TimerId wait_timer = kNoTimer;
     // A write postponed while writes are paused (blockPostponeClient): it
     // runs again, routing included, when the pause ends.

@@ -24,15 +24,14 @@
 #include <vector>
 
 #include "engine/cluster_node.h"
-#include "properties/violation.h"
-#include "sim/trace.h"
+#include "properties/checker.h"
 
 namespace slotsim {
 
-class ElectionChecker : public TraceSink {
+class ElectionChecker : public TraceChecker {
  public:
   void OnTrace(const TraceRecord& r) override;
-  const std::vector<Violation>& violations() const { return violations_; }
+  const std::vector<Violation>& violations() const override { return violations_; }
   int64_t votes_seen() const { return votes_seen_; }
   int64_t wins_seen() const { return wins_seen_; }
 

@@ -10,15 +10,14 @@
 #include <map>
 #include <vector>
 
-#include "properties/violation.h"
-#include "sim/trace.h"
+#include "properties/checker.h"
 
 namespace slotsim {
 
-class EpochChecker : public TraceSink {
+class EpochChecker : public TraceChecker {
  public:
   void OnTrace(const TraceRecord& r) override;
-  const std::vector<Violation>& violations() const { return violations_; }
+  const std::vector<Violation>& violations() const override { return violations_; }
   int64_t states_seen() const { return states_seen_; }
 
  private:

@@ -22,16 +22,15 @@
 #include <vector>
 
 #include "engine/cluster_node.h"
-#include "properties/violation.h"
-#include "sim/trace.h"
+#include "properties/checker.h"
 
 namespace slotsim {
 
-class OwnershipChecker : public TraceSink {
+class OwnershipChecker : public TraceChecker {
  public:
   OwnershipChecker();
   void OnTrace(const TraceRecord& r) override;
-  const std::vector<Violation>& violations() const { return violations_; }
+  const std::vector<Violation>& violations() const override { return violations_; }
   int64_t moves_seen() const { return moves_seen_; }
 
  private:

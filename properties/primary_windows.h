@@ -39,12 +39,11 @@
 #include <vector>
 
 #include "engine/cluster_node.h"
-#include "properties/violation.h"
-#include "sim/trace.h"
+#include "properties/checker.h"
 
 namespace slotsim {
 
-class PrimaryWindows : public TraceSink {
+class PrimaryWindows : public TraceChecker {
  public:
   explicit PrimaryWindows(int64_t node_timeout_ms);
 
@@ -53,8 +52,8 @@ class PrimaryWindows : public TraceSink {
   // records.
   void OnTrace(const TraceRecord& r) override;
   // Judges the windows still open at the end of the run.
-  void Finish(int64_t end_us);
-  const std::vector<Violation>& violations() const { return violations_; }
+  void Finish(int64_t end_us) override;
+  const std::vector<Violation>& violations() const override { return violations_; }
 
   int64_t minority_bound_us() const { return minority_bound_us_; }
   int64_t stale_bound_us() const { return stale_bound_us_; }

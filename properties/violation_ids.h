@@ -8,9 +8,10 @@
 
 namespace slotsim {
 
-inline constexpr std::array<std::string_view, 26> kViolationIds = {{
+inline constexpr std::array<std::string_view, 28> kViolationIds = {{
     "acked-writes-survive",
     "admin-step-completes",
+    "aof-fsync-policy-kept",
     "bootstrap-completes",
     "config-epoch-le-current",
     "converged-in-time",
@@ -31,6 +32,7 @@ inline constexpr std::array<std::string_view, 26> kViolationIds = {{
     "reads-not-stale",
     "reads-return-written-values",
     "replaced-primary-steps-down",
+    "resources-released",
     "step-fired",
     "unexpected-violations",
     "wait-acked-writes-survive",

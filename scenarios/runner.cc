@@ -11,13 +11,11 @@
 #include "engine/check.h"
 #include "engine/config.h"
 #include "properties/ack_epoch_checker.h"
+#include "properties/checker.h"
 #include "properties/convergence.h"
 #include "properties/data_checker.h"
-#include "properties/election_checker.h"
-#include "properties/epoch_checker.h"
 #include "properties/loss_windows.h"
-#include "properties/ownership_checker.h"
-#include "properties/primary_windows.h"
+#include "properties/resource_check.h"
 #include "scenarios/loader.h"
 #include "scenarios/sim_cluster.h"
 
@@ -334,23 +332,21 @@ std::string HashHex(uint64_t h) {
 RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   RunResult result;
   // Online invariant checkers see every record, like the trace writer.
-  ElectionChecker election_checker;
-  EpochChecker epoch_checker;
-  OwnershipChecker ownership_checker;
-  AckEpochChecker ack_epoch_checker;
-  const bool durable = s.engine().appendonly() &&
-                       s.engine().appendfsync() == scenario::EngineSettings::ALWAYS;
-  LossWindows loss_windows(DurabilityPolicy{s.engine().appendonly(), durable});
+  CheckerSettings settings;
   // A scenario built in code may leave it 0; the engine then runs with
   // its default.
-  PrimaryWindows primary_windows(s.engine().node_timeout_ms() > 0 ? s.engine().node_timeout_ms()
-                                                                  : EngineConfig{}.node_timeout_ms);
+  if (s.engine().node_timeout_ms() > 0) settings.node_timeout_ms = s.engine().node_timeout_ms();
+  settings.appendonly = s.engine().appendonly();
+  settings.appendfsync = s.engine().appendfsync() == scenario::EngineSettings::ALWAYS ? AofFsync::kAlways
+                         : s.engine().appendfsync() == scenario::EngineSettings::NO ? AofFsync::kNo
+                                                                                    : AofFsync::kEverySec;
+  const std::vector<std::unique_ptr<TraceChecker>> checkers = MakeTraceCheckers(settings);
+  AckEpochChecker ack_epoch_checker;
+  const bool durable = settings.appendonly && settings.appendfsync == AofFsync::kAlways;
+  LossWindows loss_windows(DurabilityPolicy{s.engine().appendonly(), durable});
   std::vector<TraceSink*> sinks = options.sinks;
   sinks.push_back(&loss_windows);
-  sinks.push_back(&primary_windows);
-  sinks.push_back(&election_checker);
-  sinks.push_back(&epoch_checker);
-  sinks.push_back(&ownership_checker);
+  for (const auto& c : checkers) sinks.push_back(c.get());
   sinks.push_back(&ack_epoch_checker);
   SimCluster cluster(s, options.seed, options.buggify, sinks, options.injected_bugs);
   Simulation& sim = cluster.sim();
@@ -460,10 +456,10 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   sim.Shutdown();
 
   // Judge.
-  primary_windows.Finish(end_us);
-  for (const auto* checker : {&election_checker.violations(), &epoch_checker.violations(),
-                              &ownership_checker.violations(), &primary_windows.violations()})
-    for (const auto& v : *checker) result.violations.push_back(v);
+  for (const auto& c : checkers) {
+    c->Finish(end_us);
+    for (const auto& v : c->violations()) result.violations.push_back(v);
+  }
   const int64_t set_back_us =
       WallClockSetBackUs(s, liveness_from_us + s.convergence_bound_ms() * 1000);
   const int64_t bound_us = liveness_from_us + s.convergence_bound_ms() * 1000 + set_back_us;
@@ -505,6 +501,14 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   for (auto& v : CheckDistinctConfigEpochs(live, end_us)) result.violations.push_back(std::move(v));
   for (auto& v : CheckNoStrayKeys(live, end_us)) result.violations.push_back(std::move(v));
   for (auto& v : CheckNoMemoryLeak(live, end_us)) result.violations.push_back(std::move(v));
+  if (result.converged_us >= 0) {
+    std::set<std::string> running;
+    for (int i = 0; i < cluster.node_count(); ++i)
+      if (cluster.up(i) && !sim.machine_paused(i) && cluster.node(i) != nullptr)
+        running.insert(cluster.node(i)->cluster().myself().name);
+    for (auto& v : CheckResourcesReleased(live, running, end_us - result.converged_us, end_us))
+      result.violations.push_back(std::move(v));
+  }
   std::map<std::string, int> machine_by_addr;
   for (int i = 0; i < cluster.node_count(); ++i) machine_by_addr[cluster.addr(i)] = i;
   for (auto& v : ack_epoch_checker.Check(cluster.history(), machine_by_addr, end_us))

@@ -10,18 +10,22 @@ int64_t SimDisk::NewInode() {
   return id;
 }
 
-bool SimDisk::Write(const std::string& name, std::string_view data) {
+bool SimDisk::Write(const std::string& name, std::string_view data, int64_t now_us) {
   auto it = live_.find(name);
   int64_t ino = it != live_.end() ? it->second : (live_[name] = NewInode());
-  inodes_[ino].data.assign(data);
+  Inode& in = inodes_[ino];
+  in.data.assign(data);
+  if (in.unsynced_since_us < 0) in.unsynced_since_us = now_us;
   bytes_written_ += static_cast<int64_t>(data.size());
   return true;
 }
 
-bool SimDisk::Append(const std::string& name, std::string_view data) {
+bool SimDisk::Append(const std::string& name, std::string_view data, int64_t now_us) {
   auto it = live_.find(name);
   int64_t ino = it != live_.end() ? it->second : (live_[name] = NewInode());
-  inodes_[ino].data.append(data);
+  Inode& in = inodes_[ino];
+  in.data.append(data);
+  if (in.unsynced_since_us < 0) in.unsynced_since_us = now_us;
   bytes_written_ += static_cast<int64_t>(data.size());
   return true;
 }
@@ -31,6 +35,7 @@ bool SimDisk::SyncFile(const std::string& name) {
   if (it == live_.end()) return false;
   Inode& in = inodes_[it->second];
   in.synced = in.data;
+  in.unsynced_since_us = -1;
   syncs_++;
   return true;
 }
@@ -60,6 +65,19 @@ std::optional<std::string> SimDisk::Read(const std::string& name) const {
   return inodes_.at(it->second).data;
 }
 
+std::vector<SimDisk::Unsynced> SimDisk::UnsyncedFiles() const {
+  std::vector<Unsynced> out;
+  for (const auto& [name, ino] : live_) {
+    const Inode& in = inodes_.at(ino);
+    if (in.unsynced_since_us < 0 || in.data == in.synced) continue;
+    const bool appended = in.data.size() > in.synced.size() &&
+                          in.data.compare(0, in.synced.size(), in.synced) == 0;
+    out.push_back({name, in.unsynced_since_us,
+                   appended ? static_cast<int64_t>(in.data.size() - in.synced.size()) : 0});
+  }
+  return out;
+}
+
 void SimDisk::Crash() {
   live_ = durable_;
   std::set<int64_t> reachable;
@@ -69,6 +87,7 @@ void SimDisk::Crash() {
       it = inodes_.erase(it);
     } else {
       it->second.data = it->second.synced;
+      it->second.unsynced_since_us = -1;
       ++it;
     }
   }

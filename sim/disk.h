@@ -8,13 +8,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace slotsim {
 
 class SimDisk {
  public:
-  bool Write(const std::string& name, std::string_view data);
-  bool Append(const std::string& name, std::string_view data);
+  // Writes at simulated time `now_us` (kept for UnsyncedSince).
+  bool Write(const std::string& name, std::string_view data, int64_t now_us);
+  bool Append(const std::string& name, std::string_view data, int64_t now_us);
   bool SyncFile(const std::string& name);
   bool Rename(const std::string& from, const std::string& to);
   bool SyncDir();
@@ -25,6 +27,16 @@ class SimDisk {
   // file's contents to its last SyncFile state.
   void Crash();
 
+  // Each live file whose contents a crash would lose, with the time of
+  // its oldest write since its last SyncFile: what the oracle holds an
+  // fsync policy to (properties/aof_fsync_bound.h).
+  struct Unsynced {
+    std::string name;
+    int64_t since_us;
+    int64_t bytes;  // what a crash would drop (or 0 if only rewritten)
+  };
+  std::vector<Unsynced> UnsyncedFiles() const;
+
   int64_t bytes_written() const { return bytes_written_; }
   int64_t syncs() const { return syncs_; }
 
@@ -32,6 +44,7 @@ class SimDisk {
   struct Inode {
     std::string data;    // what reads see
     std::string synced;  // what survives a crash
+    int64_t unsynced_since_us = -1;  // oldest write since the last sync
   };
   int64_t NewInode();
 

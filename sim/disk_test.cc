@@ -7,10 +7,10 @@ namespace {
 
 TEST(SimDisk, UnsyncedContentsAreLostOnCrash) {
   SimDisk d;
-  d.Write("f", "hello");
+  d.Write("f", "hello", 0);
   d.SyncFile("f");
   d.SyncDir();
-  d.Append("f", " world");
+  d.Append("f", " world", 0);
   EXPECT_EQ(*d.Read("f"), "hello world");
   d.Crash();
   EXPECT_EQ(*d.Read("f"), "hello");
@@ -18,7 +18,7 @@ TEST(SimDisk, UnsyncedContentsAreLostOnCrash) {
 
 TEST(SimDisk, NewFileNeedsDirSync) {
   SimDisk d;
-  d.Write("new", "data");
+  d.Write("new", "data", 0);
   d.SyncFile("new");  // contents durable, the name is not
   d.Crash();
   EXPECT_FALSE(d.Read("new").has_value());
@@ -26,7 +26,7 @@ TEST(SimDisk, NewFileNeedsDirSync) {
 
 TEST(SimDisk, FileWithoutContentSyncIsEmptyAfterCrash) {
   SimDisk d;
-  d.Write("f", "data");
+  d.Write("f", "data", 0);
   d.SyncDir();
   d.Crash();
   ASSERT_TRUE(d.Read("f").has_value());
@@ -36,11 +36,11 @@ TEST(SimDisk, FileWithoutContentSyncIsEmptyAfterCrash) {
 // The nodes.conf protocol: write temp, fsync, rename, fsync dir.
 TEST(SimDisk, AtomicReplaceByRename) {
   SimDisk d;
-  d.Write("nodes.conf", "v1");
+  d.Write("nodes.conf", "v1", 0);
   d.SyncFile("nodes.conf");
   d.SyncDir();
 
-  d.Write("nodes.conf.tmp", "v2");
+  d.Write("nodes.conf.tmp", "v2", 0);
   d.SyncFile("nodes.conf.tmp");
   d.Rename("nodes.conf.tmp", "nodes.conf");
   EXPECT_EQ(*d.Read("nodes.conf"), "v2");
@@ -57,7 +57,7 @@ TEST(SimDisk, AtomicReplaceByRename) {
 
 TEST(SimDisk, RenameWithoutContentSyncLosesData) {
   SimDisk d;
-  d.Write("tmp", "v2");
+  d.Write("tmp", "v2", 0);
   d.Rename("tmp", "conf");  // the classic bug: no fsync before rename
   d.SyncDir();
   d.Crash();
@@ -66,7 +66,7 @@ TEST(SimDisk, RenameWithoutContentSyncLosesData) {
 
 TEST(SimDisk, DeleteNeedsDirSync) {
   SimDisk d;
-  d.Write("f", "x");
+  d.Write("f", "x", 0);
   d.SyncFile("f");
   d.SyncDir();
   d.Delete("f");

@@ -72,10 +72,10 @@ void SimEnv::Close(ConnId conn) {
 // A dead process's disk calls "succeed" with no effect: nobody is left to
 // see the result.
 bool SimEnv::WriteFile(const std::string& name, std::string_view data) {
-  return !SideEffect() || sim_.disk(machine_).Write(name, data);
+  return !SideEffect() || sim_.disk(machine_).Write(name, data, sim_.now_us());
 }
 bool SimEnv::AppendFile(const std::string& name, std::string_view data) {
-  return !SideEffect() || sim_.disk(machine_).Append(name, data);
+  return !SideEffect() || sim_.disk(machine_).Append(name, data, sim_.now_us());
 }
 bool SimEnv::SyncFile(const std::string& name) {
   if (!SideEffect()) return true;

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "engine/check.h"
+#include "engine/trace_records.h"
 #include "sim/sim_env.h"
 
 namespace slotsim {
@@ -115,6 +116,11 @@ void Simulation::Crash(int machine) {
   m.crash_countdown = 0;
   m.incarnation++;  // pending events of the old incarnation are dropped
   network_.CrashMachine(machine);
+  // What the crash drops, for the oracle's fsync-policy bound.
+  for (const SimDisk::Unsynced& u : m.disk.UnsyncedFiles()) {
+    Record(machine, "DiskUnsynced", -1, "",
+           DetailsWriter().Add("file", u.name).Add("since_us", u.since_us).Add("bytes", u.bytes).Take());
+  }
   m.disk.Crash();
   Record(machine, "Crash", -1, "", "");
 }

@@ -109,5 +109,46 @@ TEST(BugZoo, StaleElectionAfterDemotionClaimsBelowTheOwner) {
                   .count("ownership-moves-to-higher-epoch"));
 }
 
+// clusterUpdateState without its quorum test: the primary cut off in the
+// minority keeps cluster_state:ok (and takes writes) past every bound.
+TEST(BugZoo, MinorityKeepsClusterOkServesPastTheBound) {
+  for (uint64_t seed = 1; seed <= 2; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    EXPECT_TRUE(ViolationIds("partition-minority-primary", seed, {}).empty());
+    EXPECT_TRUE(ViolationIds("partition-minority-primary", seed, {"minority-keeps-cluster-ok"})
+                    .count("minority-primary-stops-writes"));
+  }
+}
+
+// An everysec timer that is never armed again: the engine's own AofSynced
+// markers stay truthful (so the loss accounting forgives every loss), and
+// only the disk's account of what a crash dropped shows the bug.
+TEST(BugZoo, AofEverysecTimerNotRearmedLosesMoreThanTwoSeconds) {
+  for (uint64_t seed = 1; seed <= 2; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    EXPECT_TRUE(ViolationIds("rolling-restart", seed, {}).empty());
+    auto ids = ViolationIds("rolling-restart", seed, {"aof-everysec-timer-not-rearmed"});
+    EXPECT_TRUE(ids.count("aof-fsync-policy-kept"));
+    EXPECT_FALSE(ids.count("acked-writes-survive")) << "the loss accounting trusts the markers";
+  }
+}
+
+// A replica that serves any client's reads: scale-in demotes an emptied
+// primary to a replica whose clients still read from it.
+TEST(BugZoo, ReplicaServingReadsWithoutReadonlyReadsStale) {
+  EXPECT_TRUE(ViolationIds("scale-in", 1, {}).empty());
+  EXPECT_TRUE(ViolationIds("scale-in", 1, {"replica-serves-reads-without-readonly"})
+                  .count("reads-not-stale"));
+}
+
+// A cron that never closes idle MIGRATE sockets: once the cluster has been
+// quiet long enough, resources-released finds the cached sockets.
+TEST(BugZoo, MigrateSocketsNeverClosedOutliveTheirTtl) {
+  scenario::Scenario s = Library("native-migration-under-load");
+  s.set_duration_ms(s.duration_ms() + 20'000);  // a quiet stretch past the TTL
+  EXPECT_TRUE(ViolationIds(s, 1, {}).empty());
+  EXPECT_TRUE(ViolationIds(s, 1, {"migrate-sockets-never-closed"}).count("resources-released"));
+}
+
 }  // namespace
 }  // namespace slotsim

@@ -1,0 +1,20 @@
+#include "properties/aof_fsync_bound.h"
+#include "properties/checker.h"
+#include "properties/election_checker.h"
+#include "properties/epoch_checker.h"
+#include "properties/ownership_checker.h"
+#include "properties/primary_windows.h"
+
+namespace slotsim {
+
+std::vector<std::unique_ptr<TraceChecker>> MakeTraceCheckers(const CheckerSettings& settings) {
+  std::vector<std::unique_ptr<TraceChecker>> checkers;
+  checkers.push_back(std::make_unique<ElectionChecker>());
+  checkers.push_back(std::make_unique<EpochChecker>());
+  checkers.push_back(std::make_unique<OwnershipChecker>());
+  checkers.push_back(std::make_unique<PrimaryWindows>(settings.node_timeout_ms));
+  checkers.push_back(std::make_unique<AofFsyncBound>(settings));
+  return checkers;
+}
+
+}  // namespace slotsim
