@@ -84,6 +84,7 @@ struct ExploreCommandOptions {
   bool keep_going = false;
   bool json = false;
   int64_t show_seed = -1;  // >= 0: print that seed's scenario and exit
+  bool probes = false;     // print every code probe's coverage at the end
 };
 
 int RunCommand(const RunCommandOptions& o);

@@ -111,7 +111,8 @@ void Cluster::CommandSetSlot(const std::vector<std::string>& argv, std::string* 
     // carrying it. The bump is conditional: a node whose configEpoch is
     // already the unique maximum keeps it (redis #3442's root).
     if (n == myself_ && importing_slots_from_.count(slot)) {
-      if (!env_.BugInjected("setslot-node-without-bump")) BumpConfigEpochWithoutConsensus();
+      if (!env_.BugInjected("setslot-node-without-bump") && BumpConfigEpochWithoutConsensus())
+        env_.HitProbe(Probe::kSetSlotNodeEpochBump);
       importing_slots_from_.erase(slot);
       open_slots_version_++;
       BroadcastPong(false);
