@@ -261,7 +261,10 @@ void Cluster::UpdateSlotsConfigWith(ClusterNode* sender,
   } else {
     // Keys left in slots I no longer own are deleted
     // (the dirty-slot rule).
-    if (!dirty_slots.empty()) env_.HitProbe(Probe::kDirtySlotKeysDeleted);
+    // An atomic export deletes its batch this way by design, on the
+    // target's TAKEN or on its PONG, whichever comes first: not the probe's.
+    if (!dirty_slots.empty() && !in_atomic_handoff_ && ConfigEpochFrozenBy().empty())
+      env_.HitProbe(Probe::kDirtySlotKeysDeleted);
     for (int j : dirty_slots) {
       // delKeysInSlot: each deletion is propagated to my replicas.
       auto keys = keyspace_.GetKeysInSlot(j, keyspace_.CountKeysInSlot(j));

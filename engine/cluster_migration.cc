@@ -169,7 +169,9 @@ void Cluster::AtomicHandOff(const std::string& target_name, const SlotBitmap& sl
   // slots for unclaimed (owner_not_claiming_slot), and a later stale
   // PONG could rebind one of them below its new owner's epoch (explore
   // migration seed 566).
+  in_atomic_handoff_ = true;
   UpdateSlotsConfigWith(target, target_epoch, target->slots | slots);
+  in_atomic_handoff_ = false;
 }
 
 void Cluster::AtomicKeepSlots(const std::string& target_name, uint64_t target_epoch) {

@@ -149,7 +149,8 @@ inline constexpr std::array<ProbeInfo, kProbeCount> kProbes = {{
      "a claim of a slot whose owner has a higher configEpoch ignored "
      "(clusterUpdateSlotsConfigWith)"},
     {Probe::kDirtySlotKeysDeleted, "dirty-slot-keys-deleted",
-     "keys of a slot lost to a higher claim deleted (dirty slots)"},
+     "keys of a slot lost to a higher claim deleted (dirty slots; not an atomic hand-off's "
+     "source, which deletes that way by design)"},
     {Probe::kFollowGrandPrimary, "follow-grand-primary",
      "a replica whose primary became a replica followed its grand-primary"},
     {Probe::kPsyncPartialAccepted, "psync-partial-accepted",
