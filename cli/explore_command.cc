@@ -79,6 +79,7 @@ int ExploreCommand(const ExploreCommandOptions& o) {
               << kProfileNames << ")\n";
     return kExitUsage;
   }
+  profile.aimed = !o.no_aimed;
   if (o.show_seed >= 0) {
     const uint64_t seed = static_cast<uint64_t>(o.show_seed);
     std::cout << RenderPlan(PlanForSeed(seed, profile).value(), seed).text;
@@ -151,6 +152,15 @@ int ExploreCommand(const ExploreCommandOptions& o) {
         {"first_seed", first ? nlohmann::json(*first) : nlohmann::json(nullptr)}};
   }
   for (Probe p : coverage.Unreached()) unreached_json.push_back(std::string(ProbeName(p)));
+  // Every failing seed with its first violation (--keep-going finds more
+  // than one), the lowest first; at most kFailuresListedMax of them.
+  constexpr size_t kFailuresListedMax = 1000;
+  nlohmann::json failing = nlohmann::json::array();
+  for (const auto& [s, v] : failures) {
+    if (failing.size() >= kFailuresListedMax) break;
+    failing.push_back({{"seed", s}, {"violation", v.violation}});
+  }
+  summary["failures"] = failing;
   summary["probes_reached"] = coverage.Reached();
   summary["probes"] = probes_json;
   summary["probes_unreached"] = unreached_json;

@@ -198,6 +198,10 @@ int main(int argc, char** argv) {
                         "Run every seed even after a failure (the lowest failing seed is shrunk)");
   explore_cmd->add_flag("--json", explore.json,
                         "Also print a JSON summary line (with each probe's seeds and first seed)");
+  explore_cmd->add_flag("--no-aimed", explore.no_aimed,
+                        "Plans without aimed faults (crash right after a probe, primaries "
+                        "failing at once, a restart in an atomic hand-off); the rest of each "
+                        "seed's plan is the same either way");
   explore_cmd->add_flag("--probes", explore.probes,
                         "At the end, list every code probe (engine/probes.h) with how many "
                         "explored seeds hit it and the first that did, then the probes no "

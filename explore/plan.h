@@ -74,7 +74,7 @@ struct AimedFault {
     kPrimariesAtOnce,
     // The source (node 0) or target (node 1) of planned migration
     // `migration` crashes (pauses) while its atomic hand-off is in
-    // flight; undone duration_ms after.
+    // flight; undone duration_ms after, within node_timeout.
     kHandoffRestart,
   };
   Kind kind = Kind::kAfterProbe;
