@@ -84,6 +84,8 @@ struct ExploreCommandOptions {
   bool keep_going = false;
   bool json = false;
   int64_t show_seed = -1;  // >= 0: print that seed's scenario and exit
+  bool probes = false;     // print every code probe's coverage at the end
+  bool no_aimed = false;   // plans without aimed faults (PlanProfile::aimed)
 };
 
 int RunCommand(const RunCommandOptions& o);

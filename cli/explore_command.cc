@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/process_pool.h"
+#include "explore/coverage.h"
 #include "explore/explore.h"
 #include "scenarios/loader.h"
 
@@ -22,7 +23,10 @@ namespace slotsim {
 namespace {
 
 nlohmann::json VerdictJson(const Verdict& v) {
-  return {{"failed", v.failed}, {"violation", v.violation}, {"message", v.message}};
+  return {{"failed", v.failed},
+          {"violation", v.violation},
+          {"message", v.message},
+          {"probes", v.probes}};
 }
 
 // A child that died without a verdict crashed: that is a finding with
@@ -33,6 +37,7 @@ Verdict VerdictOf(const ChildResult& r) {
     v.failed = r.reply.value("failed", true);
     v.violation = r.reply.value("violation", "");
     v.message = r.reply.value("message", "");
+    v.probes = r.reply.value("probes", std::vector<std::string>{});
     return v;
   }
   v.failed = true;
@@ -74,6 +79,7 @@ int ExploreCommand(const ExploreCommandOptions& o) {
               << kProfileNames << ")\n";
     return kExitUsage;
   }
+  profile.aimed = !o.no_aimed;
   if (o.show_seed >= 0) {
     const uint64_t seed = static_cast<uint64_t>(o.show_seed);
     std::cout << RenderPlan(PlanForSeed(seed, profile).value(), seed).text;
@@ -92,6 +98,7 @@ int ExploreCommand(const ExploreCommandOptions& o) {
   // failure no new seed starts; the lowest failing seed wins, which is the
   // same seed whatever `jobs` is (every lower seed has run).
   std::map<uint64_t, Verdict> failures;
+  ProbeCoverage coverage;
   uint64_t next_seed = o.first_seed;
   int64_t explored = 0;
   auto out_of_time = [&] {
@@ -111,6 +118,7 @@ int ExploreCommand(const ExploreCommandOptions& o) {
   ProcessPool pool(jobs, [&](uint64_t seed, const ChildResult& r) {
     const Verdict v = VerdictOf(r);
     explored++;
+    coverage.AddSeed(seed, v.probes);
     if (v.failed) failures.emplace(seed, v);
     progress(false);
   });
@@ -134,6 +142,32 @@ int ExploreCommand(const ExploreCommandOptions& o) {
                             {"wall_seconds", std::chrono::duration<double>(
                                                  std::chrono::steady_clock::now() - start)
                                                  .count()}};
+  // Coverage of the seeds explored (shrink runs are not counted).
+  nlohmann::json probes_json = nlohmann::json::object();
+  nlohmann::json unreached_json = nlohmann::json::array();
+  for (const auto& info : kProbes) {
+    const auto first = coverage.FirstSeed(info.probe);
+    probes_json[std::string(info.name)] = {
+        {"seeds", coverage.SeedsHitting(info.probe)},
+        {"first_seed", first ? nlohmann::json(*first) : nlohmann::json(nullptr)}};
+  }
+  for (Probe p : coverage.Unreached()) unreached_json.push_back(std::string(ProbeName(p)));
+  // Every failing seed with its first violation (--keep-going finds more
+  // than one), the lowest first; at most kFailuresListedMax of them.
+  constexpr size_t kFailuresListedMax = 1000;
+  nlohmann::json failing = nlohmann::json::array();
+  for (const auto& [s, v] : failures) {
+    if (failing.size() >= kFailuresListedMax) break;
+    failing.push_back({{"seed", s}, {"violation", v.violation}});
+  }
+  summary["failures"] = failing;
+  summary["probes_reached"] = coverage.Reached();
+  summary["probes"] = probes_json;
+  summary["probes_unreached"] = unreached_json;
+  if (o.probes) std::cout << coverage.Report();
+  else
+    std::cout << "probes: " << coverage.Reached() << " of " << kProbeCount
+              << " reached by some seed (--probes lists each with its seeds)\n";
   if (failures.empty()) {
     std::cout << "no violation in " << explored << " seeds (" << o.first_seed << ".."
               << o.first_seed + explored - 1 << ")"

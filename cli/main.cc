@@ -196,7 +196,16 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   explore_cmd->add_flag("--keep-going", explore.keep_going,
                         "Run every seed even after a failure (the lowest failing seed is shrunk)");
-  explore_cmd->add_flag("--json", explore.json, "Also print a JSON summary line");
+  explore_cmd->add_flag("--json", explore.json,
+                        "Also print a JSON summary line (with each probe's seeds and first seed)");
+  explore_cmd->add_flag("--no-aimed", explore.no_aimed,
+                        "Plans without aimed faults (crash right after a probe, primaries "
+                        "failing at once, a restart in an atomic hand-off); the rest of each "
+                        "seed's plan is the same either way");
+  explore_cmd->add_flag("--probes", explore.probes,
+                        "At the end, list every code probe (engine/probes.h) with how many "
+                        "explored seeds hit it and the first that did, then the probes no "
+                        "seed reached");
   explore_cmd->add_option("--show", explore.show_seed,
                           "Print the scenario that seed SEED would run, and exit")
       ->check(CLI::Range(int64_t{0}, int64_t{INT64_MAX / 2}));

@@ -45,6 +45,14 @@ nlohmann::json ViolationsJson(const RunResult& r) {
   return v;
 }
 
+nlohmann::json ProbesJson(const RunResult& r) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& info : kProbes)
+    if (const int64_t hits = r.probe_hits[static_cast<size_t>(info.probe)]; hits > 0)
+      j[std::string(info.name)] = hits;
+  return j;
+}
+
 Recorded RunRecorded(const scenario::Scenario& sc, const std::string& path,
                      uint64_t seed, bool buggify, TraceDb* db,
                      const std::vector<TraceSink*>& extra_sinks,
@@ -166,6 +174,8 @@ int RunCommand(const RunCommandOptions& o) {
                         {"ops_ok", r.ops_ok},
                         {"lost_writes_allowed", r.lost_writes_allowed},
                         {"unavailable_ms", r.unavailable_us / 1000},
+                        {"probes_hit", r.ProbesHit()},
+                        {"probes", ProbesJson(r)},
                         {"violations", ViolationsJson(r)}};
     if (run_id >= 0) j["run_id"] = run_id, j["db"] = o.db;
     if (!determinism.empty()) j["determinism"] = determinism;
@@ -177,7 +187,8 @@ int RunCommand(const RunCommandOptions& o) {
               << " converged_ms=" << (r.converged_us < 0 ? -1 : r.converged_us / 1000)
               << " ops=" << r.ops << " ops_ok=" << r.ops_ok
               << " lost_writes_allowed=" << r.lost_writes_allowed
-              << " unavailable_ms=" << r.unavailable_us / 1000;
+              << " unavailable_ms=" << r.unavailable_us / 1000
+              << " probes_hit=" << r.ProbesHit();
     if (run_id >= 0) std::cout << " run_id=" << run_id << " db=" << o.db;
     if (!determinism.empty()) std::cout << " determinism=" << determinism;
     std::cout << "\n";

@@ -27,5 +27,7 @@ Recorded RunRecorded(const scenario::Scenario& sc, const std::string& path,
                      int64_t debug_perturb_at_ms = -1);
 
 nlohmann::json ViolationsJson(const RunResult& r);
+// The probes the run hit, each with its hit count (kProbes order).
+nlohmann::json ProbesJson(const RunResult& r);
 
 }  // namespace slotsim

@@ -186,8 +186,10 @@ std::string ClusterAdmin::MoveSlotsAtomic(const NodeLine& src, const NodeLine& d
     std::string err;
     if (!LoadNodes(&nodes, &err)) return err;
     // The target failed over: its promoted replica is the target now.
+    // Also once the old target is back as a replica of it, no longer
+    // failed (explore's faults seed 239: a restart in the hand-off).
     for (const auto& n : nodes) {
-      if (n.id != dst.id || !n.failed) continue;
+      if (n.id != dst.id || (!n.failed && n.primary)) continue;
       for (const auto& m : nodes)
         if (m.primary && !m.failed &&
             std::find(dst_replicas.begin(), dst_replicas.end(), m.id) != dst_replicas.end()) {

@@ -28,6 +28,7 @@ int64_t Aof::Load(const ApplyFn& apply) {
     ++n;
   }
   const bool torn = st == ParseStatus::kError || parser.buffered() > 0;
+  if (torn) env_.HitProbe(Probe::kAofTornTailDropped);
   env_.Trace({"AofLoaded", "", "",
               "commands=" + std::to_string(n) + (torn ? " torn_tail=1" : "")});
   return n;

@@ -211,6 +211,7 @@ void Cluster::UpdateSlotsConfigWith(ClusterNode* sender,
                                  : Lookup(myself_->primary_name);
   std::vector<int> dirty_slots;
   int newly_owned_by_sender = 0;
+  bool stale_claim = false;  // for the probe only
   // Still bound to the sender, which no longer claims it: keep it bound
   // (unbinding would fail the cluster) but let any claim take it (Redis
   // 7.0.12+'s owner_not_claiming_slot).
@@ -236,8 +237,11 @@ void Cluster::UpdateSlotsConfigWith(ClusterNode* sender,
       AddSlot(sender, j);
       owner_not_claiming_slot_.reset(j);
       TodoSave(true);  // slot rebind: saved and fsynced
+    } else if (owner->config_epoch > sender_config_epoch) {
+      stale_claim = true;
     }
   }
+  if (stale_claim) env_.HitProbe(Probe::kStaleClaimIgnored);
   ClusterNode* grand = nullptr;
   if (myself_->IsReplica() && cur_primary != nullptr && cur_primary->IsReplica())
     grand = Lookup(cur_primary->primary_name);
@@ -251,11 +255,16 @@ void Cluster::UpdateSlotsConfigWith(ClusterNode* sender,
     // stay a sub-replica (clusterUpdateSlotsConfigWith's safeguard; here
     // replicas never chain, so a sub-replica would stay stale for good:
     // explore migration seed 720).
+    env_.HitProbe(Probe::kFollowGrandPrimary);
     TraceNodeEvent("FollowGrandPrimary", *grand);
     SetMyPrimary(grand);
   } else {
     // Keys left in slots I no longer own are deleted
     // (the dirty-slot rule).
+    // An atomic export deletes its batch this way by design, on the
+    // target's TAKEN or on its PONG, whichever comes first: not the probe's.
+    if (!dirty_slots.empty() && !in_atomic_handoff_ && ConfigEpochFrozenBy().empty())
+      env_.HitProbe(Probe::kDirtySlotKeysDeleted);
     for (int j : dirty_slots) {
       // delKeysInSlot: each deletion is propagated to my replicas.
       auto keys = keyspace_.GetKeysInSlot(j, keyspace_.CountKeysInSlot(j));
@@ -285,6 +294,7 @@ void Cluster::HandleConfigEpochCollision(ClusterNode* sender) {
   // The collision persists, so the next PING or PONG from `sender`
   // detects it again, once the hand-off has its answer.
   if (const std::string job = ConfigEpochFrozenBy(); !job.empty()) {
+    env_.HitProbe(Probe::kEpochCollisionDeferred);
     env_.Trace({"ConfigEpochCollisionDeferred", PeerAddr(sender), "",
                 "config_epoch=" + std::to_string(myself_->config_epoch) + " job=" + job});
     return;
@@ -292,6 +302,7 @@ void Cluster::HandleConfigEpochCollision(ClusterNode* sender) {
   current_epoch_++;
   myself_->config_epoch = current_epoch_;
   TodoSave(true);
+  env_.HitProbe(Probe::kEpochCollisionResolved);
   env_.Trace({"ConfigEpochCollision", PeerAddr(sender), "",
               "new_config_epoch=" + std::to_string(current_epoch_)});
 }

@@ -305,6 +305,13 @@ class Cluster {
   std::map<std::string, int64_t> blacklist_;  // node name -> expiry (ms)
   uint64_t current_epoch_ = 0;
   uint64_t last_vote_epoch_ = 0;
+  // Observations for code probes only, never read by the protocol: this
+  // incarnation started from a nodes.conf (a restart), and has voted.
+  bool started_from_config_ = false;
+  bool voted_this_incarnation_ = false;
+  // Inside AtomicHandOff: the source's keys go as dirty slots by design
+  // there, so that deletion is not the rare path its probe marks.
+  bool in_atomic_handoff_ = false;
   ClusterHealth state_ = ClusterHealth::kFail;
   int size_ = 0;  // primaries owning at least one slot
   bool todo_update_state_ = true;

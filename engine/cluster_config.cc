@@ -66,6 +66,7 @@ void Cluster::SaveConfig(bool fsync) {
 bool Cluster::LoadConfig(std::string* error) {
   std::optional<std::string> content = env_.ReadFile(kConfigFile);
   if (!content || content->empty()) return true;  // first start
+  started_from_config_ = true;
   std::istringstream in(*content);
   std::string line;
   int lineno = 0;

@@ -104,6 +104,7 @@ void Cluster::Cron() {
   }
   // manualFailoverCheckTimeout.
   if (mf_end_ms_ != 0 && mf_end_ms_ < now) {
+    env_.HitProbe(Probe::kManualFailoverTimeout);
     env_.Trace({"ManualFailoverTimeout", "", "", ""});
     ResetManualFailover();
   }

@@ -35,8 +35,14 @@ void Cluster::DelFailureReport(ClusterNode* failing, ClusterNode* sender) {
 int Cluster::CountFailureReports(ClusterNode* node) {
   const int64_t max_age = config_.node_timeout_ms * kFailReportValidityMult;
   const int64_t now = env_.NowMs();
-  for (auto it = node->fail_reports.begin(); it != node->fail_reports.end();)
-    it = now - it->second > max_age ? node->fail_reports.erase(it) : std::next(it);
+  for (auto it = node->fail_reports.begin(); it != node->fail_reports.end();) {
+    if (now - it->second > max_age) {
+      env_.HitProbe(Probe::kFailReportExpired);
+      it = node->fail_reports.erase(it);
+    } else {
+      ++it;
+    }
+  }
   return static_cast<int>(node->fail_reports.size());
 }
 
@@ -59,6 +65,7 @@ void Cluster::MarkNodeAsFailingIfNeeded(ClusterNode* node) {
   if (failures < needed_quorum) return;
   node->flags = (node->flags & ~kNodePfail) | kNodeFail;
   node->fail_time_ms = env_.NowMs();
+  env_.HitProbe(Probe::kPfailToFail);
   TraceNodeEvent("FailSet", *node, "reports=" + std::to_string(failures) +
                                        " quorum=" + std::to_string(needed_quorum));
   // Even a replica broadcasts: it only relays what primaries agreed.
@@ -76,6 +83,8 @@ void Cluster::ClearNodeFailureIfNeeded(ClusterNode* node) {
   if (node->IsReplica() || node->numslots == 0 ||
       now - node->fail_time_ms > config_.node_timeout_ms * kFailUndoTimeMult) {
     node->flags &= ~kNodeFail;
+    env_.HitProbe(node->IsReplica() || node->numslots == 0 ? Probe::kFailClearedReachable
+                                                           : Probe::kFailClearedUndoTime);
     TraceNodeEvent("FailCleared", *node);
     todo_update_state_ = true;
     TodoSave(false);
@@ -132,6 +141,7 @@ void Cluster::SendUpdate(ConnId conn, const ClusterNode& node) {
   u->set_config_epoch(node.config_epoch);
   // Slots the node stopped claiming are not advertised for it.
   u->set_slots(SlotBitmapToBytes(node.slots & ~owner_not_claiming_slot_));
+  env_.HitProbe(Probe::kUpdateSent);
   SendMessage(conn, msg);
 }
 
@@ -141,6 +151,7 @@ void Cluster::ProcessUpdate(ClusterNode* sender, const bus::BusMessage& msg) {
   if (n == nullptr) return;
   const uint64_t epoch = msg.update().config_epoch();
   if (n->config_epoch >= epoch) return;  // nothing new
+  env_.HitProbe(Probe::kUpdateApplied);
   if (n->IsReplica()) SetNodeAsPrimary(n);
   n->config_epoch = epoch;
   TodoSave(true);
@@ -168,7 +179,10 @@ bool Cluster::BumpConfigEpochWithoutConsensus() {
     for (const auto& [name, n] : nodes_)
       if (n.get() != myself_ && n->config_epoch == max_epoch) unique_max = false;
   }
-  if (unique_max) return false;
+  if (unique_max) {
+    env_.HitProbe(Probe::kEpochBumpSkipped);
+    return false;
+  }
   current_epoch_++;
   myself_->config_epoch = current_epoch_;
   TodoSave(true);
@@ -213,6 +227,7 @@ void Cluster::ResetManualFailover() {
 void Cluster::ProcessMfStart(ClusterNode* sender, BusLink* link) {
   // Only from one of my own replicas.
   if (sender == nullptr || !myself_->IsPrimary() || sender->primary_name != myself_->name) {
+    env_.HitProbe(Probe::kManualFailoverRefused);
     env_.Trace({"ManualFailoverRefused", PeerAddr(sender), "",
                 std::string("sender_known=") + (sender ? "1" : "0") +
                     " sender_primary=" + (sender ? sender->primary_name : "")});
@@ -262,7 +277,7 @@ void Cluster::CommandFailover(const std::vector<std::string>& argv, std::string*
   if (takeover) {
     // No votes, no offset check: a new epoch and the primary's slots.
     env_.Trace({"ManualFailoverTakeover", "", "", ""});
-    BumpConfigEpochWithoutConsensus();
+    if (BumpConfigEpochWithoutConsensus()) env_.HitProbe(Probe::kTakeoverEpochBump);
     FailoverReplaceMyPrimary();
   } else if (force) {
     env_.Trace({"ManualFailoverForce", "", "", ""});
@@ -295,10 +310,14 @@ void Cluster::HandleReplicaFailover() {
   if (data_age > config_.node_timeout_ms) data_age -= config_.node_timeout_ms;
   if (!manual && config_.replica_validity_factor != 0 &&
       data_age > config_.repl_ping_period_ms +
-                     config_.node_timeout_ms * config_.replica_validity_factor)
+                     config_.node_timeout_ms * config_.replica_validity_factor) {
+    env_.HitProbe(Probe::kElectionDataTooOld);
     return;
+  }
 
   if (auth_age > auth_retry_time) {
+    // A time set means an earlier election ran out (or never started).
+    if (failover_auth_time_ms_ != 0) env_.HitProbe(Probe::kElectionRetry);
     // Schedule an election: 500 ms for the FAIL to spread, random jitter,
     // and a second per replica with a better offset than mine.
     failover_auth_time_ms_ = now + 500 + static_cast<int64_t>(env_.RandomBelow(500));
@@ -325,11 +344,15 @@ void Cluster::HandleReplicaFailover() {
     if (new_rank > failover_auth_rank_) {
       failover_auth_time_ms_ += (new_rank - failover_auth_rank_) * 1000;
       failover_auth_rank_ = new_rank;
+      env_.HitProbe(Probe::kElectionRankRaised);
       env_.Trace({"ElectionRankUpdated", "", "", "rank=" + std::to_string(new_rank)});
     }
   }
   if (now < failover_auth_time_ms_) return;
-  if (auth_age > auth_timeout) return;  // this election expired
+  if (auth_age > auth_timeout) {  // this election expired
+    if (failover_auth_sent_) env_.HitProbe(Probe::kElectionExpired);
+    return;
+  }
 
   if (!failover_auth_sent_) {
     current_epoch_++;
@@ -365,6 +388,8 @@ void Cluster::ProcessFailoverAuthAck(ClusterNode* sender, const bus::BusMessage&
                 "epoch=" + std::to_string(failover_auth_epoch_) +
                     " voter=" + sender->name + " count=" + std::to_string(failover_auth_count_)});
     todo_handle_failover_ = true;
+  } else {
+    env_.HitProbe(Probe::kVoteAckIgnored);
   }
 }
 
@@ -402,31 +427,48 @@ void Cluster::SendFailoverAuthIfNeeded(ClusterNode* node, const bus::BusMessage&
   const uint64_t request_current_epoch = h.current_epoch();
   const uint64_t request_config_epoch = h.config_epoch();
   const bool force_ack = h.mflags() & kMflagForceAck;
-  auto refuse = [&](const char* why) {
+  auto refuse = [&](const char* why, Probe probe) {
+    env_.HitProbe(probe);
     env_.Trace({"VoteRefused", PeerAddr(node), "",
                 "epoch=" + std::to_string(request_current_epoch) + " reason=" + why});
   };
   // 1. Only a primary serving slots votes.
   if (myself_->IsReplica() || myself_->numslots == 0) return;
   // 2. The request must be for an epoch at least mine.
-  if (request_current_epoch < current_epoch_) return refuse("old-epoch");
-  // 3. One vote per epoch.
-  if (last_vote_epoch_ == current_epoch_) return refuse("already-voted");
+  if (request_current_epoch < current_epoch_)
+    return refuse("old-epoch", Probe::kVoteRefusedOldEpoch);
+  // 3. One vote per epoch. A vote not cast by this incarnation was read
+  // back from nodes.conf: the durability that keeps a restarted voter
+  // from voting twice.
+  if (last_vote_epoch_ == current_epoch_) {
+    if (started_from_config_ && !voted_this_incarnation_ && last_vote_epoch_ != 0)
+      env_.HitProbe(Probe::kVoteRefusedRememberedVote);
+    return refuse("already-voted", Probe::kVoteRefusedAlreadyVoted);
+  }
   // 4. The requester is a replica whose primary is FAIL (or FORCEACK).
+  // One trace reason, three probes: Redis logs the three apart.
   ClusterNode* primary = node->IsReplica() ? Lookup(node->primary_name) : nullptr;
-  if (primary == nullptr || (!primary->Failed() && !force_ack))
-    return refuse("primary-not-failed");
+  if (node->IsPrimary()) return refuse("primary-not-failed", Probe::kVoteRefusedRequesterIsPrimary);
+  if (primary == nullptr) return refuse("primary-not-failed", Probe::kVoteRefusedPrimaryUnknown);
+  if (!primary->Failed() && !force_ack)
+    return refuse("primary-not-failed", Probe::kVoteRefusedPrimaryUp);
   // 5. No vote for a replica of this primary in the last 2 * node_timeout.
   const int64_t now = env_.NowMs();
   if (now - primary->voted_time_ms < config_.node_timeout_ms * 2)
-    return refuse("voted-recently");
+    return refuse("voted-recently", Probe::kVoteRefusedVotedRecently);
   // 6. Every claimed slot is unowned or owned with an epoch <= the claim's.
   const SlotBitmap claimed = SlotBitmapFromBytes(h.slots());
   for (int j = 0; j < kClusterSlots; ++j) {
     if (!claimed.test(j) || SlotUnclaimed(j)) continue;
-    if (slots_[j]->config_epoch > request_config_epoch) return refuse("stale-slot-claim");
+    if (slots_[j]->config_epoch > request_config_epoch) return refuse("stale-slot-claim", Probe::kVoteRefusedStaleSlotClaim);
   }
-  // 7. Grant: record the vote durably, then send the ACK.
+  // 7. Grant: record the vote durably, then send the ACK. The probes come
+  // first, so a crash armed by one lands on the save or the ACK.
+  env_.HitProbe(Probe::kVoteGranted);
+  if (!primary->Failed()) env_.HitProbe(Probe::kVoteGrantedForceAck);
+  if (started_from_config_ && !voted_this_incarnation_)
+    env_.HitProbe(Probe::kVoteGrantedAfterRestart);
+  voted_this_incarnation_ = true;
   last_vote_epoch_ = current_epoch_;
   primary->voted_time_ms = now;
   SaveConfig(true);

@@ -111,7 +111,8 @@ void Cluster::CommandSetSlot(const std::vector<std::string>& argv, std::string* 
     // carrying it. The bump is conditional: a node whose configEpoch is
     // already the unique maximum keeps it (redis #3442's root).
     if (n == myself_ && importing_slots_from_.count(slot)) {
-      if (!env_.BugInjected("setslot-node-without-bump")) BumpConfigEpochWithoutConsensus();
+      if (!env_.BugInjected("setslot-node-without-bump") && BumpConfigEpochWithoutConsensus())
+        env_.HitProbe(Probe::kSetSlotNodeEpochBump);
       importing_slots_from_.erase(slot);
       open_slots_version_++;
       BroadcastPong(false);
@@ -168,7 +169,9 @@ void Cluster::AtomicHandOff(const std::string& target_name, const SlotBitmap& sl
   // slots for unclaimed (owner_not_claiming_slot), and a later stale
   // PONG could rebind one of them below its new owner's epoch (explore
   // migration seed 566).
+  in_atomic_handoff_ = true;
   UpdateSlotsConfigWith(target, target_epoch, target->slots | slots);
+  in_atomic_handoff_ = false;
 }
 
 void Cluster::AtomicKeepSlots(const std::string& target_name, uint64_t target_epoch) {

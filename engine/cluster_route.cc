@@ -66,6 +66,7 @@ void Cluster::AppendRedirectError(Redirect r, int slot, std::string* out) const 
       resp::AppendError(out, "CROSSSLOT Keys in request don't hash to the same slot");
       return;
     case Redirect::kTryAgain:
+      env_.HitProbe(Probe::kTryAgain);
       resp::AppendError(out, "TRYAGAIN Multiple keys request during rehashing of slot");
       return;
     case Redirect::kDownState:
@@ -81,6 +82,7 @@ void Cluster::AppendRedirectError(Redirect r, int slot, std::string* out) const 
     case Redirect::kAsk: {
       const ClusterNode* n = slots_[slot];
       if (r == Redirect::kAsk) {
+        env_.HitProbe(Probe::kAskRedirect);
         auto it = migrating_slots_to_.find(slot);
         n = it == migrating_slots_to_.end() ? nullptr : it->second;
       }

@@ -20,6 +20,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/probes.h"
+
 namespace slotsim {
 
 using ConnId = uint64_t;
@@ -130,6 +132,15 @@ class Env {
   virtual void Trace(const TraceEvent& event) = 0;
   // True when trace events are kept; lets callers skip building details.
   virtual bool TraceEnabled() const = 0;
+  // Marks that this node just took the rare protocol path `probe` names
+  // (engine/probes.h). An observation only: it returns nothing and the
+  // engine must not depend on what the Env does with it. The simulator
+  // counts hits per run, traces each probe's first hit per node, and may
+  // inject a fault in response (a crash armed at the node's next side
+  // effect, a pause after the current event), as it may at any moment.
+  // Real mode counts hits. Cheap; call it on the path itself, not in a
+  // loop over slots or keys.
+  virtual void HitProbe(Probe probe) = 0;
 
   // ---- Simulation-only fault points ---------------------------------------
   // FoundationDB's BUGGIFY: true only in simulation, with a per-point

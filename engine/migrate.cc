@@ -209,6 +209,7 @@ void Migrator::Finish(std::string reply) {
   SLOTSIM_CHECK(op_.has_value());
   env_.EndBlockingRead();
   auto done = std::move(op_->done);
+  if (reply.rfind("IOERR", 0) == 0) env_.HitProbe(Probe::kMigrateAborted);
   env_.Trace({"MigrateDone", "", "", "target=" + op_->addr + " moved=" +
                                         std::to_string(op_->moved.size()) +
                                         " reply=" + reply.substr(0, 64)});

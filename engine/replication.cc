@@ -78,6 +78,7 @@ void Replication::HandlePsync(ConnId conn, const std::string& peer_ip,
   r.listening_port = listening_port;
   r.ack_ms = env_.NowMs();
   if (same_history && BacklogHas(offset)) {
+    env_.HitProbe(Probe::kPsyncPartialAccepted);
     std::string out = "+CONTINUE " + replid_ + "\r\n";
     out.append(backlog_, backlog_skip_ + static_cast<size_t>(offset - backlog_first_));
     env_.Trace({"ReplPartialSync", "", "",
@@ -87,6 +88,10 @@ void Replication::HandlePsync(ConnId conn, const std::string& peer_ip,
     replicas_[conn] = r;
     return;
   }
+  // A replica with data (offset past 1) asked to continue and cannot: the
+  // fallback to a full sync that PSYNC2 exists to avoid.
+  if (offset > 1)
+    env_.HitProbe(same_history ? Probe::kPsyncRefusedBacklog : Probe::kPsyncRefusedHistory);
   // A full sync waits repl-diskless-sync-delay for other replicas to join
   // it; +FULLRESYNC carries the offset of the moment the snapshot is
   // taken, so it is sent only then (startBgsaveForReplication).
@@ -255,6 +260,7 @@ void Replication::OnLinkData(ConnId conn, std::string_view bytes) {
           std::string new_id = v.str.substr(9);
           if (new_id != replid_) {
             // The primary's history continues ours under a new id (PSYNC2).
+            env_.HitProbe(Probe::kPsync2NewReplid);
             replid2_ = replid_;
             second_replid_offset_ = offset_ + 1;
             replid_ = new_id;

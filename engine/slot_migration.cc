@@ -655,6 +655,7 @@ void SlotMigrations::FinishExport(SlotMigrationJob& job, uint64_t target_epoch) 
                     std::to_string(link.end_attempts) + " ENDs");
       return;
     }
+    env_.HitProbe(Probe::kAtomicEndResent);
     SendEnd(job);
     return;
   }
@@ -693,6 +694,9 @@ void SlotMigrations::Fail(SlotMigrationJob& job, const std::string& why) {
   job.state = SlotMigrationJob::State::kFailed;
   job.error = why;
   job.end_ms = env_.NowMs();
+  if (!job.replicated_only)
+    env_.HitProbe(job.role == SlotMigrationJob::Role::kExport ? Probe::kAtomicExportAborted
+                                                              : Probe::kAtomicImportAborted);
   Trace("SlotMigrationFailed", job, "reason=" + why);
   if (job.role == SlotMigrationJob::Role::kExport) {
     if (auto e = exports_.find(job.id); e != exports_.end()) {
@@ -826,6 +830,7 @@ void SlotMigrations::OnPromoted() {
     // Finish the takeover; the source stays paused until it sees it.
     if (job.role == SlotMigrationJob::Role::kImport &&
         job.state == SlotMigrationJob::State::kHandoff) {
+      env_.HitProbe(Probe::kAtomicTakeoverAfterFailover);
       const uint64_t epoch = cluster_.AtomicTakeOver(job.slots, job.source_epoch);
       job.state = SlotMigrationJob::State::kSuccess;
       job.end_ms = env_.NowMs();

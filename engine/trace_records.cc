@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "engine/check.h"
+#include "engine/probes.h"
 
 namespace slotsim {
 namespace {
@@ -303,6 +304,15 @@ std::optional<NodeStateRecord> NodeStateRecord::Parse(std::string_view details,
     n.slots = r.Str("slots").value_or("");
     n.known_nodes = r.Int("known_nodes").value_or(0);
     n.open = r.OptionalStr("open").value_or("");
+  });
+}
+
+std::string ProbeRecord::Format() const { return DetailsWriter().Add("name", name).Take(); }
+
+std::optional<ProbeRecord> ProbeRecord::Parse(std::string_view details, std::string* error) {
+  return ParseWith<ProbeRecord>(details, error, [](DetailsReader& r, ProbeRecord& p) {
+    p.name = r.Str("name").value_or("");
+    if (!p.name.empty() && !ProbeByName(p.name)) r.Invalid("name", "a probe of engine/probes.h");
   });
 }
 

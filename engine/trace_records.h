@@ -144,4 +144,14 @@ struct NodeStateRecord {
   static std::optional<NodeStateRecord> Parse(std::string_view details, std::string* error);
 };
 
+// The first hit of a code probe (engine/probes.h) on this node in this
+// run; later hits are only counted, to keep traces small. `name` is one
+// of kProbes' names.
+struct ProbeRecord {
+  static constexpr std::string_view kKind = "Probe";
+  std::string name;
+  std::string Format() const;
+  static std::optional<ProbeRecord> Parse(std::string_view details, std::string* error);
+};
+
 }  // namespace slotsim

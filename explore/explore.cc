@@ -17,6 +17,8 @@ Verdict JudgeInProcess(const scenario::Scenario& s, uint64_t seed,
   o.injected_bugs = injected_bugs;
   RunResult r = RunScenario(s, o);
   Verdict v;
+  for (const auto& info : kProbes)
+    if (r.probe_hits[static_cast<size_t>(info.probe)] > 0) v.probes.emplace_back(info.name);
   v.failed = !OutcomeSucceeded(r.outcome);
   if (v.failed && !r.violations.empty()) {
     v.violation = r.violations.front().id;

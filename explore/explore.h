@@ -21,6 +21,8 @@ struct Verdict {
   bool failed = false;
   std::string violation;  // the first violation's id when failed
   std::string message;
+  // The code probes the run hit (engine/probes.h names), for coverage.
+  std::vector<std::string> probes;
 };
 
 // Runs a scenario with a seed and judges it. In-process or isolated in a

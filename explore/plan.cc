@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
+#include <iterator>
 #include <map>
 #include <tuple>
 
@@ -107,6 +109,126 @@ rc::Gen<PlannedMigration> GenMigration(int primaries, const PlanProfile& profile
   });
 }
 
+// An aimed fault (plan.h AimedFault). Weighted toward the vote: a voter
+// that dies between granting and saving is the classic double vote.
+rc::Gen<AimedFault> GenAimed(const Plan& p, const PlanProfile& profile) {
+  return gen::exec([p, profile] {
+    AimedFault a;
+    using K = AimedFault::Kind;
+    a.kind = *gen::weightedElement<K>(
+        {{3, K::kAfterProbe}, {2, K::kPrimariesAtOnce}, {1, K::kHandoffRestart}});
+    a.start_ms = *gen::inRange<int64_t>(0, kPlanFaultWindowMs / kPlanFaultGridMs) * kPlanFaultGridMs;
+    a.pause = !profile.crashes || *gen::weightedElement<bool>({{3, false}, {1, true}});
+    a.node = *gen::inRange(0, p.nodes());
+    switch (a.kind) {
+      case K::kAfterProbe: {
+        constexpr int kProbes = static_cast<int>(std::size(kAimedProbes));
+        a.probe = *gen::weightedElement<int>({{4, 0}, {1, 1}, {1, 2}, {1, 3}, {1, 4}, {1, 5},
+                                               {1, 6}, {1, 7}, {1, 8}});
+        SLOTSIM_CHECK(a.probe < kProbes);
+        // Past the next side effect too: a vote's save is write, sync,
+        // rename, sync dir, then the ACK.
+        a.side_effect = *gen::weightedElement<int>({{3, 1}, {1, 2}, {1, 3}, {1, 4}, {1, 5}});
+        a.duration_ms = *gen::inRange<int64_t>(1, 13) * p.node_timeout_ms / 4;
+        break;
+      }
+      case K::kPrimariesAtOnce:
+        a.count = *gen::weightedElement<int>({{3, 2}, {1, 3}});
+        // Past node_timeout, so that each shard's replicas run elections.
+        a.duration_ms = *gen::inRange<int64_t>(5, 13) * p.node_timeout_ms / 4;
+        break;
+      case K::kHandoffRestart:
+        a.migration = *gen::inRange(0, kPlanMaxMigrations);
+        a.node = *gen::inRange(0, 2);  // source or target
+        // Back within node_timeout, before any failover: the maintenance
+        // window's later migrations name their source by index, and a
+        // failover would leave it without slots (explore faults seed 239).
+        a.duration_ms = *gen::inRange<int64_t>(1, 4) * p.node_timeout_ms / 4;
+        break;
+    }
+    return a;
+  });
+}
+
+using BusySpans = std::map<int, std::vector<std::pair<int64_t, int64_t>>>;
+
+// Claims [from, to] on `node` for a process fault; false if another one
+// holds the node then (crashing a crashed node is not a valid step).
+bool ClaimNode(BusySpans* busy, int node, int64_t from, int64_t to) {
+  auto& spans = (*busy)[node];
+  for (auto [a, b] : spans)
+    if (from <= b && a <= to) return false;
+  spans.push_back({from, to});
+  return true;
+}
+
+// The aimed faults' steps. Triggered ones (after_probe, during_migration)
+// are optional, since the moment they wait for may never come in this
+// plan, and undo themselves relative to when they fired.
+void AddAimedSteps(const Plan& plan, const std::vector<int64_t>& migration_at,
+                   int64_t window_start, int64_t liveness_from, BusySpans* busy,
+                   const std::function<void(int64_t, int, scenario::Step)>& add) {
+  auto process = [](scenario::Step* st, int node, bool pause) {
+    if (pause) st->set_pause(node);
+    else st->set_crash(node);
+  };
+  for (const AimedFault& a : plan.aimed) {
+    const int64_t at = window_start + a.start_ms;
+    scenario::Step st;
+    switch (a.kind) {
+      case AimedFault::Kind::kAfterProbe: {
+        const std::string_view probe = kAimedProbes[a.probe];
+        // Votes are granted by primaries only.
+        const int node = probe == "vote-granted" ? a.node % plan.primaries : a.node % plan.nodes();
+        // The fault may land until at + within, the undo follows: both
+        // before the liveness phase.
+        const int64_t within = std::min(kPlanAimWithinMs, (liveness_from - at) / 2);
+        const int64_t undo = std::min(std::max<int64_t>(a.duration_ms, 1), liveness_from - at - within);
+        if (within < 1 || undo < 1 || !ClaimNode(busy, node, at, at + within + undo)) continue;
+        process(&st, node, a.pause);
+        st.mutable_after_probe()->set_probe(std::string(probe));
+        st.mutable_after_probe()->set_side_effect(std::max(1, a.side_effect));
+        st.mutable_after_probe()->set_within_ms(within);
+        st.set_undo_after_ms(undo);
+        st.set_optional(true);
+        add(at, 1, st);
+        break;
+      }
+      case AimedFault::Kind::kPrimariesAtOnce: {
+        const int64_t end = std::min(at + std::max<int64_t>(a.duration_ms, 1), liveness_from);
+        for (int k = 0; k < a.count && k < plan.primaries; ++k) {
+          const int node = (a.node + k) % plan.primaries;
+          if (!ClaimNode(busy, node, at, end)) continue;
+          scenario::Step fault, back;
+          process(&fault, node, a.pause);
+          if (a.pause) back.set_resume(node);
+          else back.set_restart(node);
+          add(at, 1, fault);
+          add(end, 0, back);
+        }
+        break;
+      }
+      case AimedFault::Kind::kHandoffRestart: {
+        if (a.migration >= static_cast<int>(migration_at.size()) || migration_at[a.migration] < 0)
+          continue;
+        const PlannedMigration& m = plan.migrations[a.migration];
+        if (!m.atomic) continue;
+        const int node = a.node == 0 ? m.from : m.to;
+        const int64_t t = migration_at[a.migration];
+        // The trigger waits up to 10 s (the runner's poll limit).
+        if (!ClaimNode(busy, node, t, t + 10000 + a.duration_ms)) continue;
+        process(&st, node, a.pause);
+        st.set_during_migration(true);
+        st.set_migration_moment(scenario::ATOMIC_HANDOFF);
+        st.set_undo_after_ms(std::max<int64_t>(a.duration_ms, 1));
+        st.set_optional(true);
+        add(t, 1, st);
+        break;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 bool ProfileByName(const std::string& name, PlanProfile* out) {
@@ -151,6 +273,19 @@ rc::Gen<Plan> GenPlan(const PlanProfile& profile) {
                             gen::container<std::vector<PlannedFault>>(gen::resize(
                                 rc::kNominalSize, GenFault(p.primaries, p.nodes(),
                                                            p.node_timeout_ms, kinds))));
+    // Last, so that every draw above is the same with or without them.
+    if (profile.aimed && *gen::weightedElement<bool>({{1, false}, {1, true}})) {
+      p.aimed = *gen::resize(kPlanMaxAimed,
+                             gen::container<std::vector<AimedFault>>(
+                                 gen::resize(rc::kNominalSize, GenAimed(p, profile))));
+      // Two elections at once need a majority left after two or three
+      // primaries fail, and replicas to run them.
+      for (const auto& a : p.aimed)
+        if (a.kind == AimedFault::Kind::kPrimariesAtOnce) {
+          p.primaries = std::max(p.primaries, 5);
+          p.replicas_per_primary = std::max(p.replicas_per_primary, 1);
+        }
+    }
     return p;
   }));
 }
@@ -189,8 +324,12 @@ scenario::Scenario PlanToScenario(const Plan& plan, const std::string& name) {
 
   // Maintenance window: one migration at a time.
   int64_t t = kPlanFirstMigrationMs;
-  for (const auto& m : plan.migrations) {
+  // When each planned migration starts (-1: dropped), for aimed faults.
+  std::vector<int64_t> migration_at(plan.migrations.size(), -1);
+  for (size_t mi = 0; mi < plan.migrations.size(); ++mi) {
+    const auto& m = plan.migrations[mi];
     if (m.from == m.to || m.from >= plan.primaries || m.to >= plan.primaries) continue;
+    migration_at[mi] = t;
     auto* st = s.add_steps();
     st->set_at_ms(t);
     st->mutable_migrate()->set_from(m.from);
@@ -213,7 +352,7 @@ scenario::Scenario PlanToScenario(const Plan& plan, const std::string& name) {
   std::vector<Timed> timed;
   // When each node is busy (crashed or paused) so that overlapping
   // process faults on one node are dropped instead of made invalid.
-  std::map<int, std::vector<std::pair<int64_t, int64_t>>> busy;
+  BusySpans busy;
   std::map<int, std::vector<int64_t>> takeovers;  // per shard: TAKEOVER times
   int64_t previous_start = 0;
   int order = 0;
@@ -312,6 +451,11 @@ scenario::Scenario PlanToScenario(const Plan& plan, const std::string& name) {
     if (undo.action_case() != scenario::Step::ACTION_NOT_SET && !undo.heal()) add(end, 0, undo);
     if (undo.heal()) add(end, 0, undo);
   }
+  AddAimedSteps(plan, migration_at, window_start, liveness_from, &busy,
+                [&](int64_t at, int undo, scenario::Step st) {
+                  st.set_at_ms(at);
+                  timed.push_back({at, undo, order++, std::move(st)});
+                });
   // The heal at the liveness phase's start, in case a later fault's heal
   // got dropped; harmless when nothing is cut.
   if (healable) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <rapidcheck.h>
@@ -27,6 +28,9 @@ inline constexpr int64_t kPlanFaultWindowMs = 20000;
 inline constexpr int64_t kPlanFaultGridMs = 250;  // faults start on this grid
 inline constexpr int kPlanMaxFaults = 8;
 inline constexpr int kPlanMaxMigrations = 2;
+inline constexpr int kPlanMaxAimed = 2;
+// How long an after_probe fault waits for its probe at most.
+inline constexpr int64_t kPlanAimWithinMs = 8000;
 
 struct PlannedMigration {
   int from = 0, to = 1;  // primary indexes
@@ -56,6 +60,43 @@ struct PlannedFault {
   int failover_mode = 0;  // scenario::ManualFailover::Mode
 };
 
+// A fault aimed where protocols break, at a moment rather than a time
+// (issue 15 item 9): random timing rarely lands between a vote granted
+// and its save, on two primaries in one millisecond, or inside an atomic
+// hand-off.
+struct AimedFault {
+  enum class Kind {
+    // Crash (pause) `node` right after it hits kAimedProbes[probe], at its
+    // side_effect-th side effect; undone duration_ms after it landed.
+    kAfterProbe,
+    // `count` primaries from `node` on (mod primaries) crash (pause) in
+    // one millisecond, for duration_ms: elections that may share an epoch.
+    kPrimariesAtOnce,
+    // The source (node 0) or target (node 1) of planned migration
+    // `migration` crashes (pauses) while its atomic hand-off is in
+    // flight; undone duration_ms after, within node_timeout.
+    kHandoffRestart,
+  };
+  Kind kind = Kind::kAfterProbe;
+  int64_t start_ms = 0;  // offset into the fault window (not kHandoffRestart)
+  int64_t duration_ms = 0;
+  int node = 0;
+  bool pause = false;  // pause instead of crash (always, without crashes)
+  int probe = 0;       // kAfterProbe: index into kAimedProbes
+  int side_effect = 1;
+  int count = 2;       // kPrimariesAtOnce
+  int migration = 0;   // kHandoffRestart
+};
+
+// The probes kAfterProbe aims at: where a crash right after the path
+// leaves half-done work (a vote granted, not yet saved; an UPDATE or a
+// collision bump decided, not yet sent or saved).
+inline constexpr std::string_view kAimedProbes[] = {
+    "vote-granted",    "update-sent",          "update-applied",
+    "epoch-collision-resolved", "pfail-to-fail", "psync-partial-accepted",
+    "dirty-slot-keys-deleted",  "election-retry", "takeover-epoch-bump",
+};
+
 struct Plan {
   int primaries = 3;
   int replicas_per_primary = 1;
@@ -68,6 +109,7 @@ struct Plan {
   bool wait = false;  // clients WAIT for every replica after each write
   std::vector<PlannedMigration> migrations;
   std::vector<PlannedFault> faults;
+  std::vector<AimedFault> aimed;
 
   int nodes() const { return primaries * (1 + replicas_per_primary); }
 };
@@ -77,6 +119,9 @@ struct PlanProfile {
   bool native_migrations = false;
   bool atomic_migrations = true;
   bool crashes = true;
+  // Aimed faults (AimedFault) in some plans. Drawn after everything else,
+  // so a seed's other draws are the same with or without them.
+  bool aimed = true;
 };
 // "faults" (the default): atomic migrations and every fault.
 // "migration": native and atomic migrations, every fault but crashes.

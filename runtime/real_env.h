@@ -4,6 +4,7 @@
 // in simulation; only this class differs.
 #pragma once
 
+#include <array>
 #include <utility>  // before asio: Boost 1.74's awaitable.hpp needs std::exchange
 
 #include <boost/asio.hpp>
@@ -61,6 +62,10 @@ class RealEnv : public Env {
 
   void Trace(const TraceEvent& event) override;
   bool TraceEnabled() const override { return options_.trace != nullptr; }
+  // Counted only: a live server has no run to report them to.
+  void HitProbe(Probe probe) override { probe_hits_[static_cast<size_t>(probe)]++; }
+  // Hits per probe since this Env started (index: Probe).
+  const std::array<int64_t, kProbeCount>& probe_hits() const { return probe_hits_; }
 
   // Simulation-only: never in real mode.
   bool Buggify(std::string_view) override { return false; }
@@ -102,6 +107,7 @@ class RealEnv : public Env {
   ConnId next_conn_ = 1;
   TimerId next_timer_ = 1;
   int64_t trace_seq_ = 0;
+  std::array<int64_t, kProbeCount> probe_hits_{};
   // The blocking read (BeginBlockingRead) and the events it holds back.
   ConnId blocked_conn_ = kNoConn;
   std::unique_ptr<boost::asio::steady_timer> block_timer_;

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "engine/keyslot.h"
+#include "engine/probes.h"
 #include "engine/slot_ranges.h"
 #include "properties/violation_ids.h"
 
@@ -77,6 +78,63 @@ class Validator {
   const std::string& path_;
   const pb::TextFormat::ParseInfoTree* tree_;
 };
+
+// The trigger fields of step i (during_migration, migration_moment,
+// after_probe, undo_after_ms); fills after_probe's defaults.
+bool ValidateTrigger(scenario::Scenario& s, int i, Validator& v, int64_t liveness_from,
+                     std::string* err) {
+  scenario::Step& st = *s.mutable_steps(i);
+  const std::string where = v.Where(s, v.tree_, "steps", i);
+  const bool process = st.has_crash() || st.has_pause();
+  if (st.migration_moment() != scenario::MOVING_DATA && !st.during_migration()) {
+    *err = where + ": migration_moment needs during_migration: true";
+    return false;
+  }
+  if (st.has_after_probe()) {
+    auto* ap = st.mutable_after_probe();
+    if (st.during_migration()) {
+      *err = where + ": a step has one trigger: during_migration or after_probe, not both";
+      return false;
+    }
+    if (!process) {
+      *err = where + ": after_probe needs a crash or pause step (the node that hits the probe)";
+      return false;
+    }
+    if (!ProbeByName(ap->probe())) {
+      *err = where + ": unknown probe \"" + ap->probe() +
+             "\" (engine/probes.h lists them; `slotsim explore --probes` prints them)";
+      return false;
+    }
+    if (ap->side_effect() == 0) ap->set_side_effect(1);
+    if (ap->within_ms() == 0) ap->set_within_ms(10000);
+    if (ap->side_effect() < 1 || ap->side_effect() > 1000) {
+      *err = where + ": after_probe side_effect must be in 1..1000";
+      return false;
+    }
+    if (ap->within_ms() < 1 || st.at_ms() + ap->within_ms() > s.duration_ms()) {
+      *err = where + ": after_probe within_ms must be positive and end within duration_ms";
+      return false;
+    }
+    // The fault may land as late as at_ms + within_ms: still a fault.
+    if (liveness_from > 0 && st.at_ms() + ap->within_ms() > liveness_from) {
+      *err = where + ": after_probe may fire until " + std::to_string(st.at_ms() + ap->within_ms()) +
+             " ms, in the liveness phase (from " + std::to_string(liveness_from) + " ms)";
+      return false;
+    }
+  }
+  if (st.undo_after_ms() != 0) {
+    if (!process || !(st.during_migration() || st.has_after_probe())) {
+      *err = where + ": undo_after_ms needs a triggered (during_migration or after_probe) "
+                     "crash or pause";
+      return false;
+    }
+    if (st.undo_after_ms() < 0 || st.undo_after_ms() > s.duration_ms()) {
+      *err = where + ": undo_after_ms must be in 0..duration_ms";
+      return false;
+    }
+  }
+  return true;
+}
 
 bool Validate(const std::string& path, scenario::Scenario& s,
               const pb::TextFormat::ParseInfoTree& tree, std::string* err) {
@@ -215,15 +273,22 @@ bool Validate(const std::string& path, scenario::Scenario& s,
       state[n] = next;
       return true;
     };
+    if (!ValidateTrigger(s, i, v, liveness_from, err)) return false;
+    // A triggered fault with its own undo leaves the node as it found it.
+    const bool undone = st.undo_after_ms() > 0;
     switch (action) {
       case scenario::Step::kCrash:
-        if (!node_ok(st.crash(), "crash") || !need(st.crash(), NodeState::kUp, "crash", NodeState::kCrashed)) return false;
+        if (!node_ok(st.crash(), "crash") ||
+            !need(st.crash(), NodeState::kUp, "crash", undone ? NodeState::kUp : NodeState::kCrashed))
+          return false;
         break;
       case scenario::Step::kRestart:
         if (!node_ok(st.restart(), "restart") || !need(st.restart(), NodeState::kCrashed, "restart", NodeState::kUp)) return false;
         break;
       case scenario::Step::kPause:
-        if (!node_ok(st.pause(), "pause") || !need(st.pause(), NodeState::kUp, "pause", NodeState::kPaused)) return false;
+        if (!node_ok(st.pause(), "pause") ||
+            !need(st.pause(), NodeState::kUp, "pause", undone ? NodeState::kUp : NodeState::kPaused))
+          return false;
         break;
       case scenario::Step::kResume:
         if (!node_ok(st.resume(), "resume") || !need(st.resume(), NodeState::kPaused, "resume", NodeState::kUp)) return false;

@@ -195,5 +195,52 @@ TEST(LoaderSteps, EveryShippedScenarioLoads) {
   }
 }
 
+TEST(LoaderSteps, AfterProbeTriggers) {
+  auto r = ParseScenario("f.textproto", std::string(kBase) +
+                                            "steps { at_ms: 1000 crash: 1 after_probe { probe: "
+                                            "\"vote-granted\" } undo_after_ms: 2000 }\n"
+                                            "steps { at_ms: 1500 crash: 1 }\n");
+  ASSERT_TRUE(r.ok) << r.error;  // the triggered crash undoes itself: node 1 is up again
+  EXPECT_EQ(r.scenario.steps(0).after_probe().side_effect(), 1);
+  EXPECT_EQ(r.scenario.steps(0).after_probe().within_ms(), 10000);
+  auto bad = [](const std::string& steps) {
+    auto r = ParseScenario("f.textproto", std::string(kBase) + steps);
+    EXPECT_FALSE(r.ok) << steps;
+    return r.error;
+  };
+  EXPECT_EQ(bad("steps { at_ms: 1 crash: 1 after_probe { probe: \"nope\" } }\n")
+                .rfind("f.textproto:4:1: unknown probe \"nope\"", 0),
+            0u);
+  EXPECT_NE(bad("steps { at_ms: 1 partition { side_a: [0] side_b: [1] } after_probe { probe: "
+                "\"update-sent\" } }\n")
+                .find("needs a crash or pause"),
+            std::string::npos);
+  EXPECT_NE(bad("steps { at_ms: 1 crash: 1 during_migration: true after_probe { probe: "
+                "\"update-sent\" } }\n")
+                .find("not both"),
+            std::string::npos);
+  EXPECT_NE(bad("steps { at_ms: 1 crash: 1 migration_moment: ATOMIC_HANDOFF }\n")
+                .find("needs during_migration"),
+            std::string::npos);
+  EXPECT_NE(bad("steps { at_ms: 1 crash: 1 undo_after_ms: 100 }\n").find("needs a triggered"),
+            std::string::npos);
+  EXPECT_NE(bad("steps { at_ms: 1000 crash: 1 after_probe { probe: \"update-sent\" within_ms: "
+                "5000 } }\nphases { liveness_from_ms: 4000 }\n")
+                .find("in the liveness phase"),
+            std::string::npos);
+  EXPECT_NE(bad("steps { at_ms: 1 crash: 1 after_probe { probe: \"update-sent\" side_effect: -1 "
+                "} }\n")
+                .find("side_effect"),
+            std::string::npos);
+}
+
+TEST(LoaderSteps, AtomicHandoffMomentLoads) {
+  auto r = ParseScenario("f.textproto", std::string(kBase) +
+                                            "steps { at_ms: 1000 pause: 0 during_migration: true "
+                                            "migration_moment: ATOMIC_HANDOFF undo_after_ms: 500 }\n");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.scenario.steps(0).migration_moment(), scenario::ATOMIC_HANDOFF);
+}
+
 }  // namespace
 }  // namespace slotsim

@@ -10,6 +10,7 @@
 #include "client/cluster_admin.h"
 #include "engine/check.h"
 #include "engine/config.h"
+#include "engine/probes.h"
 #include "properties/ack_epoch_checker.h"
 #include "properties/checker.h"
 #include "properties/convergence.h"
@@ -48,6 +49,20 @@ bool MigrationMovingData(SimCluster& cluster) {
         return true;
   }
   return false;
+}
+
+// An atomic migration's hand-off is in flight on some live node: END out
+// (source) or in (target), no answer yet.
+bool AtomicHandoffInFlight(SimCluster& cluster) {
+  for (const Server* s : cluster.LiveMembers())
+    for (const auto& [id, job] : s->slot_migrations().jobs())
+      if (job.state == SlotMigrationJob::State::kHandoff && !job.replicated_only) return true;
+  return false;
+}
+
+bool MigrationMomentNow(SimCluster& cluster, scenario::MigrationMoment moment) {
+  return moment == scenario::ATOMIC_HANDOFF ? AtomicHandoffInFlight(cluster)
+                                            : MigrationMovingData(cluster);
 }
 
 // How far behind its own earlier reading some node's wall clock can be
@@ -138,16 +153,21 @@ void SpawnAdminStep(SimCluster& cluster, AdminSteps* admin_steps, const std::str
   });
 }
 
+// A process step found its node in the wrong state and did nothing.
+void StepSkipped(Simulation& sim, const scenario::Step& step, AdminSteps* admin_steps,
+                 const char* what, int node, const char* reason) {
+  sim.Record(-1, "StepSkipped", node, "", std::string("step=") + what + " reason=" + reason);
+  if (!step.optional())
+    admin_steps->unfired.push_back(std::string(what) + " " + std::to_string(node) + " at " +
+                                   std::to_string(step.at_ms()) + " ms was skipped (" + reason +
+                                   ")");
+}
+
 void RunStep(SimCluster& cluster, const scenario::Step& step, AdminSteps* admin_steps,
              std::set<std::pair<int, int>>* cut, std::set<std::pair<int, int>>* clogged) {
   Simulation& sim = cluster.sim();
   auto skipped = [&](const char* what, int node, const char* reason) {
-    sim.Record(-1, "StepSkipped", node, "",
-               std::string("step=") + what + " reason=" + reason);
-    if (!step.optional())
-      admin_steps->unfired.push_back(std::string(what) + " " + std::to_string(node) + " at " +
-                                     std::to_string(step.at_ms()) + " ms was skipped (" +
-                                     reason + ")");
+    StepSkipped(sim, step, admin_steps, what, node, reason);
   };
   switch (step.action_case()) {
     case scenario::Step::kMark:
@@ -289,6 +309,150 @@ void RunStep(SimCluster& cluster, const scenario::Step& step, AdminSteps* admin_
   }
 }
 
+// ---- Triggered steps -------------------------------------------------------------
+// Steps that fire at a moment rather than at a time: during_migration
+// (polled) and after_probe (the node's own probe hit). Each fires at most
+// once; a non-optional one that expires or is still waiting at the end
+// never fired ("step-fired"), since a fault that never happened tests
+// nothing.
+class Triggers {
+ public:
+  Triggers(SimCluster& cluster, AdminSteps* admin_steps, std::set<std::pair<int, int>>* cut,
+           std::set<std::pair<int, int>>* clogged)
+      : cluster_(cluster), sim_(cluster.sim()), admin_steps_(admin_steps), cut_(cut),
+        clogged_(clogged) {
+    sim_.AddProbeListener([this](int machine, Probe probe) { OnProbe(machine, probe); });
+  }
+
+  // Arms `step` from its at_ms on.
+  void Add(const scenario::Step& step) {
+    Pending& p = pending_.emplace_back();
+    p.step = step;
+    const int64_t from_us = step.at_ms() * 1000;
+    if (step.has_after_probe()) {
+      p.probe = ProbeByName(step.after_probe().probe()).value();
+      p.node = step.has_crash() ? step.crash() : step.pause();
+      p.from_us = from_us;
+      p.until_us = from_us + step.after_probe().within_ms() * 1000;
+      sim_.Schedule(-1, p.until_us, [this, &p] {
+        if (!p.done) Expire(p, "its node never hit probe " + std::string(ProbeName(p.probe)) +
+                                   " within " + std::to_string(p.step.after_probe().within_ms()) +
+                                   " ms");
+      });
+      return;
+    }
+    // Polled for the migration moment (bounded wait).
+    sim_.Schedule(-1, from_us, [this, &p] { Poll(p, 0); });
+  }
+
+  // Triggered steps still waiting at the end of the run never fired.
+  void ReportUnfired() {
+    for (const Pending& p : pending_)
+      if (!p.done && !p.step.optional())
+        admin_steps_->unfired.push_back(Describe(p) + " at " + std::to_string(p.step.at_ms()) +
+                                        " ms never fired before the end of the run");
+  }
+
+ private:
+  struct Pending {
+    scenario::Step step;
+    bool done = false;  // fired or expired
+    // after_probe only:
+    Probe probe = Probe::kCount;
+    int node = -1;
+    int64_t from_us = 0, until_us = 0;
+  };
+
+  static std::string Describe(const Pending& p) {
+    return p.step.has_after_probe() ? "the after_probe " + p.step.after_probe().probe() + " step"
+                                    : std::string("the during_migration step");
+  }
+
+  void Poll(Pending& p, int polls) {
+    if (p.done) return;
+    if (MigrationMomentNow(cluster_, p.step.migration_moment())) {
+      p.done = true;
+      sim_.Record(-1, "StepTriggered", -1, "",
+                  "waited_us=" + std::to_string(polls * kTriggerPollUs));
+      RunStep(cluster_, p.step, admin_steps_, cut_, clogged_);
+      const int node = p.step.has_crash() ? p.step.crash() : p.step.pause();
+      if ((p.step.has_crash() && !sim_.machine_up(node)) ||
+          (p.step.has_pause() && sim_.machine_paused(node)))
+        ScheduleUndo(p.step, node);
+      return;
+    }
+    if (polls >= kTriggerPollsMax) {
+      Expire(p, p.step.migration_moment() == scenario::ATOMIC_HANDOFF
+                    ? "no atomic hand-off was in flight within " +
+                          std::to_string(kTriggerPollsMax * kTriggerPollUs / 1000) + " ms"
+                    : "no migration moved data within " +
+                          std::to_string(kTriggerPollsMax * kTriggerPollUs / 1000) + " ms");
+      return;
+    }
+    sim_.Schedule(-1, kTriggerPollUs, [this, &p, polls] { Poll(p, polls + 1); });
+  }
+
+  // Inside the handler of `machine` that hit `probe`: arm, do not act.
+  void OnProbe(int machine, Probe probe) {
+    const int64_t now = sim_.now_us();
+    for (Pending& p : pending_) {  // bounded by the scenario's steps
+      if (p.done || p.probe != probe || p.node != machine || now < p.from_us || now > p.until_us)
+        continue;
+      p.done = true;
+      sim_.Record(-1, "StepTriggered", machine, "",
+                  "probe=" + std::string(ProbeName(probe)) +
+                      " waited_us=" + std::to_string(now - p.from_us));
+      if (p.step.has_crash()) {
+        if (!cluster_.up(machine) || sim_.crash_armed(machine)) {
+          StepSkipped(sim_, p.step, admin_steps_, "crash", machine, "down");
+          continue;
+        }
+        cluster_.CrashAtSideEffect(machine, std::max(1, p.step.after_probe().side_effect()),
+                                   [this, &p, machine] { ScheduleUndo(p.step, machine); });
+      } else {
+        // Pausing mid-handler would still let the handler finish: pause
+        // right after it, before the node takes another event.
+        sim_.Schedule(-1, 0, [this, &p, machine] {
+          if (!cluster_.up(machine) || sim_.machine_paused(machine)) {
+            StepSkipped(sim_, p.step, admin_steps_, "pause", machine, "not_running");
+            return;
+          }
+          cluster_.Pause(machine);
+          ScheduleUndo(p.step, machine);
+        });
+      }
+    }
+  }
+
+  void Expire(Pending& p, const std::string& why) {
+    p.done = true;
+    sim_.Record(-1, "TriggerExpired", -1, "", "at_ms=" + std::to_string(p.step.at_ms()));
+    if (!p.step.optional())
+      admin_steps_->unfired.push_back(Describe(p) + " at " + std::to_string(p.step.at_ms()) +
+                                      " ms never fired: " + why);
+  }
+
+  // The triggered crash (pause) of `node` took effect: restart (resume) it
+  // undo_after_ms later, if nothing else did meanwhile.
+  void ScheduleUndo(const scenario::Step& step, int node) {
+    if (step.undo_after_ms() <= 0) return;
+    const bool crash = step.has_crash();
+    sim_.Schedule(-1, step.undo_after_ms() * 1000, [this, crash, node] {
+      if (crash && !sim_.machine_up(node)) cluster_.Restart(node);
+      else if (!crash && sim_.machine_paused(node)) cluster_.Resume(node);
+      else return;
+      sim_.Record(-1, "StepUndone", node, "", crash ? "step=restart" : "step=resume");
+    });
+  }
+
+  SimCluster& cluster_;
+  Simulation& sim_;
+  AdminSteps* admin_steps_;
+  std::set<std::pair<int, int>>* cut_;
+  std::set<std::pair<int, int>>* clogged_;
+  std::deque<Pending> pending_;  // stable addresses for the scheduled callbacks
+};
+
 }  // namespace
 
 // A negative scenario's run is "expected" only if its violation appeared
@@ -321,6 +485,12 @@ void JudgeOutcome(const scenario::Expect& expect, int64_t end_us, RunResult* res
                 "expected " + expect.violation() + (seen ? "" : ", not seen") +
                     (also.empty() ? "" : "; also got " + also),
                 end_us});
+}
+
+int RunResult::ProbesHit() const {
+  int n = 0;
+  for (int64_t hits : probe_hits) n += hits > 0 ? 1 : 0;
+  return n;
 }
 
 std::string HashHex(uint64_t h) {
@@ -357,48 +527,13 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   std::set<std::pair<int, int>> cut;      // cut directions (from, to)
   std::set<std::pair<int, int>> clogged;  // clogged directions (from, to)
   AdminSteps admin_steps;
-  // Triggered steps and their pollers live as long as the run (a deque
-  // keeps their addresses).
-  std::deque<std::function<bool(int)>> triggers;
-  std::deque<std::function<void(int)>> pollers;
-  // Non-optional triggered steps still waiting (fired or expired ones
-  // leave): whatever is left at the end never fired.
-  std::map<size_t, const scenario::Step*> waiting;
+  Triggers triggers(cluster, &admin_steps, &cut, &clogged);
   for (const auto& step : s.steps()) {
-    if (!step.during_migration()) {
-      sim.Schedule(-1, step.at_ms() * 1000, [&, step] { RunStep(cluster, step, &admin_steps, &cut, &clogged); });
+    if (step.during_migration() || step.has_after_probe()) {
+      triggers.Add(step);
       continue;
     }
-    // Poll for a migration moving data (bounded wait).
-    if (!step.optional()) waiting[triggers.size()] = &step;
-    triggers.push_back([&, step, index = triggers.size()](int polls) {
-      const bool fire = MigrationMovingData(cluster);
-      if (fire || polls >= kTriggerPollsMax) waiting.erase(index);
-      if (fire) {
-        sim.Record(-1, "StepTriggered", -1, "",
-                   "waited_us=" + std::to_string(polls * kTriggerPollUs));
-        RunStep(cluster, step, &admin_steps, &cut, &clogged);
-        return true;
-      }
-      if (polls >= kTriggerPollsMax) {
-        sim.Record(-1, "TriggerExpired", -1, "", "at_ms=" + std::to_string(step.at_ms()));
-        if (!step.optional())
-          admin_steps.unfired.push_back("the during_migration step at " +
-                                        std::to_string(step.at_ms()) +
-                                        " ms never fired: no migration moved data within " +
-                                        std::to_string(kTriggerPollsMax * kTriggerPollUs / 1000) +
-                                        " ms");
-        return true;
-      }
-      return false;
-    });
-    const size_t t = triggers.size() - 1;
-    std::function<void(int)>* poll = &pollers.emplace_back();
-    *poll = [&, t, poll](int polls) {
-      if (!triggers[t](polls))
-        sim.Schedule(-1, kTriggerPollUs, [poll, polls] { (*poll)(polls + 1); });
-    };
-    sim.Schedule(-1, step.at_ms() * 1000, [poll] { (*poll)(0); });
+    sim.Schedule(-1, step.at_ms() * 1000, [&, step] { RunStep(cluster, step, &admin_steps, &cut, &clogged); });
   }
   if (options.debug_perturb_at_us >= 0) {
     sim.Schedule(-1, options.debug_perturb_at_us, [&sim] { sim.network().DebugPerturb(); });
@@ -483,9 +618,7 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
     for (auto& v : CheckOpsSucceedAfter(cluster.history(), result.converged_us))
       result.violations.push_back(std::move(v));
   }
-  for (const auto& [index, step] : waiting)
-    admin_steps.unfired.push_back("the during_migration step at " + std::to_string(step->at_ms()) +
-                                  " ms never fired before the end of the run");
+  triggers.ReportUnfired();
   for (const auto& why : admin_steps.unfired)
     result.violations.push_back({"step-fired", why, end_us});
   for (const auto& e : admin_steps.entries)
@@ -568,6 +701,7 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   result.events = sim.trace_events();
   result.sim_events = sim.events_processed();
   result.trace_hash = sim.trace_hash();
+  result.probe_hits = sim.probe_hits();
   result.history = cluster.history();
   result.unavailable_us = UnavailableUs(result.history);
   for (const auto& op : result.history.ops()) {

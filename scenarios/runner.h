@@ -3,11 +3,13 @@
 // the run against the scenario's expectation.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "client/history.h"
+#include "engine/probes.h"
 #include "properties/violation.h"
 #include "scenarios/scenario.pb.h"
 #include "sim/trace.h"
@@ -46,6 +48,10 @@ struct RunResult {
   // How long some client met an unavailable cluster (first attempts;
   // UnavailableUs in properties/convergence.h).
   int64_t unavailable_us = 0;
+  // Code probe hits over all nodes (index: Probe; engine/probes.h).
+  std::array<int64_t, kProbeCount> probe_hits{};
+  // How many distinct probes fired at least once.
+  int ProbesHit() const;
   OpHistory history;
 };
 

@@ -171,11 +171,12 @@ void SimCluster::Crash(int i) {
   servers_[i].reset();
 }
 
-void SimCluster::CrashAtSideEffect(int i, int64_t n) {
+void SimCluster::CrashAtSideEffect(int i, int64_t n, std::function<void()> then) {
   SLOTSIM_CHECK(up(i));
-  sim_->ArmCrash(i, n, [this, i] {
+  sim_->ArmCrash(i, n, [this, i, then = std::move(then)] {
     // We are inside node i's own handler: free it once that returns.
     sim_->Schedule(-1, 0, [this, i] { servers_[i].reset(); });
+    if (then) then();
   });
 }
 

@@ -4,6 +4,7 @@
 // directly to reach the ground truth of every node.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,8 +68,10 @@ class SimCluster {
   // Restart builds a fresh engine over the same disk.
   void Crash(int i);
   // Crashes node i just before its n-th side effect from now (see
-  // Simulation::ArmCrash); the engine is destroyed right after.
-  void CrashAtSideEffect(int i, int64_t n);
+  // Simulation::ArmCrash); the engine is destroyed right after. `then`
+  // runs at the crash, inside the dead node's handler: it may only
+  // schedule work.
+  void CrashAtSideEffect(int i, int64_t n, std::function<void()> then = {});
   void Restart(int i);
   bool up(int i) const { return sim_->machine_up(i) && servers_.at(i) != nullptr; }
   void Pause(int i) { sim_->Pause(i); }

@@ -114,6 +114,10 @@ void SimEnv::Trace(const TraceEvent& e) {
   sim_.Record(machine_, e.kind, peer, e.msg_type, e.details);
 }
 
+void SimEnv::HitProbe(Probe probe) {
+  if (Alive()) sim_.HitProbe(machine_, probe);
+}
+
 void SimEnv::ChargeCpu(int64_t us) {
   if (Alive() && us > 0) sim_.ChargeCpu(machine_, us);
 }

@@ -47,6 +47,7 @@ class SimEnv : public Env {
   uint64_t Random() override { return prng_.Next(); }
   void Trace(const TraceEvent& event) override;
   bool TraceEnabled() const override { return true; }
+  void HitProbe(Probe probe) override;
   bool Buggify(std::string_view point) override;
   bool BugInjected(std::string_view name) override;
   void ChargeCpu(int64_t us) override;

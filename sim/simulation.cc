@@ -425,6 +425,20 @@ void Simulation::Record(int node, std::string_view kind, int peer,
   for (TraceSink* s : sinks_) s->OnTrace(r);
 }
 
+void Simulation::HitProbe(int machine, Probe probe) {
+  SLOTSIM_CHECK(probe < Probe::kCount);
+  SLOTSIM_CHECK(machine >= 0 && machine < machine_count());
+  const auto p = static_cast<size_t>(probe);
+  probe_hits_[p]++;
+  if (probe_traced_.size() < machines_.size()) probe_traced_.resize(machines_.size());
+  if (!probe_traced_[machine][p]) {
+    probe_traced_[machine][p] = true;
+    Record(machine, ProbeRecord::kKind, -1, "",
+           ProbeRecord{std::string(ProbeName(probe))}.Format());
+  }
+  for (const auto& listener : probe_listeners_) listener(machine, probe);
+}
+
 // ---- SimSignal -------------------------------------------------------------
 
 void SimSignal::Notify() {

@@ -7,6 +7,7 @@
 // randomness, through named PRNG streams.
 #pragma once
 
+#include <array>
 #include <boost/fiber/all.hpp>
 #include <cstdint>
 #include <functional>
@@ -104,6 +105,8 @@ class Simulation {
   // Called by SimEnv before each side effect; false if the machine just
   // crashed (or is dead) and the side effect must be skipped.
   bool BeforeSideEffect(int machine, int incarnation);
+  // A crash is armed on the machine and has not landed yet.
+  bool crash_armed(int machine) const { return machines_.at(machine)->crash_countdown > 0; }
   int incarnation(int machine) const { return machines_.at(machine)->incarnation; }
   // Like Schedule, for a given incarnation (stale ones never run).
   EventQueue::Id ScheduleFor(int machine, int incarnation, int64_t delay_us,
@@ -158,6 +161,19 @@ class Simulation {
   void Record(int node, std::string_view kind, int peer,
               std::string_view msg_type, std::string details);
   uint64_t trace_hash() const { return trace_hash_; }
+
+  // ---- Code probes (engine/probes.h) ----------------------------------------
+  // Env::HitProbe of `machine`: counts the hit, traces a "Probe" record
+  // the first time each probe fires on each machine in this run, then
+  // tells every listener (inside the machine's handler: a listener may
+  // arm a crash or schedule work, but must not destroy the engine).
+  void HitProbe(int machine, Probe probe);
+  using ProbeListener = std::function<void(int machine, Probe probe)>;
+  void AddProbeListener(ProbeListener listener) {
+    probe_listeners_.push_back(std::move(listener));
+  }
+  // Hits per probe in this run, over all machines (index: Probe).
+  const std::array<int64_t, kProbeCount>& probe_hits() const { return probe_hits_; }
   int64_t trace_events() const { return next_trace_seq_; }
 
   SimNetwork& network() { return network_; }
@@ -217,6 +233,10 @@ class Simulation {
   uint64_t trace_hash_;
   int64_t next_trace_seq_ = 0;
   TraceRecord scratch_record_;
+  std::array<int64_t, kProbeCount> probe_hits_{};
+  // (machine, probe) pairs already traced: the first hit only.
+  std::vector<std::array<bool, kProbeCount>> probe_traced_;
+  std::vector<ProbeListener> probe_listeners_;
 };
 
 // A one-shot signal a fiber waits on and an event (or another fiber) sets.
