@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "engine/check.h"
+#include "engine/trace_records.h"
 
 namespace slotsim {
 namespace {
@@ -158,22 +159,29 @@ bool DerivedRowWriter::Write(int64_t run_id, const TraceRecord& r, std::string* 
     sqlite3_bind_int64(st, 14, ToInt(DetailField(d, "clusterdown")));
     return Step(st, error);
   }
-  if (kind == "NodeState") {
+  if (kind == NodeStateRecord::kKind) {
+    // The typed record: a missing or malformed field fails the write
+    // rather than storing a 0 that a query would trust.
+    std::string parse_error;
+    auto n = NodeStateRecord::Parse(d, &parse_error);
+    if (!n) {
+      *error = "NodeState record " + std::to_string(r.seq) + ": " + parse_error;
+      return false;
+    }
     sqlite3_stmt* st = node_state_;
     sqlite3_bind_int64(st, 1, run_id);
     sqlite3_bind_int64(st, 2, r.seq);
     sqlite3_bind_int64(st, 3, r.time_us);
     sqlite3_bind_int(st, 4, r.node);
-    BindText(st, 5, DetailField(d, "role"));
-    const std::string_view primary = DetailField(d, "primary");
-    if (primary.empty()) sqlite3_bind_null(st, 6);
-    else BindText(st, 6, primary);
-    sqlite3_bind_int64(st, 7, ToInt(DetailField(d, "current_epoch")));
-    sqlite3_bind_int64(st, 8, ToInt(DetailField(d, "config_epoch")));
-    sqlite3_bind_int64(st, 9, ToInt(DetailField(d, "last_vote_epoch")));
-    BindText(st, 10, DetailField(d, "state"));
-    BindText(st, 11, DetailField(d, "slots"));
-    sqlite3_bind_int64(st, 12, ToInt(DetailField(d, "known_nodes")));
+    BindText(st, 5, n->primary ? "primary" : "replica");
+    if (n->primary_name.empty()) sqlite3_bind_null(st, 6);
+    else BindText(st, 6, n->primary_name);
+    sqlite3_bind_int64(st, 7, n->current_epoch);
+    sqlite3_bind_int64(st, 8, n->config_epoch);
+    sqlite3_bind_int64(st, 9, n->last_vote_epoch);
+    BindText(st, 10, n->state_ok ? "ok" : "fail");
+    BindText(st, 11, n->slots);
+    sqlite3_bind_int64(st, 12, n->known_nodes);
     return Step(st, error);
   }
   if (kind == "Violation") {
