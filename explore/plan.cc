@@ -131,7 +131,8 @@ rc::Gen<AimedFault> GenAimed(const Plan& p, const PlanProfile& profile) {
         a.side_effect = *gen::weightedElement<int>({{3, 1}, {1, 2}, {1, 3}, {1, 4}, {1, 5}});
         a.duration_ms = *gen::inRange<int64_t>(1, 13) * p.node_timeout_ms / 4;
         a.cause = *gen::inRange(0, 5);
-        a.cause_ms = *gen::inRange<int64_t>(5, 13) * p.node_timeout_ms / 4;
+        // Past 2 x node_timeout: PFAIL, FAIL, then the replica's election.
+        a.cause_ms = *gen::inRange<int64_t>(8, 13) * p.node_timeout_ms / 4;
         break;
       }
       case K::kPrimariesAtOnce:
@@ -308,12 +309,16 @@ rc::Gen<Plan> GenPlan(const PlanProfile& profile) {
                              gen::container<std::vector<AimedFault>>(
                                  gen::resize(rc::kNominalSize, GenAimed(p, profile))));
       // Two elections at once need a majority left after two or three
-      // primaries fail, and replicas to run them.
-      for (const auto& a : p.aimed)
-        if (a.kind == AimedFault::Kind::kPrimariesAtOnce) {
-          p.primaries = std::max(p.primaries, 5);
-          p.replicas_per_primary = std::max(p.replicas_per_primary, 1);
-        }
+      // primaries fail, and replicas to run them; the election an
+      // after_probe fault provokes needs a majority left after one.
+      for (const auto& a : p.aimed) {
+        const int at_least = a.kind == AimedFault::Kind::kPrimariesAtOnce ? 5
+                             : a.kind == AimedFault::Kind::kAfterProbe    ? 3
+                                                                          : 0;
+        if (at_least == 0) continue;
+        p.primaries = std::max(p.primaries, at_least);
+        p.replicas_per_primary = std::max(p.replicas_per_primary, 1);
+      }
     }
     return p;
   }));

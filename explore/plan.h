@@ -70,8 +70,10 @@ struct AimedFault {
     // Crash (pause) `node` right after it hits kAimedProbes[probe], at its
     // side_effect-th side effect; undone duration_ms after it landed. The
     // path is provoked: primary `cause` is paused for cause_ms (past
-    // node_timeout), so that its replica runs an election (votes granted,
-    // PFAIL to FAIL) and it comes back stale (UPDATEs sent and applied).
+    // 2 x node_timeout), so that its replica runs an election (votes
+    // granted, PFAIL to FAIL) and it comes back stale (UPDATEs sent and
+    // applied); a plan that draws it has at least 3 primaries with a
+    // replica each.
     kAfterProbe,
     // `count` primaries from `node` on (mod primaries) crash (pause) in
     // one millisecond, for duration_ms: elections that may share an epoch.
