@@ -460,7 +460,8 @@ void Cluster::SendFailoverAuthIfNeeded(ClusterNode* node, const bus::BusMessage&
   const SlotBitmap claimed = SlotBitmapFromBytes(h.slots());
   for (int j = 0; j < kClusterSlots; ++j) {
     if (!claimed.test(j) || SlotUnclaimed(j)) continue;
-    if (slots_[j]->config_epoch > request_config_epoch) return refuse("stale-slot-claim", Probe::kVoteRefusedStaleSlotClaim);
+    if (slots_[j]->config_epoch > request_config_epoch)
+      return refuse("stale-slot-claim", Probe::kVoteRefusedStaleSlotClaim);
   }
   // 7. Grant: record the vote durably, then send the ACK. The probes come
   // first, so a crash armed by one lands on the save or the ACK.

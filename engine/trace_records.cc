@@ -311,8 +311,10 @@ std::string ProbeRecord::Format() const { return DetailsWriter().Add("name", nam
 
 std::optional<ProbeRecord> ProbeRecord::Parse(std::string_view details, std::string* error) {
   return ParseWith<ProbeRecord>(details, error, [](DetailsReader& r, ProbeRecord& p) {
-    p.name = r.Str("name").value_or("");
-    if (!p.name.empty() && !ProbeByName(p.name)) r.Invalid("name", "a probe of engine/probes.h");
+    if (auto name = r.Str("name")) {
+      p.name = *name;
+      if (!ProbeByName(p.name)) r.Invalid("name", "a probe of engine/probes.h");
+    }
   });
 }
 

@@ -130,6 +130,9 @@ rc::Gen<AimedFault> GenAimed(const Plan& p, const PlanProfile& profile) {
         // rename, sync dir, then the ACK.
         a.side_effect = *gen::weightedElement<int>({{3, 1}, {1, 2}, {1, 3}, {1, 4}, {1, 5}});
         a.duration_ms = *gen::inRange<int64_t>(1, 13) * p.node_timeout_ms / 4;
+        a.cause = *gen::inRange(0, 5);
+        // Past 2 x node_timeout: PFAIL, FAIL, then the replica's election.
+        a.cause_ms = *gen::inRange<int64_t>(8, 13) * p.node_timeout_ms / 4;
         break;
       }
       case K::kPrimariesAtOnce:
@@ -178,20 +181,47 @@ void AddAimedSteps(const Plan& plan, const std::vector<int64_t>& migration_at,
     switch (a.kind) {
       case AimedFault::Kind::kAfterProbe: {
         const std::string_view probe = kAimedProbes[a.probe];
-        // Votes are granted by primaries only.
-        const int node = probe == "vote-granted" ? a.node % plan.primaries : a.node % plan.nodes();
-        // The fault may land until at + within, the undo follows: both
-        // before the liveness phase.
-        const int64_t within = std::min(kPlanAimWithinMs, (liveness_from - at) / 2);
-        const int64_t undo = std::min(std::max<int64_t>(a.duration_ms, 1), liveness_from - at - within);
-        if (within < 1 || undo < 1 || !ClaimNode(busy, node, at, at + within + undo)) continue;
+        // The provoking pause of primary c, then the aimed node: a voter
+        // (another primary) for a vote, c itself for the UPDATE it gets
+        // back, anyone else for the rest.
+        const int c = a.cause % plan.primaries;
+        const int64_t pause_max = liveness_from - window_start - 2 * kPlanAimWithinMs;
+        if (pause_max < 1) continue;
+        const int64_t pause_ms = std::clamp<int64_t>(a.cause_ms, 1, pause_max);
+        const int64_t begin = std::min(at, liveness_from - pause_ms - 2 * kPlanAimWithinMs);
+        int node = a.node % plan.nodes();
+        if (probe == "vote-granted") {
+          if (plan.primaries < 2) continue;
+          node = (c + 1 + a.node % (plan.primaries - 1)) % plan.primaries;
+        } else if (probe == "update-applied") {
+          node = c;
+        } else if (node == c) {
+          node = (node + 1) % plan.nodes();
+        }
+        // UPDATEs come once the paused primary is back; the rest while
+        // it is away. The fault may land until from + within, the undo
+        // follows: both before the liveness phase.
+        const bool after_resume = probe == "update-sent" || probe == "update-applied";
+        const int64_t from = after_resume ? begin + pause_ms : begin;
+        const int64_t within = std::max(kPlanAimWithinMs, (liveness_from - from) * 2 / 3);
+        const int64_t undo = std::min(std::max<int64_t>(a.duration_ms, 1), liveness_from - from - within);
+        if (undo < 1 || !ClaimNode(busy, c, begin, begin + pause_ms - 1)) continue;
+        if (!ClaimNode(busy, node, from, from + within + undo)) {
+          (*busy)[c].pop_back();
+          continue;
+        }
+        scenario::Step cause_step, resume;
+        cause_step.set_pause(c);
+        resume.set_resume(c);
+        add(begin, 1, cause_step);
+        add(begin + pause_ms, 0, resume);
         process(&st, node, a.pause);
         st.mutable_after_probe()->set_probe(std::string(probe));
         st.mutable_after_probe()->set_side_effect(std::max(1, a.side_effect));
         st.mutable_after_probe()->set_within_ms(within);
         st.set_undo_after_ms(undo);
         st.set_optional(true);
-        add(at, 1, st);
+        add(from, 1, st);
         break;
       }
       case AimedFault::Kind::kPrimariesAtOnce: {
@@ -279,12 +309,16 @@ rc::Gen<Plan> GenPlan(const PlanProfile& profile) {
                              gen::container<std::vector<AimedFault>>(
                                  gen::resize(rc::kNominalSize, GenAimed(p, profile))));
       // Two elections at once need a majority left after two or three
-      // primaries fail, and replicas to run them.
-      for (const auto& a : p.aimed)
-        if (a.kind == AimedFault::Kind::kPrimariesAtOnce) {
-          p.primaries = std::max(p.primaries, 5);
-          p.replicas_per_primary = std::max(p.replicas_per_primary, 1);
-        }
+      // primaries fail, and replicas to run them; the election an
+      // after_probe fault provokes needs a majority left after one.
+      for (const auto& a : p.aimed) {
+        const int at_least = a.kind == AimedFault::Kind::kPrimariesAtOnce ? 5
+                             : a.kind == AimedFault::Kind::kAfterProbe    ? 3
+                                                                          : 0;
+        if (at_least == 0) continue;
+        p.primaries = std::max(p.primaries, at_least);
+        p.replicas_per_primary = std::max(p.replicas_per_primary, 1);
+      }
     }
     return p;
   }));

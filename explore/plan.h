@@ -29,8 +29,9 @@ inline constexpr int64_t kPlanFaultGridMs = 250;  // faults start on this grid
 inline constexpr int kPlanMaxFaults = 8;
 inline constexpr int kPlanMaxMigrations = 2;
 inline constexpr int kPlanMaxAimed = 2;
-// How long an after_probe fault waits for its probe at most.
-inline constexpr int64_t kPlanAimWithinMs = 8000;
+// The least time an after_probe fault waits for its probe, after the
+// pause that provokes it.
+inline constexpr int64_t kPlanAimWithinMs = 3000;
 
 struct PlannedMigration {
   int from = 0, to = 1;  // primary indexes
@@ -67,7 +68,12 @@ struct PlannedFault {
 struct AimedFault {
   enum class Kind {
     // Crash (pause) `node` right after it hits kAimedProbes[probe], at its
-    // side_effect-th side effect; undone duration_ms after it landed.
+    // side_effect-th side effect; undone duration_ms after it landed. The
+    // path is provoked: primary `cause` is paused for cause_ms (past
+    // 2 x node_timeout), so that its replica runs an election (votes
+    // granted, PFAIL to FAIL) and it comes back stale (UPDATEs sent and
+    // applied); a plan that draws it has at least 3 primaries with a
+    // replica each.
     kAfterProbe,
     // `count` primaries from `node` on (mod primaries) crash (pause) in
     // one millisecond, for duration_ms: elections that may share an epoch.
@@ -84,6 +90,8 @@ struct AimedFault {
   bool pause = false;  // pause instead of crash (always, without crashes)
   int probe = 0;       // kAfterProbe: index into kAimedProbes
   int side_effect = 1;
+  int cause = 0;         // kAfterProbe: the primary paused (mod primaries)
+  int64_t cause_ms = 0;  // kAfterProbe: for how long
   int count = 2;       // kPrimariesAtOnce
   int migration = 0;   // kHandoffRestart
 };

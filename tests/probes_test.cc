@@ -252,5 +252,31 @@ TEST(DuringMigration, AtomicHandoffMomentFiresInTheHandoff) {
   for (const auto& v : r.violations) ADD_FAILURE() << v.id << ": " << v.message;
 }
 
+// The target crashes in its hand-off and stays down past node_timeout:
+// its replica takes over and it comes back as that replica's replica
+// soon after (7 s: the driver's next retry finds it no longer failed).
+// The admin driver must retarget the promoted replica, not keep asking
+// the old target (explore faults seed 239).
+TEST(DuringMigration, DriverRetargetsWhenTheOldTargetReturnsAsAReplica) {
+  auto s = Library("atomic-migration-under-load");
+  auto* st = s.add_steps();
+  st->set_at_ms(8000);
+  st->set_crash(1);
+  st->set_during_migration(true);
+  st->set_migration_moment(scenario::ATOMIC_HANDOFF);
+  st->set_undo_after_ms(7000);
+  Collect sink;
+  RunResult r = RunWith(s, 1, &sink);
+  bool retargeted = false, failed_over = false;
+  for (const auto& rec : sink.records) {
+    retargeted |= rec.kind == "AdminRetarget";
+    failed_over |= rec.kind == "FailoverDone";
+  }
+  EXPECT_TRUE(failed_over);
+  EXPECT_TRUE(retargeted);
+  for (const auto& v : r.violations)
+    EXPECT_NE(v.id, "admin-step-completes") << v.message;
+}
+
 }  // namespace
 }  // namespace slotsim
