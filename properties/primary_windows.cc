@@ -145,6 +145,20 @@ void PrimaryWindows::OnTrace(const TraceRecord& r) {
       machines_[r.node].slow_fsync = *us > 0;
       machines_[r.node].fsync_busy_until_us = r.time_us + *busy;
     }
+  } else if (k == "Deliver") {
+    // Redis restarts failure detection on any data from a node
+    // (clusterProcessPacket sets data_received): a message a cut held and
+    // delivered late, from a primary h cannot otherwise hear, gives h
+    // another node_timeout before it may count that primary out (explore
+    // migration seed 37, an aimed fault).
+    auto w = minority_.find(r.node);
+    auto q = machines_.find(r.peer);
+    if (w == minority_.end() || w->second.since_us < 0 || w->second.reported ||
+        q == machines_.end() || !q->second.primary || !q->second.owns_slots)
+      return;
+    if (!q->second.running || !Hears(r.node, r.peer))
+      w->second.since_us = std::max(w->second.since_us, r.time_us);
+    return;
   } else if (k == "ClockJump" || k == "ClockDrift") {
     if (r.node >= 0) machines_[r.node].clock_faulted = true;
   } else if (k == "Partition" || k == "Heal") {

@@ -48,8 +48,8 @@ class PrimaryWindows : public TraceChecker {
   explicit PrimaryWindows(int64_t node_timeout_ms);
 
   // Reads NodeState, Crash, Restart, Pause, Resume, BlockingRead(End|
-  // Timeout), Partition, Heal, ClockJump, ClockDrift and FsyncLatency
-  // records.
+  // Timeout), Partition, Heal, ClockJump, ClockDrift, FsyncLatency and
+  // Deliver records.
   void OnTrace(const TraceRecord& r) override;
   // Judges the windows still open at the end of the run.
   void Finish(int64_t end_us) override;

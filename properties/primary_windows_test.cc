@@ -31,16 +31,18 @@ class Trace {
   }
   void Event(int node, int64_t ms, const std::string& kind) { Emit(node, ms, kind, ""); }
   void Tick(int64_t ms) { Emit(-1, ms, "Timer", ""); }
+  void Deliver(int to, int64_t ms, int from) { Emit(to, ms, "Deliver", "", from); }
   void Fsync(int node, int64_t ms, int64_t latency_ms, int64_t busy_ms) {
     Emit(node, ms, "FsyncLatency",
          "us=" + std::to_string(latency_ms * 1000) + " busy_us=" + std::to_string(busy_ms * 1000));
   }
 
  private:
-  void Emit(int node, int64_t ms, const std::string& kind, std::string details) {
+  void Emit(int node, int64_t ms, const std::string& kind, std::string details, int peer = -1) {
     TraceRecord r;
     r.seq = seq_++;
     r.node = node;
+    r.peer = peer;
     r.time_us = ms * 1000;
     r.kind = kind;
     r.details = std::move(details);
@@ -158,6 +160,22 @@ TEST(PrimaryWindows, ClockFaultedNodesAreExempt) {
   ThreePrimariesCutAtTen(t);
   t.Tick(30'000);
   EXPECT_TRUE(t.windows().violations().empty());
+}
+
+// A message a cut held and delivered late restarts failure detection for
+// its sender (data_received), so the minority window restarts with it; a
+// message from a primary the node still hears changes nothing.
+TEST(PrimaryWindows, ALateMessageFromAnUnreachablePrimaryRestartsTheMinorityWindow) {
+  Trace late(2000), heard(2000);  // bound 4 s
+  for (Trace* t : {&late, &heard}) ThreePrimariesCutAtTen(*t);
+  late.Deliver(0, 12'000, 1);   // held by the cut, delivered now
+  heard.Deliver(0, 12'000, 3);  // not a slot owner
+  late.Tick(15'900);
+  heard.Tick(15'900);
+  EXPECT_TRUE(late.windows().violations().empty());
+  EXPECT_EQ(heard.windows().violations().size(), 1u);
+  late.Tick(16'100);
+  ASSERT_EQ(late.windows().violations().size(), 1u);
 }
 
 // While fsyncs are slow the bounds do not hold; once the disk is fast

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The CI workflow end to end (the traces issue's "done when"):
-#  1. every library scenario x 20 seeds, --jobs 2, with JUnit, plus one
+#  1. every library scenario x SEEDS seeds (ctest: 10), --jobs 2, with JUnit, plus one
 #     scenario made to fail on purpose: exit code, JUnit file and printed
 #     repro command must be right;
 #  2. replay reproduces the hash of every run of that suite;
