@@ -206,6 +206,8 @@ class Cluster {
   void AddFailureReport(ClusterNode* failing, ClusterNode* sender);
   void DelFailureReport(ClusterNode* failing, ClusterNode* sender);
   int CountFailureReports(ClusterNode* node);  // drops expired ones
+  // How long a failure report stays valid (CLUSTER_FAIL_REPORT_VALIDITY_MULT).
+  int64_t FailReportMaxAgeMs() const;
   void MarkNodeAsFailingIfNeeded(ClusterNode* node);
   void ClearNodeFailureIfNeeded(ClusterNode* node);
   void SendFail(const ClusterNode& failing);

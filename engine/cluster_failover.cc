@@ -32,8 +32,12 @@ void Cluster::DelFailureReport(ClusterNode* failing, ClusterNode* sender) {
   failing->fail_reports.erase(sender->name);
 }
 
+int64_t Cluster::FailReportMaxAgeMs() const {
+  return config_.node_timeout_ms * kFailReportValidityMult;
+}
+
 int Cluster::CountFailureReports(ClusterNode* node) {
-  const int64_t max_age = config_.node_timeout_ms * kFailReportValidityMult;
+  const int64_t max_age = FailReportMaxAgeMs();
   const int64_t now = env_.NowMs();
   for (auto it = node->fail_reports.begin(); it != node->fail_reports.end();) {
     if (now - it->second > max_age) {
@@ -47,7 +51,7 @@ int Cluster::CountFailureReports(ClusterNode* node) {
 }
 
 std::map<std::string, int> Cluster::FreshFailureReports() const {
-  const int64_t max_age = config_.node_timeout_ms * kFailReportValidityMult;
+  const int64_t max_age = FailReportMaxAgeMs();
   const int64_t now = env_.NowMs();
   std::map<std::string, int> out;
   for (const auto& [name, n] : nodes_)

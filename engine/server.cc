@@ -236,7 +236,7 @@ void Server::ProcessInput(Client& c) {
   if (!out.empty()) Reply(conn, out);
   if (close) {
     // A connection closed now cannot wait for the pass's fsync.
-    if (aof_.sync_pending() || !held_replies_.empty()) FlushAofAndReplies();
+    FlushBeforeClose();
     env_.Close(conn);
     if (c.wait_timer != kNoTimer) env_.CancelTimer(c.wait_timer);
     repl_.OnClientClosed(conn);
@@ -601,7 +601,7 @@ void Server::RerunPostponed() {
     const bool keep = ExecuteCommand(c, argv, &out);  // may MOVED now
     if (!keep) {
       Reply(conn, out);
-      if (aof_.sync_pending() || !held_replies_.empty()) FlushAofAndReplies();
+      FlushBeforeClose();
       env_.Close(conn);
       repl_.OnClientClosed(conn);
       clients_.erase(conn);

@@ -116,6 +116,10 @@ class Server : public NetHandler {
   // What beforeSleep does for the AOF: one fsync for the pass's writes,
   // then the replies that waited for it. Scheduled by AfterAofAppend().
   void FlushAofAndReplies();
+  // Before a connection closes: whatever the pass owes leaves now.
+  void FlushBeforeClose() {
+    if (aof_.sync_pending() || !held_replies_.empty()) FlushAofAndReplies();
+  }
   // Schedules FlushAofAndReplies for the end of the pass if a write or a
   // reply waits for it.
   void AfterAofAppend();

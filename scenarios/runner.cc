@@ -507,9 +507,7 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   // its default.
   if (s.engine().node_timeout_ms() > 0) settings.node_timeout_ms = s.engine().node_timeout_ms();
   settings.appendonly = s.engine().appendonly();
-  settings.appendfsync = s.engine().appendfsync() == scenario::EngineSettings::ALWAYS ? AofFsync::kAlways
-                         : s.engine().appendfsync() == scenario::EngineSettings::NO ? AofFsync::kNo
-                                                                                    : AofFsync::kEverySec;
+  settings.appendfsync = AofFsyncOf(s.engine());
   const std::vector<std::unique_ptr<TraceChecker>> checkers = MakeTraceCheckers(settings);
   AckEpochChecker ack_epoch_checker;
   const bool durable = settings.appendonly && settings.appendfsync == AofFsync::kAlways;

@@ -105,6 +105,14 @@ SimCluster::~SimCluster() {
   sim_->Shutdown();
 }
 
+AofFsync AofFsyncOf(const scenario::EngineSettings& engine) {
+  switch (engine.appendfsync()) {
+    case scenario::EngineSettings::ALWAYS: return AofFsync::kAlways;
+    case scenario::EngineSettings::NO: return AofFsync::kNo;
+    default: return AofFsync::kEverySec;
+  }
+}
+
 EngineConfig SimCluster::ConfigFor(int i) const {
   EngineConfig c;
   c.announce_ip = "127.0.0.1";
@@ -118,11 +126,7 @@ EngineConfig SimCluster::ConfigFor(int i) const {
   if (cost.has_serialize_ns_per_kib()) c.cost.serialize_ns_per_kib = cost.serialize_ns_per_kib();
   if (cost.has_load_ns_per_kib()) c.cost.load_ns_per_kib = cost.load_ns_per_kib();
   c.appendonly = scenario_.engine().appendonly();
-  switch (scenario_.engine().appendfsync()) {
-    case scenario::EngineSettings::ALWAYS: c.appendfsync = AofFsync::kAlways; break;
-    case scenario::EngineSettings::NO: c.appendfsync = AofFsync::kNo; break;
-    default: c.appendfsync = AofFsync::kEverySec; break;
-  }
+  c.appendfsync = AofFsyncOf(scenario_.engine());
   return c;
 }
 

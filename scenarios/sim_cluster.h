@@ -18,6 +18,9 @@
 
 namespace slotsim {
 
+// The engine's appendfsync policy for a scenario's setting.
+AofFsync AofFsyncOf(const scenario::EngineSettings& engine);
+
 // A cluster of `primaries` x (1 + `replicas`) nodes formed like
 // `redis-cli --cluster create`, with `clients` clients doing 50/50 GET/SET
 // at 100 op/s in total, running for an hour of simulated time: the base
