@@ -19,6 +19,7 @@ machine. The clean engine's false-alarm rate is measured separately (see
 bench/README.md).
 
   bench/mutation/run.py [--budget 300] [--only NAME ...] [--tsv FILE] [--skip-done]
+  bench/mutation/run.py --check   (every mutant still applies: a ctest)
 """
 import argparse
 import json
@@ -134,7 +135,20 @@ def main():
     ap.add_argument("--tsv", default=os.path.join(ROOT, "bench", "mutation", "results.tsv"))
     ap.add_argument("--skip-done", action="store_true", help="skip mutants already in --tsv")
     ap.add_argument("--no-suite", action="store_true", help="explore only")
+    ap.add_argument("--check", action="store_true",
+                    help="only check that every mutant still applies (its find occurs once)")
     args = ap.parse_args()
+    if args.check:
+        stale = []
+        for m in parse_mutants(os.path.join(ROOT, "bench", "mutation", "mutants.txt")):
+            with open(os.path.join(ROOT, m["file"])) as f:
+                n = f.read().count(m["find"])
+            if n != 1:
+                stale.append(f"{m['name']}: {m['file']} has its find {n} times, wanted 1")
+        if stale:
+            sys.exit("mutants that no longer apply:\n  " + "\n  ".join(stale))
+        print("every mutant applies")
+        return
     if subprocess.run(["git", "-C", ROOT, "diff", "--quiet", "--", "engine"]).returncode != 0:
         sys.exit("engine/ has uncommitted changes: mutants apply to a clean engine only")
     mutants = parse_mutants(os.path.join(ROOT, "bench", "mutation", "mutants.txt"))
