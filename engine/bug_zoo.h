@@ -14,7 +14,7 @@ struct KnownBug {
   std::string_view what;
 };
 
-inline constexpr std::array<KnownBug, 10> kKnownBugs = {{
+inline constexpr std::array<KnownBug, 11> kKnownBugs = {{
     {"no-epoch-collision-resolution",
      "clusterHandleConfigEpochCollision does nothing: primaries may keep equal configEpochs"},
     {"failover-without-majority",
@@ -43,6 +43,9 @@ inline constexpr std::array<KnownBug, 10> kKnownBugs = {{
     {"migrate-sockets-never-closed",
      "the server cron never closes idle cached MIGRATE sockets (migrateCloseTimedoutSockets "
      "dropped): every target a node ever migrated to keeps a connection open"},
+    {"replica-clients-kept-on-demotion",
+     "a primary demoted to a replica closes its replicas' connections but never frees their "
+     "clients (disconnectSlaves without freeClient): every demotion leaks a client per replica"},
 }};
 
 // An array sized larger than its list would hold a nameless switch.

@@ -151,6 +151,9 @@ class Cluster {
   // than 2 x node_timeout by this node's clock), by node name. Expired
   // ones may linger until counted, as in Redis; they are not listed.
   std::map<std::string, int> FreshFailureReports() const;
+  // The bus links this node keeps, inbound and outbound, each with the
+  // peer it belongs to (if known).
+  void AppendHeldConnections(std::vector<std::pair<ConnId, std::string>>* out) const;
   const ClusterStats& stats() const { return stats_; }
   // CLUSTER NODES text (clusterGenNodesDescription).
   std::string NodesDescription() const;

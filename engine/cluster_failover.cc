@@ -60,6 +60,14 @@ std::map<std::string, int> Cluster::FreshFailureReports() const {
   return out;
 }
 
+void Cluster::AppendHeldConnections(std::vector<std::pair<ConnId, std::string>>* out) const {
+  for (const auto& [conn, link] : links_)
+    out->emplace_back(conn, std::string(link->inbound ? "inbound" : "outbound") + " bus link" +
+                                (link->node ? " of " + link->node->ip + ":" +
+                                                  std::to_string(link->node->port)
+                                            : std::string()));
+}
+
 void Cluster::MarkNodeAsFailingIfNeeded(ClusterNode* node) {
   const int needed_quorum = NeededQuorum();
   if (!node->TimedOut()) return;  // we can still reach it

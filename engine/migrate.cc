@@ -36,9 +36,9 @@ std::vector<std::string_view> MigrateKeys(const std::vector<std::string>& argv) 
 }
 
 Migrator::Migrator(Env& env, const EngineConfig& config, Keyspace& keyspace,
-                   CpuMeter& meter,
+                   CpuMeter& meter, MemoryAccount& memory,
                    std::function<void(const std::vector<std::string>&)> propagate)
-    : env_(env), config_(config), keyspace_(keyspace), meter_(meter),
+    : env_(env), config_(config), keyspace_(keyspace), meter_(meter), memory_(memory),
       propagate_(std::move(propagate)) {}
 
 bool Migrator::Start(const std::vector<std::string>& argv, std::string* out,
@@ -83,6 +83,7 @@ bool Migrator::Start(const std::vector<std::string>& argv, std::string* out,
   }
   // Only the keys that exist move; none at all is NOKEY.
   Op op;
+  op.charge = MemoryAccount::Charge(memory_, MemoryKind::kMigrateKeys);
   op.copy = copy;
   op.dbid = dbid;
   for (size_t j = 0; j < num_keys; ++j) {
@@ -90,6 +91,7 @@ bool Migrator::Start(const std::vector<std::string>& argv, std::string* out,
     if (keyspace_.Contains(k)) op.keys.push_back(k);
   }
   (void)keys_form;
+  op.Recharge();
   if (op.keys.empty()) {
     resp::AppendSimple(out, "NOKEY");
     return true;
@@ -107,6 +109,8 @@ bool Migrator::Start(const std::vector<std::string>& argv, std::string* out,
       CloseSocket(oldest->first);
     }
     CachedSocket cs;
+    cs.charge = MemoryAccount::Charge(memory_, MemoryKind::kMigrateSocket,
+                                      sizeof(CachedSocket) + op.addr.size());
     cs.conn = env_.Connect(argv[1], static_cast<uint16_t>(port));
     by_conn_[cs.conn] = op.addr;
     it = sockets_.emplace(op.addr, std::move(cs)).first;
@@ -155,7 +159,10 @@ void Migrator::OnData(ConnId conn, std::string_view bytes) {
   // Bounded by the replies expected: one per key, plus SELECT's.
   while (op_ && op_->replies < op_->keys.size()) {
     ParseStatus st = cs.parser.Next(&v);
-    if (st == ParseStatus::kIncomplete) return;
+    if (st == ParseStatus::kIncomplete) {
+      op_->Recharge();
+      return;
+    }
     if (st == ParseStatus::kError) {
       CloseSocket(op_->addr);
       Finish("IOERR error or timeout reading to target instance");
@@ -182,6 +189,7 @@ void Migrator::OnData(ConnId conn, std::string_view bytes) {
     }
   }
   if (!op_) return;
+  op_->Recharge();
   if (op_->target_error.empty()) cs.last_dbid = op_->dbid;
   // Delete what moved, unless COPY, and propagate it as one DEL.
   if (!op_->copy && !op_->moved.empty()) {
@@ -225,6 +233,10 @@ void Migrator::CloseSocket(const std::string& addr) {
   env_.Close(it->second.conn);
   by_conn_.erase(it->second.conn);
   sockets_.erase(it);
+}
+
+void Migrator::AppendHeldConnections(std::vector<std::pair<ConnId, std::string>>* out) const {
+  for (const auto& [addr, cs] : sockets_) out->emplace_back(cs.conn, "MIGRATE socket to " + addr);
 }
 
 void Migrator::Cron() {

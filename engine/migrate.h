@@ -21,6 +21,7 @@
 #include "engine/cost_model.h"
 #include "engine/env.h"
 #include "engine/keyspace.h"
+#include "engine/memory.h"
 #include "engine/resp.h"
 
 namespace slotsim {
@@ -32,7 +33,9 @@ std::vector<std::string_view> MigrateKeys(const std::vector<std::string>& argv);
 class Migrator {
  public:
   // `propagate` receives the DEL of the moved keys (for AOF and replicas).
+  // A MIGRATE's key lists and the cached sockets are charged to `memory`.
   Migrator(Env& env, const EngineConfig& config, Keyspace& keyspace, CpuMeter& meter,
+           MemoryAccount& memory,
            std::function<void(const std::vector<std::string>&)> propagate);
 
   // Runs MIGRATE host port key|"" db timeout [COPY] [REPLACE] [KEYS k...].
@@ -55,6 +58,8 @@ class Migrator {
   std::vector<std::pair<std::string, int64_t>> IdleSockets(int64_t older_than_ms) const;
   // A MIGRATE is waiting for its target's replies.
   bool in_flight() const { return op_.has_value(); }
+  // The connections this side keeps state for: the cached sockets.
+  void AppendHeldConnections(std::vector<std::pair<ConnId, std::string>>* out) const;
 
  private:
   struct CachedSocket {
@@ -62,6 +67,7 @@ class Migrator {
     int64_t last_use_ms = 0;
     int64_t last_dbid = -1;
     ReplyParser parser;
+    MemoryAccount::Charge charge;  // the entry (kMigrateSocket)
   };
   struct Op {
     std::string addr;                  // "host:port" key of the socket
@@ -73,6 +79,13 @@ class Migrator {
     std::vector<std::string> moved;    // keys the target accepted
     std::string target_error;          // first error from the target
     std::function<void(const std::string&)> done;
+    MemoryAccount::Charge charge;      // keys and moved (kMigrateKeys)
+    void Recharge() {
+      size_t bytes = 0;
+      for (const auto* list : {&keys, &moved})
+        for (const auto& k : *list) bytes += sizeof(std::string) + k.size();
+      charge.Set(bytes);
+    }
   };
   void Finish(std::string reply);
   void CloseSocket(const std::string& addr);
@@ -81,6 +94,7 @@ class Migrator {
   const EngineConfig& config_;
   Keyspace& keyspace_;
   CpuMeter& meter_;
+  MemoryAccount& memory_;
   std::function<void(const std::vector<std::string>&)> propagate_;
   std::map<std::string, CachedSocket> sockets_;  // by "host:port"
   std::map<ConnId, std::string> by_conn_;

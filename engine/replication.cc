@@ -16,9 +16,11 @@ bool ParseInt(std::string_view s, int64_t* out) {
 
 }  // namespace
 
-Replication::Replication(Env& env, const EngineConfig& config,
-                         Keyspace& keyspace, ApplyFn apply)
-    : env_(env), config_(config), keyspace_(keyspace), apply_(std::move(apply)) {
+Replication::Replication(Env& env, const EngineConfig& config, Keyspace& keyspace,
+                         MemoryAccount& memory, ApplyFn apply)
+    : env_(env), config_(config), keyspace_(keyspace), memory_(memory), apply_(std::move(apply)),
+      backlog_charge_(memory, MemoryKind::kReplBacklog),
+      link_charge_(memory, MemoryKind::kReplLink) {
   SLOTSIM_CHECK(config_.repl_backlog_bytes > 0);
 }
 
@@ -57,6 +59,7 @@ void Replication::FeedBacklog(std::string_view bytes) {
     backlog_skip_ = 0;
   }
   SLOTSIM_CHECK(backlog_first_ + static_cast<int64_t>(BacklogLength()) == offset_ + 1);
+  backlog_charge_.Set(backlog_.size());
 }
 
 bool Replication::BacklogHas(int64_t from) const {
@@ -77,6 +80,8 @@ void Replication::HandlePsync(ConnId conn, const std::string& peer_ip,
   r.ip = peer_ip;
   r.listening_port = listening_port;
   r.ack_ms = env_.NowMs();
+  r.charge = MemoryAccount::Charge(memory_, MemoryKind::kReplicaState,
+                                   sizeof(ReplicaConn) + peer_ip.size());
   if (same_history && BacklogHas(offset)) {
     env_.HitProbe(Probe::kPsyncPartialAccepted);
     std::string out = "+CONTINUE " + replid_ + "\r\n";
@@ -85,7 +90,7 @@ void Replication::HandlePsync(ConnId conn, const std::string& peer_ip,
                 "replica_port=" + std::to_string(listening_port) +
                     " from=" + std::to_string(offset) + " to=" + std::to_string(offset_)});
     env_.Send(conn, out, "ReplSync");
-    replicas_[conn] = r;
+    replicas_[conn] = std::move(r);
     return;
   }
   // A replica with data (offset past 1) asked to continue and cannot: the
@@ -95,7 +100,7 @@ void Replication::HandlePsync(ConnId conn, const std::string& peer_ip,
   // A full sync waits repl-diskless-sync-delay for other replicas to join
   // it; +FULLRESYNC carries the offset of the moment the snapshot is
   // taken, so it is sent only then (startBgsaveForReplication).
-  waiting_full_sync_[conn] = r;
+  waiting_full_sync_[conn] = std::move(r);
   if (full_sync_timer_ == kNoTimer) {
     full_sync_timer_ = env_.AddTimer(config_.repl_diskless_sync_delay_ms, "fullSyncDelay",
                                      [this] {
@@ -106,7 +111,8 @@ void Replication::HandlePsync(ConnId conn, const std::string& peer_ip,
 }
 
 void Replication::StartFullSyncs() {
-  const std::string snapshot = keyspace_.SnapshotAsCommands();
+  std::string snapshot = keyspace_.SnapshotAsCommands();
+  if (snapshot_extra_) snapshot += snapshot_extra_();
   for (auto& [conn, r] : waiting_full_sync_) {
     std::string out = "+FULLRESYNC " + replid_ + " " + std::to_string(offset_) + "\r\n";
     resp::AppendBulk(&out, snapshot);
@@ -115,7 +121,7 @@ void Replication::StartFullSyncs() {
                     " offset=" + std::to_string(offset_) +
                     " keys=" + std::to_string(keyspace_.size())});
     env_.Send(conn, out, "ReplSync");
-    replicas_[conn] = r;
+    replicas_[conn] = std::move(r);
   }
   waiting_full_sync_.clear();
 }
@@ -149,11 +155,30 @@ void Replication::RequestAcks() {
   if (!replicas_.empty()) Propagate({"REPLCONF", "GETACK", "*"});
 }
 
+void Replication::AppendHeldConnections(std::vector<std::pair<ConnId, std::string>>* out) const {
+  for (const auto& [conn, r] : replicas_)
+    out->emplace_back(conn, "replica " + r.ip + ":" + std::to_string(r.listening_port));
+  for (const auto& [conn, r] : waiting_full_sync_)
+    out->emplace_back(conn, "replica " + r.ip + ":" + std::to_string(r.listening_port) +
+                                " waiting for its full sync");
+  if (link_ != kNoConn)
+    out->emplace_back(link_, "link to primary " + primary_host_ + ":" +
+                                 std::to_string(primary_port_));
+}
+
 void Replication::DisconnectReplicas() {
-  for (const auto& [conn, r] : replicas_) env_.Close(conn);
-  for (const auto& [conn, r] : waiting_full_sync_) env_.Close(conn);
+  std::vector<ConnId> conns;
+  for (const auto& [conn, r] : replicas_) conns.push_back(conn);
+  for (const auto& [conn, r] : waiting_full_sync_) conns.push_back(conn);
   replicas_.clear();
   waiting_full_sync_.clear();
+  // The records are gone first: closing frees the client, which tells us.
+  for (ConnId conn : conns) {
+    if (close_replica_ && !env_.BugInjected("replica-clients-kept-on-demotion"))
+      close_replica_(conn);
+    else
+      env_.Close(conn);
+  }
 }
 
 // ---- Replica side -----------------------------------------------------------------
@@ -193,6 +218,8 @@ void Replication::DropLink() {
   if (state_ == LinkState::kConnected) down_since_ms_ = env_.NowMs();
   link_ = kNoConn;
   state_ = LinkState::kNone;
+  link_parser_ = ReplyParser();
+  link_charge_.Set(0);
 }
 
 void Replication::SendOnLink(const std::vector<std::string>& argv) {
@@ -206,6 +233,8 @@ void Replication::OnLinkClosed(ConnId conn) {
   if (state_ == LinkState::kConnected) down_since_ms_ = env_.NowMs();
   link_ = kNoConn;
   state_ = LinkState::kNone;
+  link_parser_ = ReplyParser();
+  link_charge_.Set(0);
   env_.Trace({"ReplLinkDown", "", "", ""});
   // The cron reconnects.
 }
@@ -216,6 +245,7 @@ void Replication::Connect() {
   SLOTSIM_CHECK(following() && link_ == kNoConn);
   link_ = env_.Connect(primary_host_, primary_port_);
   link_parser_ = ReplyParser();
+  link_charge_.Set(0);
   state_ = LinkState::kHandshake;
   SendOnLink({"REPLCONF", "listening-port", std::to_string(config_.port)});
   SendOnLink({"PSYNC", replid_, std::to_string(offset_ + 1)});
@@ -230,7 +260,10 @@ void Replication::OnLinkData(ConnId conn, std::string_view bytes) {
   // Each iteration consumes one reply of a finite buffer.
   while (link_ == conn) {
     ParseStatus st = link_parser_.Next(&v);
-    if (st == ParseStatus::kIncomplete) return;
+    if (st == ParseStatus::kIncomplete) {
+      link_charge_.Set(link_parser_.buffered());
+      return;
+    }
     if (st == ParseStatus::kError) {
       env_.Trace({"ReplProtocolError", "", "", "reason=" + link_parser_.error()});
       DropLink();
@@ -279,12 +312,14 @@ void Replication::OnLinkData(ConnId conn, std::string_view bytes) {
           return;
         }
         keyspace_.Clear();
+        if (on_snapshot_loading_) on_snapshot_loading_();
         RequestParser snapshot;
         snapshot.Feed(v.str);
         std::vector<std::string> argv;
         while (snapshot.Next(&argv) == ParseStatus::kOk) apply_(argv);
         if (on_full_sync_) on_full_sync_(v.str);
         backlog_.clear();
+        backlog_charge_.Set(0);
         backlog_skip_ = 0;
         backlog_first_ = offset_ + 1;
         replid2_.assign(40, '0');

@@ -19,6 +19,7 @@
 #include "engine/config.h"
 #include "engine/env.h"
 #include "engine/keyspace.h"
+#include "engine/memory.h"
 #include "engine/resp.h"
 
 namespace slotsim {
@@ -28,7 +29,9 @@ class Replication {
   using ApplyFn = std::function<void(const std::vector<std::string>& argv)>;
 
   // `apply` executes a write from the primary's stream on this node.
-  Replication(Env& env, const EngineConfig& config, Keyspace& keyspace,
+  // The backlog, the replicas' records and the link's input are charged
+  // to `memory`.
+  Replication(Env& env, const EngineConfig& config, Keyspace& keyspace, MemoryAccount& memory,
               ApplyFn apply);
 
   // Draws a fresh replication id and starts the once-a-second cron.
@@ -56,6 +59,17 @@ class Replication {
   void RequestAcks();
   // Called after every ACK; WAIT uses it to wake blocked clients.
   void set_on_ack(std::function<void()> fn) { on_ack_ = std::move(fn); }
+  // Closes a replica's connection and frees the client it belongs to
+  // (disconnectSlaves -> freeClient); without it, only closes.
+  void set_close_replica(std::function<void(ConnId)> fn) { close_replica_ = std::move(fn); }
+  // Primary side: what a full sync's snapshot carries after the keyspace,
+  // as RESP commands (the slot migration jobs in flight). Replica side:
+  // called before a snapshot is loaded, when what the old stream told
+  // this node is about to be replaced.
+  void set_snapshot_extra(std::function<std::string()> fn) { snapshot_extra_ = std::move(fn); }
+  void set_on_snapshot_loading(std::function<void()> fn) {
+    on_snapshot_loading_ = std::move(fn);
+  }
   // Called with the snapshot after a full resync replaced the keyspace.
   void set_on_full_sync(std::function<void(const std::string&)> fn) {
     on_full_sync_ = std::move(fn);
@@ -70,6 +84,9 @@ class Replication {
   // so former siblings can still resync partially.
   void BecomePrimary();
   bool IsLink(ConnId conn) const { return conn != kNoConn && conn == link_; }
+  // The connections this side keeps state for: replicas (streaming or
+  // waiting for their full sync) and the link to our primary.
+  void AppendHeldConnections(std::vector<std::pair<ConnId, std::string>>* out) const;
   void OnLinkConnected(ConnId conn);
   void OnLinkData(ConnId conn, std::string_view bytes);
   void OnLinkClosed(ConnId conn);
@@ -95,6 +112,7 @@ class Replication {
     uint16_t listening_port = 0;
     int64_t ack_offset = 0;
     int64_t ack_ms = 0;
+    MemoryAccount::Charge charge;  // the record itself (kReplicaState)
   };
 
   void Cron();
@@ -113,8 +131,12 @@ class Replication {
   Env& env_;
   const EngineConfig& config_;
   Keyspace& keyspace_;
+  MemoryAccount& memory_;
   ApplyFn apply_;
   std::function<void()> on_ack_;
+  std::function<void(ConnId)> close_replica_;
+  std::function<std::string()> snapshot_extra_;
+  std::function<void()> on_snapshot_loading_;
   std::function<void(const std::string&)> on_full_sync_;
 
   std::string replid_;
@@ -126,6 +148,7 @@ class Replication {
   // once they outnumber the kept ones, so a write costs O(its size), not
   // a move of the whole backlog.
   std::string backlog_;
+  MemoryAccount::Charge backlog_charge_;  // backlog_.size(), skipped bytes included
   size_t backlog_skip_ = 0;
   int64_t backlog_first_ = 1;    // stream offset of backlog_[backlog_skip_]
   size_t BacklogLength() const { return backlog_.size() - backlog_skip_; }
@@ -140,6 +163,7 @@ class Replication {
   ConnId link_ = kNoConn;
   LinkState state_ = LinkState::kNone;
   ReplyParser link_parser_;
+  MemoryAccount::Charge link_charge_;  // link_parser_.buffered()
   int64_t last_interaction_ms_ = 0;
   int64_t down_since_ms_ = 0;
   int64_t last_ping_ms_ = 0;

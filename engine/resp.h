@@ -86,6 +86,8 @@ class ReplyParser {
   // Same contract as RequestParser::Next.
   ParseStatus Next(RespValue* out);
   const std::string& error() const { return error_; }
+  // Bytes buffered but not yet consumed.
+  size_t buffered() const { return buf_.size() - pos_; }
 
  private:
   // Parses one value starting at *pos; advances *pos past it on kOk.

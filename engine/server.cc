@@ -30,7 +30,7 @@ std::string UnknownCommandError(const std::vector<std::string>& argv) {
 Server::Server(Env& env, EngineConfig config)
     : env_(env), config_(std::move(config)), meter_(env_, config_.cost),
       cluster_(env_, config_, keyspace_, memory_),
-      repl_(env_, config_, keyspace_,
+      repl_(env_, config_, keyspace_, memory_,
             [this](const std::vector<std::string>& argv) {
               ApplyFromPrimary(argv);
               // A snapshot replaces the log wholesale once loaded.
@@ -40,9 +40,9 @@ Server::Server(Env& env, EngineConfig config)
               }
             }),
       aof_(env_, config_),
-      migrator_(env_, config_, keyspace_, meter_,
+      migrator_(env_, config_, keyspace_, meter_, memory_,
                 [this](const std::vector<std::string>& argv) { Propagate(argv); }),
-      migrations_(env_, config_, keyspace_, cluster_, meter_,
+      migrations_(env_, config_, keyspace_, cluster_, meter_, memory_,
                   SlotMigrations::Hooks{
                       [this](const std::vector<std::string>& argv) { Propagate(argv); },
                       [this] { RerunPostponed(); },
@@ -73,7 +73,15 @@ Server::Server(Env& env, EngineConfig config)
     CheckWaitingClients();
     migrations_.OnReplicaAck();
   });
-  repl_.set_on_full_sync([this](const std::string& snapshot) { aof_.Rewrite(snapshot); });
+  // A demoted primary drops its replicas as it always did (no flush of the
+  // pass's replies first: a replica's link gets none).
+  repl_.set_close_replica([this](ConnId conn) {
+    env_.Close(conn);
+    FreeClient(conn, /*close=*/false);
+  });
+  repl_.set_snapshot_extra([this] { return migrations_.SnapshotRecords(); });
+  repl_.set_on_snapshot_loading([this] { migrations_.OnFullSync(); });
+    repl_.set_on_full_sync([this](const std::string& snapshot) { aof_.Rewrite(snapshot); });
   aof_.set_position([this] { return std::make_pair(repl_.replid(), repl_.offset()); });
 }
 
@@ -161,7 +169,7 @@ void Server::OnAccept(uint16_t local_port, ConnId conn,
       env_.Close(conn);
       return;
     }
-    auto c = std::make_unique<Client>(config_.resp_limits);
+    auto c = std::make_unique<Client>(config_.resp_limits, memory_);
     c->conn = conn;
     c->peer_host = peer_host;
     clients_.emplace(conn, std::move(c));
@@ -190,6 +198,7 @@ void Server::OnData(ConnId conn, std::string_view bytes) {
   } else if (auto it = clients_.find(conn); it != clients_.end()) {
     Client& c = *it->second;
     c.parser.Feed(bytes);
+    c.query_buffer.Set(c.parser.buffered());
     ProcessInput(c);
   }
   cluster_.AfterEvent();
@@ -200,13 +209,22 @@ void Server::OnClosed(ConnId conn, std::string_view reason) {
   if (repl_.IsLink(conn)) repl_.OnLinkClosed(conn);
   if (migrator_.IsLink(conn)) migrator_.OnClosed(conn);
   if (migrations_.IsLink(conn)) migrations_.OnLinkClosed(conn);
-  if (auto it = clients_.find(conn); it != clients_.end()) {
-    migrations_.OnClientClosed(conn);
-    if (it->second->wait_timer != kNoTimer) env_.CancelTimer(it->second->wait_timer);
-    repl_.OnClientClosed(conn);
-    clients_.erase(it);
-  }
+  FreeClient(conn, /*close=*/false);
   cluster_.AfterEvent();
+}
+
+void Server::FreeClient(ConnId conn, bool close) {
+  auto it = clients_.find(conn);
+  if (it == clients_.end()) return;
+  if (close) {
+    // A connection closed now cannot wait for the pass's fsync.
+    FlushBeforeClose();
+    env_.Close(conn);
+  }
+  migrations_.OnClientClosed(conn);
+  if (it->second->wait_timer != kNoTimer) env_.CancelTimer(it->second->wait_timer);
+  repl_.OnClientClosed(conn);
+  clients_.erase(it);
 }
 
 void Server::ProcessInput(Client& c) {
@@ -233,16 +251,9 @@ void Server::ProcessInput(Client& c) {
                 "bytes=" + std::to_string(c.parser.buffered())});
     close = true;
   }
+  c.query_buffer.Set(c.parser.buffered());
   if (!out.empty()) Reply(conn, out);
-  if (close) {
-    // A connection closed now cannot wait for the pass's fsync.
-    FlushBeforeClose();
-    env_.Close(conn);
-    if (c.wait_timer != kNoTimer) env_.CancelTimer(c.wait_timer);
-    repl_.OnClientClosed(conn);
-    migrations_.OnClientClosed(conn);
-    clients_.erase(conn);  // invalidates c
-  }
+  if (close) FreeClient(conn, /*close=*/true);  // invalidates c
 }
 
 bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
@@ -391,12 +402,19 @@ std::string Server::InfoReply(const std::string& section) const {
     s += "# Replication\r\n" + repl_.InfoSection(cluster_.myself().IsPrimary()) + "\r\n";
   }
   if (want("memory")) {
-    // Only what the engine accounts per node (engine/memory.h): the
-    // temporary allocations of commands, which a quiet node frees.
-    s += "# Memory\r\nslotsim_transient_bytes:" + std::to_string(memory_.transient_bytes()) +
+    // Only what the engine accounts per node (engine/memory.h), per kind;
+    // the keyspace itself is not counted.
+    s += "# Memory\r\nslotsim_accounted_bytes:" + std::to_string(memory_.total_bytes()) +
+         "\r\nslotsim_transient_bytes:" + std::to_string(memory_.transient_bytes()) +
          "\r\nslotsim_transient_peak_bytes:" + std::to_string(memory_.peak_transient_bytes()) +
-         "\r\nslotsim_transient_allocations:" + std::to_string(memory_.allocations()) +
-         "\r\n\r\n";
+         "\r\nslotsim_transient_allocations:" + std::to_string(memory_.allocations()) + "\r\n";
+    for (size_t k = 1; k < kMemoryKinds; ++k) {
+      const auto& st = memory_.stats(static_cast<MemoryKind>(k));
+      const std::string name(MemoryKindName(static_cast<MemoryKind>(k)));
+      s += "slotsim_" + name + "_bytes:" + std::to_string(st.bytes) + "\r\nslotsim_" + name +
+           "_holders:" + std::to_string(st.holders) + "\r\n";
+    }
+    s += "\r\n";
   }
   if (want("cluster")) s += "# Cluster\r\ncluster_enabled:1\r\n\r\n";
   if (want("keyspace")) {
@@ -527,6 +545,7 @@ void Server::Reply(ConnId conn, const std::string& out) {
   if (aof_.sync_pending() || !held_replies_.empty()) {
     SLOTSIM_CHECK_MSG(held_replies_.size() < kHeldRepliesMax, "held replies limit");
     held_replies_.emplace_back(conn, out);
+    held_replies_charge_.Set(static_cast<size_t>(held_replies_charge_.bytes()) + out.size());
     AfterAofAppend();
     return;
   }
@@ -547,6 +566,7 @@ void Server::FlushAofAndReplies() {
   aof_.Flush();
   std::vector<std::pair<ConnId, std::string>> held;
   held.swap(held_replies_);
+  held_replies_charge_.Set(0);
   // Replies to connections closed meanwhile are dropped, as their client
   // buffers would be.
   for (auto& [conn, out] : held)
@@ -601,10 +621,7 @@ void Server::RerunPostponed() {
     const bool keep = ExecuteCommand(c, argv, &out);  // may MOVED now
     if (!keep) {
       Reply(conn, out);
-      FlushBeforeClose();
-      env_.Close(conn);
-      repl_.OnClientClosed(conn);
-      clients_.erase(conn);
+      FreeClient(conn, /*close=*/true);
       continue;
     }
     if (c.blocked) {  // it blocked again (another pause, or WAIT)
@@ -613,6 +630,18 @@ void Server::RerunPostponed() {
     }
     ResumeClient(c, out);
   }
+}
+
+std::vector<std::pair<ConnId, std::string>> Server::HeldConnections() const {
+  std::vector<std::pair<ConnId, std::string>> out;
+  for (const auto& [conn, c] : clients_)
+    out.emplace_back(conn, "client from " + c->peer_host +
+                               (c->is_replica ? " (a replica's link)" : std::string()));
+  cluster_.AppendHeldConnections(&out);
+  repl_.AppendHeldConnections(&out);
+  migrator_.AppendHeldConnections(&out);
+  migrations_.AppendHeldConnections(&out);
+  return out;
 }
 
 std::vector<std::string> Server::StrandedClients() const {

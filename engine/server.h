@@ -56,6 +56,11 @@ class Server : public NetHandler {
   const Replication& replication() const { return repl_; }
   const SlotMigrations& slot_migrations() const { return migrations_; }
   const Migrator& migrator() const { return migrator_; }
+  // Every connection this node keeps state for, with what holds it
+  // ("client", "replica", "bus link", ...). A connection the network has
+  // closed (or this node closed) must not be among them once the close
+  // has been delivered: the "resources-released" checker's ground truth.
+  std::vector<std::pair<ConnId, std::string>> HeldConnections() const;
   // Clients blocked with nothing left to wake them: a WAIT with a timeout
   // but no timer, a postponed write with no pause in force, or a command
   // blocked with no MIGRATE or slot migration in flight. One line each.
@@ -91,9 +96,15 @@ class Server : public NetHandler {
     // A write postponed while writes are paused (blockPostponeClient): it
     // runs again, routing included, when the pause ends.
     std::vector<std::string> postponed;
-    explicit Client(const RespLimits& limits) : parser(limits) {}
+    MemoryAccount::Charge query_buffer;  // the parser's unconsumed input
+    Client(const RespLimits& limits, MemoryAccount& memory)
+        : parser(limits), query_buffer(memory, MemoryKind::kQueryBuffer) {}
   };
 
+  // freeClient: forgets a client and everything keyed by its connection
+  // (a replica's record, an import stream, a WAIT timer). With `close`,
+  // this side closes the connection, after whatever the pass owes it.
+  void FreeClient(ConnId conn, bool close);
   void ProcessInput(Client& c);
   // processCommand: lookup, arity, cluster redirection, execution.
   // Returns false if the connection must be closed after the reply.
@@ -162,6 +173,7 @@ class Server : public NetHandler {
   // bounded by clients_max connections times what each pipelines.
   static constexpr size_t kHeldRepliesMax = 1 << 20;
   std::vector<std::pair<ConnId, std::string>> held_replies_;
+  MemoryAccount::Charge held_replies_charge_{memory_, MemoryKind::kHeldReplies};
   bool aof_flush_scheduled_ = false;
 };
 

@@ -71,9 +71,10 @@ const char* StateName(SlotMigrationJob::State s) {
 }
 
 SlotMigrations::SlotMigrations(Env& env, const EngineConfig& config, Keyspace& keyspace,
-                               Cluster& cluster, CpuMeter& meter, Hooks hooks)
+                               Cluster& cluster, CpuMeter& meter, MemoryAccount& memory,
+                               Hooks hooks)
     : env_(env), config_(config), keyspace_(keyspace), cluster_(cluster), meter_(meter),
-      hooks_(std::move(hooks)) {}
+      memory_(memory), hooks_(std::move(hooks)) {}
 
 bool SlotMigrations::IsMigrationCommand(const std::string& sub) {
   return sub == "migrateslots" || sub == "getslotmigrations" ||
@@ -162,6 +163,7 @@ void SlotMigrations::CommandMigrateSlots(const std::vector<std::string>& argv,
   job.slots = slots;
   job.start_ms = env_.NowMs();
   auto link = std::make_unique<ExportLink>();
+  link->charge = MemoryAccount::Charge(memory_, MemoryKind::kSlotChunks);
   link->conn = env_.Connect(target->ip, target->port);
   link->last_progress_ms = job.start_ms;
   by_link_[link->conn] = id;
@@ -426,6 +428,7 @@ void SlotMigrations::SendOnLink(SlotMigrationJob& job, const std::vector<std::st
   meter_.Io(bytes.size());
   link.pending.push_back(bytes.size());
   link.pending_bytes += bytes.size();
+  link.charge.Set(link.pending_bytes);
   job.bytes += static_cast<int64_t>(bytes.size());
   env_.Send(link.conn, bytes, "SYNCSLOTS");
 }
@@ -610,6 +613,7 @@ void SlotMigrations::OnLinkData(ConnId conn, std::string_view bytes) {
       return;
     }
     link.pending_bytes -= link.pending.front();
+    link.charge.Set(link.pending_bytes);
     link.pending.pop_front();
     link.last_progress_ms = env_.NowMs();
     if (v.IsError()) {
@@ -778,13 +782,29 @@ bool SlotMigrations::SlotInActiveJob(int slot) const {
   return false;
 }
 
-void SlotMigrations::Log(const SlotMigrationJob& job) {
-  if (!cluster_.myself().IsPrimary()) return;
+std::vector<std::string> SlotMigrations::LogRecord(const SlotMigrationJob& job) {
   std::vector<std::string> rec = {"CLUSTER", "SYNCSLOTS-LOG", job.id, RoleName(job.role),
                                   job.peer, StateName(job.state),
                                   std::to_string(job.source_epoch)};
   AppendRanges(job.slots, &rec);
-  hooks_.propagate(rec);
+  return rec;
+}
+
+std::string SlotMigrations::SnapshotRecords() const {
+  std::string out;
+  for (const auto& [id, job] : jobs_)
+    if (!job.Finished()) out += resp::EncodeCommand(LogRecord(job));
+  return out;
+}
+
+void SlotMigrations::OnFullSync() {
+  for (auto it = jobs_.begin(); it != jobs_.end();)
+    it = it->second.replicated_only && !it->second.Finished() ? jobs_.erase(it) : std::next(it);
+}
+
+void SlotMigrations::Log(const SlotMigrationJob& job) {
+  if (!cluster_.myself().IsPrimary()) return;
+  hooks_.propagate(LogRecord(job));
   // Keep the table bounded: forget the oldest finished jobs.
   std::vector<std::pair<int64_t, std::string>> finished;
   for (const auto& [id, j] : jobs_)
@@ -923,6 +943,13 @@ void SlotMigrations::Check() {
     active = true;
   }
   if (active) ScheduleCheck();
+}
+
+void SlotMigrations::AppendHeldConnections(
+    std::vector<std::pair<ConnId, std::string>>* out) const {
+  for (const auto& [conn, id] : by_link_) out->emplace_back(conn, "slot migration export " + id);
+  for (const auto& [conn, id] : by_import_conn_)
+    out->emplace_back(conn, "slot migration import " + id);
 }
 
 }  // namespace slotsim

@@ -44,6 +44,7 @@
 #include "engine/cost_model.h"
 #include "engine/env.h"
 #include "engine/keyspace.h"
+#include "engine/memory.h"
 #include "engine/resp.h"
 
 namespace slotsim {
@@ -92,8 +93,9 @@ class SlotMigrations {
     std::function<void()> request_acks;
   };
 
+  // The export links' chunks in flight are charged to `memory`.
   SlotMigrations(Env& env, const EngineConfig& config, Keyspace& keyspace, Cluster& cluster,
-                 CpuMeter& meter, Hooks hooks);
+                 CpuMeter& meter, MemoryAccount& memory, Hooks hooks);
 
   // CLUSTER MIGRATESLOTS | GETSLOTMIGRATIONS | CANCELSLOTMIGRATIONS |
   // SYNCSLOTS ..., arriving on client connection `conn`. Appends the reply,
@@ -118,6 +120,15 @@ class SlotMigrations {
   void Forward(const std::vector<std::string>& argv);
   // A SYNCSLOTS-LOG record from my primary's replication stream.
   void ApplyLog(const std::vector<std::string>& argv);
+  // The SYNCSLOTS-LOG records of my unfinished jobs, as RESP commands: a
+  // full sync's snapshot carries them, so a replica that resyncs knows
+  // what is in flight (and nothing else).
+  std::string SnapshotRecords() const;
+  // A full sync is about to load my primary's snapshot: forget the
+  // unfinished jobs the old stream told me of; the snapshot's records
+  // bring back those still in flight. Without this, a job whose failure
+  // was logged before the snapshot's offset stays open here forever.
+  void OnFullSync();
   // This node was just promoted: finish or abort what its old primary had
   // in flight.
   void OnPromoted();
@@ -142,6 +153,9 @@ class SlotMigrations {
   // none, or if I am not a primary): my configEpoch must not change until
   // it is answered (Cluster's hooks.config_epoch_frozen_by).
   std::string ExportHandoffInFlight() const;
+  // The connections this side keeps state for: export links and import
+  // streams.
+  void AppendHeldConnections(std::vector<std::pair<ConnId, std::string>>* out) const;
 
   // How many ENDs the source sends for one batch before it gives up: the
   // first, then one more each time the target's TAKEN epoch is not above
@@ -155,6 +169,7 @@ class SlotMigrations {
     ReplyParser parser;
     std::deque<size_t> pending;    // bytes of each command awaiting a reply
     size_t pending_bytes = 0;
+    MemoryAccount::Charge charge;  // pending_bytes (kSlotChunks)
     bool end_sent = false;
     int end_attempts = 0;  // ENDs sent (kHandoffEndAttempts at most)
     // The last TAKEN epoch that was not above my configEpoch: the target
@@ -208,6 +223,7 @@ class SlotMigrations {
   // Deletes the keys of the job's slots that this node does not own.
   void DropPartialKeys(const SlotMigrationJob& job);
   void Log(const SlotMigrationJob& job);
+  static std::vector<std::string> LogRecord(const SlotMigrationJob& job);
   void Trace(std::string_view kind, const SlotMigrationJob& job, std::string extra = "");
   void ScheduleCheck();
   void Check();  // time-outs and ownership changes, every 100 ms
@@ -217,6 +233,7 @@ class SlotMigrations {
   Keyspace& keyspace_;
   Cluster& cluster_;
   CpuMeter& meter_;
+  MemoryAccount& memory_;
   Hooks hooks_;
   std::map<std::string, SlotMigrationJob> jobs_;
   std::map<std::string, std::unique_ptr<ExportLink>> exports_;  // by job id

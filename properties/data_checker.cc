@@ -47,24 +47,6 @@ std::vector<Violation> CheckDistinctConfigEpochs(const std::vector<const Server*
   return out;
 }
 
-std::vector<Violation> CheckNoMemoryLeak(const std::vector<const Server*>& live,
-                                         int64_t now_us) {
-  std::vector<Violation> out;
-  for (const Server* s : live) {
-    const MemoryAccount& m = s->memory();
-    if (m.transient_bytes() == 0) continue;
-    const ClusterNode& me = s->cluster().myself();
-    out.push_back({"no-memory-leak",
-                   "node " + me.ip + ":" + std::to_string(me.port) + " still holds " +
-                       std::to_string(m.transient_bytes()) +
-                       " bytes of temporary allocations after the run (peak " +
-                       std::to_string(m.peak_transient_bytes()) + ", " +
-                       std::to_string(m.allocations()) + " allocations)",
-                   now_us});
-  }
-  return out;
-}
-
 std::vector<Violation> CheckNoOpenSlots(const std::vector<const Server*>& live, int64_t now_us) {
   std::vector<Violation> out;
   for (const Server* s : live) {

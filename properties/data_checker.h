@@ -31,11 +31,6 @@ namespace slotsim {
 // primaries that own slots share a configEpoch (the collision rule's job).
 std::vector<Violation> CheckDistinctConfigEpochs(const std::vector<const Server*>& live,
                                                  int64_t now_us);
-// "no-memory-leak": at the end of the run no live node still holds
-// temporary allocations (engine/memory.h): whatever a command allocates
-// for itself is freed when it finishes.
-std::vector<Violation> CheckNoMemoryLeak(const std::vector<const Server*>& live,
-                                         int64_t now_us);
 std::vector<Violation> CheckNoOpenSlots(const std::vector<const Server*>& live, int64_t now_us);
 std::vector<Violation> CheckNoStrayKeys(const std::vector<const Server*>& live, int64_t now_us,
                                         size_t violations_max = 10);

@@ -24,12 +24,20 @@ int64_t QuietNeededUs(const EngineConfig& config) {
 
 std::vector<Violation> CheckResourcesReleased(const std::vector<const Server*>& live,
                                               const std::set<std::string>& running,
+                                              const ConnectionOpenFn& connection_open,
                                               int64_t quiet_us, int64_t now_us) {
   std::vector<Violation> out;
-  if (live.empty() || quiet_us < QuietNeededUs(live.front()->config())) return out;
   auto report = [&](const std::string& message) {
     if (out.size() < kViolationsMax) out.push_back({"resources-released", message, now_us});
   };
+  for (const Server* s : live) {
+    if (!running.count(s->cluster().myself().name)) continue;  // paused: its events wait
+    for (const auto& [conn, what] : s->HeldConnections())
+      if (!connection_open(*s, conn))
+        report(Name(s) + " keeps state for connection " + std::to_string(conn) + " (" + what +
+               "), which is closed");
+  }
+  if (live.empty() || quiet_us < QuietNeededUs(live.front()->config())) return out;
   for (const Server* s : live) {
     if (!running.count(s->cluster().myself().name)) continue;  // paused: its cron is stopped
     const std::string me = Name(s);
@@ -49,6 +57,41 @@ std::vector<Violation> CheckResourcesReleased(const std::vector<const Server*>& 
     for (const auto& [id, job] : s->slot_migrations().jobs())
       if (!job.Finished())
         report(me + " still has slot migration job " + id + " in state " + StateName(job.state));
+  }
+  return out;
+}
+
+std::vector<Violation> CheckNoMemoryLeak(const std::vector<const Server*>& live,
+                                         const std::set<std::string>& running, int64_t quiet_us,
+                                         int64_t now_us) {
+  std::vector<Violation> out;
+  auto report = [&](const Server* s, MemoryKind kind, const std::string& why) {
+    if (out.size() >= kViolationsMax) return;
+    const auto& st = s->memory().stats(kind);
+    out.push_back({"no-memory-leak",
+                   "node " + Name(s) + " holds " + std::to_string(st.bytes) + " bytes of " +
+                       std::string(MemoryKindName(kind)) + " (" + std::to_string(st.holders) +
+                       " holder(s), peak " + std::to_string(st.peak_bytes) + ") " + why,
+                   now_us});
+  };
+  const bool quiet = !live.empty() && quiet_us >= QuietNeededUs(live.front()->config());
+  for (const Server* s : live) {
+    if (!running.count(s->cluster().myself().name)) continue;
+    const MemoryAccount& m = s->memory();
+    if (m.transient_bytes() != 0)
+      report(s, MemoryKind::kTemporary,
+             "after the run (" + std::to_string(m.allocations()) +
+                 " allocations): a command's temporary allocation was never freed");
+    const int64_t backlog_max = 2 * s->config().repl_backlog_bytes;
+    if (m.stats(MemoryKind::kReplBacklog).bytes > backlog_max)
+      report(s, MemoryKind::kReplBacklog,
+             "above twice repl_backlog_bytes (" + std::to_string(backlog_max) + ")");
+    if (!quiet) continue;
+    for (MemoryKind k : {MemoryKind::kMigrateKeys, MemoryKind::kSlotChunks,
+                         MemoryKind::kHeldReplies, MemoryKind::kMigrateSocket})
+      if (m.stats(k).bytes != 0)
+        report(s, k, std::to_string(quiet_us / 1000) +
+                         " ms into a quiet stretch, when nothing is in flight");
   }
   return out;
 }

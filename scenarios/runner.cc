@@ -631,13 +631,22 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   for (auto& v : CheckNoOpenSlots(live, end_us)) result.violations.push_back(std::move(v));
   for (auto& v : CheckDistinctConfigEpochs(live, end_us)) result.violations.push_back(std::move(v));
   for (auto& v : CheckNoStrayKeys(live, end_us)) result.violations.push_back(std::move(v));
-  for (auto& v : CheckNoMemoryLeak(live, end_us)) result.violations.push_back(std::move(v));
-  if (result.converged_us >= 0) {
+  {
     std::set<std::string> running;
+    std::map<const Server*, int> machine_of;
     for (int i = 0; i < cluster.node_count(); ++i)
-      if (cluster.up(i) && !sim.machine_paused(i) && cluster.node(i) != nullptr)
+      if (cluster.up(i) && !sim.machine_paused(i) && cluster.node(i) != nullptr) {
         running.insert(cluster.node(i)->cluster().myself().name);
-    for (auto& v : CheckResourcesReleased(live, running, end_us - result.converged_us, end_us))
+        machine_of[cluster.node(i)] = i;
+      }
+    const ConnectionOpenFn connection_open = [&](const Server& node, ConnId conn) {
+      auto it = machine_of.find(&node);
+      return it == machine_of.end() || sim.network().ConnectionOpen(it->second, conn);
+    };
+    const int64_t quiet_us = result.converged_us >= 0 ? end_us - result.converged_us : -1;
+    for (auto& v : CheckNoMemoryLeak(live, running, quiet_us, end_us))
+      result.violations.push_back(std::move(v));
+    for (auto& v : CheckResourcesReleased(live, running, connection_open, quiet_us, end_us))
       result.violations.push_back(std::move(v));
   }
   std::map<std::string, int> machine_by_addr;

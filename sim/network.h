@@ -73,6 +73,14 @@ class SimNetwork {
   int64_t messages_sent() const { return messages_sent_; }
   int64_t bytes_sent() const { return bytes_sent_; }
   size_t open_connections() const { return conns_.size(); }
+  // Whether connection `conn` is open at machine `m`'s end: it was made
+  // or accepted there, and neither closed by `m` nor reset or closed by the
+  // peer with the news delivered to `m` (OnClosed runs in the same event
+  // that forgets it).
+  bool ConnectionOpen(int m, ConnId conn) const {
+    auto it = conns_.find(conn);
+    return it != conns_.end() && it->second.machine == m;
+  }
 
  private:
   struct Endpoint {

@@ -150,5 +150,20 @@ TEST(BugZoo, MigrateSocketsNeverClosedOutliveTheirTtl) {
   EXPECT_TRUE(ViolationIds(s, 1, {"migrate-sockets-never-closed"}).count("resources-released"));
 }
 
+// A demoted primary that closes its replicas' connections but keeps their
+// clients: the network no longer knows the connections the node still
+// holds, at any time, quiet or not. (Seeds where the old primary still has
+// its replica's connection when it learns of the promotion; in the others
+// the promoted replica's close reaches it first, and nothing leaks.)
+TEST(BugZoo, ReplicaClientsKeptOnDemotionHoldClosedConnections) {
+  for (uint64_t seed : {1, 6}) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    EXPECT_TRUE(ViolationIds("pause-primary-longer-than-node-timeout", seed, {}).empty());
+    EXPECT_TRUE(ViolationIds("pause-primary-longer-than-node-timeout", seed,
+                             {"replica-clients-kept-on-demotion"})
+                    .count("resources-released"));
+  }
+}
+
 }  // namespace
 }  // namespace slotsim
