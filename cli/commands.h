@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,9 @@ struct ExploreCommandOptions {
   int64_t show_seed = -1;  // >= 0: print that seed's scenario and exit
   bool probes = false;     // print every code probe's coverage at the end
   bool no_aimed = false;   // plans without aimed faults (PlanProfile::aimed)
+  // Seeds not to run (known findings of the clean engine, so that a
+  // mutation score counts only what a mutant adds).
+  std::set<uint64_t> exclude_seeds;
 };
 
 int RunCommand(const RunCommandOptions& o);

@@ -128,6 +128,7 @@ int ExploreCommand(const ExploreCommandOptions& o) {
     while (!stop_launching && static_cast<int>(pool.running()) < jobs &&
            (o.time_seconds > 0 || next_seed <= last_seed)) {
       const uint64_t seed = next_seed++;
+      if (o.exclude_seeds.count(seed)) continue;
       pool.Start(seed, [seed, &bugs, &profile] {
         const Plan plan = PlanForSeed(seed, profile).value();
         return VerdictJson(JudgeInProcess(RenderPlan(plan, seed).scenario, seed, bugs));
@@ -170,8 +171,12 @@ int ExploreCommand(const ExploreCommandOptions& o) {
               << " reached by some seed (--probes lists each with its seeds)\n";
   if (failures.empty()) {
     std::cout << "no violation in " << explored << " seeds (" << o.first_seed << ".."
-              << o.first_seed + explored - 1 << ")"
-              << (bugs.empty() ? "" : " with injected bugs") << ", " << Elapsed(start) << "\n";
+              << next_seed - 1 << ")"
+              << (bugs.empty() ? "" : " with injected bugs")
+              << (o.exclude_seeds.empty()
+                      ? ""
+                      : ", " + std::to_string(o.exclude_seeds.size()) + " seeds excluded")
+              << ", " << Elapsed(start) << "\n";
     if (o.json) std::cout << summary.dump() << "\n";
     return kExitPass;
   }

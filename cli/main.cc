@@ -206,6 +206,10 @@ int main(int argc, char** argv) {
                         "At the end, list every code probe (engine/probes.h) with how many "
                         "explored seeds hit it and the first that did, then the probes no "
                         "seed reached");
+  explore_cmd->add_option("--exclude-seeds", explore.exclude_seeds,
+                          "Seeds to skip (known findings, e.g. of the clean engine when "
+                          "scoring mutants); they are not run or counted")
+      ->delimiter(',');
   explore_cmd->add_option("--show", explore.show_seed,
                           "Print the scenario that seed SEED would run, and exit")
       ->check(CLI::Range(int64_t{0}, int64_t{INT64_MAX / 2}));

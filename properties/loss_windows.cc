@@ -54,6 +54,20 @@ void LossWindows::OnTrace(const TraceRecord& r) {
   } else if (r.kind == AofSyncedRecord::kKind) {
     AofSyncedRecord a = ParseOrDie<AofSyncedRecord>(r);
     synced_[r.node].push_back({r.seq, r.time_us, a.replid, a.offset});
+  } else if (r.kind == "SlotMigrationFailed") {
+    // "job=ID role=import|export peer=NAME slots=RANGES keys=N ..."
+    auto field = [&](std::string_view name) {
+      const std::string key = " " + std::string(name) + "=";
+      const std::string d = " " + r.details;
+      const size_t at = d.find(key);
+      SLOTSIM_CHECK_MSG(at != std::string::npos, "SlotMigrationFailed: a field is missing");
+      const size_t from = at + key.size();
+      return d.substr(from, d.find(' ', from) - from);
+    };
+    if (field("role") != "import") return;
+    auto slots = ParseSlotRanges(field("slots"));
+    SLOTSIM_CHECK_MSG(slots.has_value(), "SlotMigrationFailed: malformed slots");
+    import_failures_[r.node].push_back({r.seq, *slots});
   } else if (r.kind == NodeStateRecord::kKind) {
     NodeStateRecord n = ParseOrDie<NodeStateRecord>(r);
     Claim c{r.seq, r.time_us, r.node, n.primary, n.config_epoch, {}};
@@ -140,6 +154,10 @@ bool LossWindows::FollowCrash(Copy* copy, int64_t crash_seq, int64_t crash_us,
       for (const Marker& m : sit->second) {
         if (m.seq > crash_seq) break;
         if (m.seq < incarnation_seq) continue;
+        // A full resync or a promotion starts another history whose
+        // offsets say nothing of this one's (explore faults seed 427: a
+        // fsync of an older, longer history seemed to cover the write).
+        if (!SameHistory(*copy, m)) continue;
         last_sync = "the last fsync covered offset " + std::to_string(m.offset);
         durable |= m.offset >= copy->offset;
       }
@@ -221,11 +239,42 @@ std::optional<LossWindows::Copy> LossWindows::ImportedBefore(const Copy& copy,
       // Only a node that does not claim the slot imports into it; a
       // claimant writing the key is a stale primary or the owner.
       if (Claims(where.first, slot, e.seq)) continue;
+      // An atomic import that failed afterwards dropped what it loaded.
+      if (ImportRolledBack(where.first, slot, e.seq)) continue;
       first = Copy{where.first, e.replid, e.offset, e.seq};
       break;
     }
   }
   return first;
+}
+
+bool LossWindows::ImportRolledBack(int machine, int slot, int64_t load_seq) const {
+  auto it = import_failures_.find(machine);
+  if (it == import_failures_.end()) return false;
+  // The first failure of an import of the slot after the load, if the
+  // target did not claim the slot in between (a claim makes the keys its
+  // own; the failure may come after the source crashed, so no later bound).
+  for (const ImportFailure& f : it->second) {
+    if (f.seq <= load_seq || !f.slots.test(static_cast<size_t>(slot))) continue;
+    for (const Claim& c : claims_) {
+      if (c.seq <= load_seq) continue;
+      if (c.seq > f.seq) break;
+      if (c.machine == machine && c.primary && c.slots.test(static_cast<size_t>(slot)))
+        return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+bool LossWindows::SameHistory(const Copy& copy, const Marker& m) const {
+  if (m.replid == copy.replid) return true;
+  auto pit = promotions_.find(copy.machine);
+  if (pit != promotions_.end())
+    for (const Promotion& p : pit->second)
+      if (p.replid == copy.replid && p.replid2 == m.replid && m.offset < p.second_offset)
+        return true;
+  return false;
 }
 
 bool LossWindows::Claims(int machine, int slot, int64_t seq) const {

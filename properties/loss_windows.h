@@ -111,7 +111,7 @@ class LossWindows : public TraceSink {
                    std::string* allowed, std::string* why_not) const;
   // The first load of `key` on a node that does not claim `slot` (a
   // migration target importing it), after the copy and before
-  // `before_seq`.
+  // `before_seq`, unless a failed atomic import rolled it back.
   std::optional<Copy> ImportedBefore(const Copy& copy, const std::string& key, int slot,
                                      int64_t before_seq) const;
   bool Claims(int machine, int slot, int64_t seq) const;
@@ -125,6 +125,20 @@ class LossWindows : public TraceSink {
   std::map<int, std::vector<Promotion>> promotions_;
   std::map<int, std::vector<Marker>> synced_, started_;
   std::map<int, std::vector<std::pair<int64_t, int64_t>>> crashes_, restarts_;  // (seq, time)
+  // Atomic imports that failed (SlotMigrationFailed role=import): what the
+  // target had loaded of their slots was provisional and is gone.
+  struct ImportFailure {
+    int64_t seq;
+    SlotBitmap slots;
+  };
+  std::map<int, std::vector<ImportFailure>> import_failures_;
+  // Whether `machine`'s load at `load_seq` of a key of `slot` was rolled
+  // back by a failed atomic import before the machine claimed the slot.
+  bool ImportRolledBack(int machine, int slot, int64_t load_seq) const;
+  // Whether fsync marker `m` of the copy's node covers the copy's history:
+  // the same replication id, or the id a promotion of that node continued
+  // (PSYNC2 keeps the offsets) below the switch.
+  bool SameHistory(const Copy& copy, const Marker& m) const;
 };
 
 }  // namespace slotsim

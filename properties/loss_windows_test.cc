@@ -47,7 +47,6 @@ class Trace {
     return AckedWrite{node, key, slot, digest, ms * 1000 - 500, ms * 1000 + 500};
   }
 
- private:
   void Emit(int node, int64_t ms, std::string_view kind, std::string details, int peer = -1) {
     TraceRecord r;
     r.seq = seq_++;
@@ -58,6 +57,8 @@ class Trace {
     r.details = std::move(details);
     w_.OnTrace(r);
   }
+
+ private:
   LossWindows w_;
   int64_t seq_ = 0;
 };
@@ -193,6 +194,75 @@ TEST(LossWindows, AMigrationCarriesTheKeyAndTheTargetsFailoverMayLoseIt) {
   const std::string cause = t.windows().LossAllowed(t.Acked(0, "k", 50, d, 1000));
   EXPECT_NE(cause.find("offset 5000 > node2's processed offset 4000"), std::string::npos)
       << cause;
+}
+
+// Explore faults seed 427: node 0's fsyncs of its first history reached
+// offset 2965; it lost its slots, resynced in full under another history,
+// was promoted again (history C) and wrote at 2750 before crashing with
+// its last fsync of C at 2701. The old history's fsync covers nothing of C.
+TEST(LossWindows, AnFsyncOfAnotherHistoryCoversNothing) {
+  Trace t(kEverySec);
+  t.Started(0, 0, "A");
+  t.State(0, 0, true, 1, "0-100");
+  t.Synced(0, 1000, "A", 2965);
+  t.State(0, 2000, false, 1, "");
+  t.Promoted(0, 3000, 1, "B", 2587);  // its new id: "new-0", continuing B
+  t.State(0, 3000, true, 5, "0-100");
+  t.Synced(0, 3500, "new-0", 2701);
+  const uint64_t d = t.Write(0, 4000, "k", "new-0", 2750);
+  t.Event(0, 4200, "Crash");
+  t.Event(0, 4500, "Restart");
+  t.Started(0, 4500, "D");
+  const std::string cause = t.windows().LossAllowed(t.Acked(0, "k", 5, d, 4000));
+  EXPECT_NE(cause.find("before fsyncing offset 2750 (the last fsync covered offset 2701)"),
+            std::string::npos)
+      << cause;
+  // An fsync before the promotion, of the history it continued (B) and
+  // below the switch, still counts for offsets up to it.
+  Trace u(kEverySec);
+  u.State(0, 0, false, 1, "");
+  const uint64_t early = u.Write(0, 500, "e", "B", 2000);  // applied as a replica
+  u.Synced(0, 1000, "B", 2500);
+  u.Promoted(0, 3000, 1, "B", 2587);
+  u.State(0, 3000, true, 5, "0-100");
+  u.Event(0, 4200, "Crash");
+  u.Event(0, 4500, "Restart");
+  u.Started(0, 4500, "D");
+  std::string why;
+  AckedWrite w = u.Acked(0, "e", 5, early, 500);
+  EXPECT_EQ(u.windows().LossAllowed(w, &why), "") << "B's fsync at 2500 covers 2000";
+}
+
+// Explore faults seed 313: an atomic import loaded the key, its source
+// crashed, and the import failed (its partial keys dropped) before the
+// target claimed the slot. The copy that counts stays on the source.
+TEST(LossWindows, AFailedAtomicImportCarriesNothing) {
+  Trace t(kNoAof);
+  t.State(0, 0, true, 1, "0-100");
+  t.State(1, 0, true, 2, "101-200");
+  const uint64_t d = t.Write(0, 1000, "k", "A", 100);
+  t.Write(1, 2000, "k", "T", 5000, "dump");  // the import stream's RESTORE
+  t.Event(0, 2100, "Crash");
+  t.Emit(1, 2200, "SlotMigrationFailed",
+         "job=j1 role=import peer=p slots=40-60 keys=1 bytes=31 reason=source link lost");
+  t.Event(0, 3000, "Restart");
+  const std::string cause = t.windows().LossAllowed(t.Acked(0, "k", 50, d, 1000));
+  EXPECT_NE(cause.find("node0 crashed at 2100 ms with no AOF"), std::string::npos) << cause;
+  // Had the import succeeded (the target claims before any failure), the
+  // copy would be the target's.
+  Trace u(kNoAof);
+  u.State(0, 0, true, 1, "0-100");
+  u.State(1, 0, true, 2, "101-200");
+  const uint64_t e = u.Write(0, 1000, "k", "A", 100);
+  u.Write(1, 2000, "k", "T", 5000, "dump");
+  u.State(1, 2050, true, 3, "50,101-200");
+  u.Event(0, 2100, "Crash");
+  u.Emit(1, 2200, "SlotMigrationFailed",
+         "job=j2 role=import peer=p slots=50 keys=1 bytes=31 reason=later");
+  u.Event(0, 3000, "Restart");
+  std::string why;
+  EXPECT_EQ(u.windows().LossAllowed(u.Acked(0, "k", 50, e, 1000), &why), "");
+  EXPECT_NE(why.find("should be on node1"), std::string::npos) << why;
 }
 
 TEST(LossWindows, ASlotThatMovesWithoutTheKeyIsAViolation) {
