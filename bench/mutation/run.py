@@ -13,6 +13,11 @@ For each mutant of bench/mutation/mutants.txt (one-line edits of engine/):
   4. record which checker found it first, after how many seeds and
      seconds, how far the finding shrank, and what the suite saw.
 
+Before the first mutant, the clean engine is swept (--baseline-seeds per
+profile, cached in bench/mutation/baseline.json for the commit): the seeds
+it fails are excluded from every mutant's explore, so a finding is the
+mutant's own. A mutant whose explore ran past the swept seeds is marked.
+
 Results go to a TSV file (one row per mutant, appended as each finishes,
 so a long run can be resumed with --skip-done) and a Markdown table on
 stdout. Budgets are wall-clock seconds on this machine: quote them with the
@@ -94,11 +99,13 @@ def build():
     return r.returncode == 0, r.stdout[-2000:]
 
 
-def explore(profile, seconds, out_dir):
+def explore(profile, seconds, out_dir, exclude=()):
     start = time.monotonic()
-    r = subprocess.run([BIN, "explore", "--time", str(seconds), "--profile", profile, "--jobs", "2",
-                        "--shrink-runs", "60", "--out", out_dir, "--json"],
-                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    cmd = [BIN, "explore", "--time", str(seconds), "--profile", profile, "--jobs", "2",
+           "--shrink-runs", "60", "--out", out_dir, "--json"]
+    if exclude:
+        cmd += ["--exclude-seeds", ",".join(str(x) for x in sorted(exclude))]
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     wall = time.monotonic() - start
     try:
         summary = json.loads(r.stdout.strip().splitlines()[-1])
@@ -110,6 +117,37 @@ def explore(profile, seconds, out_dir):
         out.update(violation=f["violation"], seed=f["seed"],
                    shrink=f"{f['original_fault_steps']} -> {f['fault_steps']}",
                    find_seconds=round(summary.get("wall_seconds", wall), 1))
+    return out
+
+
+def baseline(seeds, path):
+    """The clean engine's failing seeds per profile (explore --keep-going over
+    the first `seeds`), cached in `path` for the commit: a mutant's explore
+    skips them, so what it finds is what the mutant added. The "all"
+    profile fails on the clean engine by design (Redis's native-migration
+    weakness under faults), and faults/migration should not fail at all."""
+    head = subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], stdout=subprocess.PIPE,
+                          text=True).stdout.strip()
+    if os.path.exists(path):
+        with open(path) as f:
+            cached = json.load(f)
+        if cached.get("commit") == head and cached.get("seeds") == seeds:
+            return cached
+    out = {"commit": head, "seeds": seeds, "failing": {}}
+    for p in PROFILES:
+        print(f"baseline: clean engine, {p}, {seeds} seeds", file=sys.stderr, flush=True)
+        start = time.monotonic()
+        r = subprocess.run([BIN, "explore", "--seeds", str(seeds), "--profile", p, "--jobs", "2",
+                            "--keep-going", "--shrink-runs", "0", "--out",
+                            os.path.join(BUILD, "mutation-work", "baseline", p), "--json"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        summary = json.loads(r.stdout.strip().splitlines()[-1])
+        out["failing"][p] = {str(f["seed"]): f["violation"] for f in summary.get("failures", [])}
+        out.setdefault("wall", {})[p] = round(time.monotonic() - start, 1)
+        print(f"  {len(out['failing'][p])} failing: {out['failing'][p]}", file=sys.stderr,
+              flush=True)
+    with open(path, "w") as f:
+        json.dump(out, f, indent=1)
     return out
 
 
@@ -139,6 +177,9 @@ def main():
     ap.add_argument("--suite-always", action="store_true",
                     help="run the library suite for found mutants too (default: only for those "
                          "explore missed)")
+    ap.add_argument("--baseline-seeds", type=int, default=800,
+                    help="seeds of the clean engine's sweep per profile; their failures are "
+                         "excluded from every mutant's explore")
     ap.add_argument("--every-profile", action="store_true",
                     help="explore every profile even after one found the mutant")
     ap.add_argument("--check", action="store_true",
@@ -167,6 +208,10 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
     work = os.path.join(BUILD, "mutation-work")
     os.makedirs(work, exist_ok=True)
+    ok, log = build()
+    if not ok:
+        sys.exit("the clean engine does not build:\n" + log)
+    base = baseline(args.baseline_seeds, os.path.join(ROOT, "bench", "mutation", "baseline.json"))
     rows = []
     for i, m in enumerate(mutants, 1):
         if m["name"] in done:
@@ -185,7 +230,10 @@ def main():
                 for p in PROFILES:
                     d = os.path.join(work, m["name"], p)
                     shutil.rmtree(d, ignore_errors=True)
-                    r = explore(p, args.budget / len(PROFILES), d)
+                    r = explore(p, args.budget / len(PROFILES), d,
+                                {int(x) for x in base["failing"][p]})
+                    if (r.get("seeds") or 0) > args.baseline_seeds:
+                        r["beyond_baseline"] = True  # seeds the clean engine was not swept on
                     results.append(r)
                     if "violation" in r:
                         r["find_seconds"] = round(spent + r["find_seconds"], 1)
