@@ -344,18 +344,18 @@ RespValue ClusterClient::Execute(const std::vector<std::string>& argv,
     uint16_t port;
     return SplitHostPort(rec.node, &host, &port) ? sim_.MachineAt(host, port) : -1;
   }();
-  sim_.Record(machine_, "ClientOp", node_machine, rec.command,
-              "client=" + std::to_string(id_) + " key=" + rec.key +
-                  " outcome=" + OpOutcomeName(rec.outcome) +
-                  " latency_us=" + std::to_string(rec.complete_us - rec.invoke_us) +
-                  " redirects=" + std::to_string(rec.redirects) +
-                  (rec.asks > 0 ? " asks=" + std::to_string(rec.asks) : std::string()) +
-                  " retries=" + std::to_string(rec.retries) +
-                  (rec.tryagains > 0 ? " tryagain=" + std::to_string(rec.tryagains)
-                                     : std::string()) +
-                  (rec.clusterdowns > 0 ? " clusterdown=" + std::to_string(rec.clusterdowns)
-                                        : std::string()) +
-                  " reply=" + rec.reply);
+  ClientOpRecord op;
+  op.client = id_;
+  op.key = rec.key;
+  op.outcome = OpOutcomeName(rec.outcome);
+  op.latency_us = rec.complete_us - rec.invoke_us;
+  op.redirects = rec.redirects;
+  op.asks = rec.asks;
+  op.retries = rec.retries;
+  op.tryagain = rec.tryagains;
+  op.clusterdown = rec.clusterdowns;
+  op.reply = rec.reply;
+  sim_.Record(machine_, ClientOpRecord::kKind, node_machine, rec.command, op.Format());
   if (history_ != nullptr) {
     history_->EndOp(token);
     last_op_id_ = history_->Add(std::move(rec));

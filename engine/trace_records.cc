@@ -318,4 +318,50 @@ std::optional<ProbeRecord> ProbeRecord::Parse(std::string_view details, std::str
   });
 }
 
+std::string ClientOpRecord::Format() const {
+  return DetailsWriter()
+      .Add("client", client)
+      .Add("key", key)
+      .Add("outcome", outcome)
+      .Add("latency_us", latency_us)
+      .Add("redirects", redirects)
+      .Add("asks", asks)
+      .Add("retries", retries)
+      .Add("tryagain", tryagain)
+      .Add("clusterdown", clusterdown)
+      .Add("reply", reply)
+      .Take();
+}
+
+std::optional<ClientOpRecord> ClientOpRecord::Parse(std::string_view details,
+                                                    std::string* error) {
+  return ParseWith<ClientOpRecord>(details, error, [](DetailsReader& r, ClientOpRecord& c) {
+    c.client = r.Int("client").value_or(0);
+    c.key = r.Str("key").value_or("");
+    c.outcome = r.Str("outcome").value_or("");
+    if (c.outcome != "ok" && c.outcome != "error" && c.outcome != "unknown")
+      r.Invalid("outcome", "ok, error or unknown");
+    c.latency_us = r.Int("latency_us").value_or(0);
+    c.redirects = r.Int("redirects").value_or(0);
+    c.asks = r.Int("asks").value_or(0);
+    c.retries = r.Int("retries").value_or(0);
+    c.tryagain = r.Int("tryagain").value_or(0);
+    c.clusterdown = r.Int("clusterdown").value_or(0);
+    c.reply = r.Str("reply").value_or("");
+  });
+}
+
+std::string NetMessageRecord::Format() const {
+  return DetailsWriter().Add("conn", conn).Add("bytes", bytes).Add("msg", msg).Take();
+}
+
+std::optional<NetMessageRecord> NetMessageRecord::Parse(std::string_view details,
+                                                        std::string* error) {
+  return ParseWith<NetMessageRecord>(details, error, [](DetailsReader& r, NetMessageRecord& m) {
+    m.conn = r.Int("conn").value_or(0);
+    m.bytes = r.Int("bytes").value_or(0);
+    m.msg = r.Int("msg").value_or(0);
+  });
+}
+
 }  // namespace slotsim

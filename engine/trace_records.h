@@ -154,4 +154,36 @@ struct ProbeRecord {
   static std::optional<ProbeRecord> Parse(std::string_view details, std::string* error);
 };
 
+// A client operation finished (client/cluster_client.cc): the command is
+// the record's msg_type, its node the record's peer. `outcome` is ok,
+// error or unknown; `reply` is the first 200 bytes of the answer.
+struct ClientOpRecord {
+  static constexpr std::string_view kKind = "ClientOp";
+  int64_t client = 0;
+  std::string key;
+  std::string outcome;
+  int64_t latency_us = 0;
+  int64_t redirects = 0;  // MOVED and ASK followed
+  int64_t asks = 0;
+  int64_t retries = 0;    // TRYAGAIN, CLUSTERDOWN and transport retries
+  int64_t tryagain = 0;
+  int64_t clusterdown = 0;
+  std::string reply;
+  std::string Format() const;
+  static std::optional<ClientOpRecord> Parse(std::string_view details, std::string* error);
+};
+
+// The simulated network took bytes to send on a connection ("Send", at the
+// sender) or handed them to the receiver ("Deliver"): `msg` pairs the two.
+struct NetMessageRecord {
+  static constexpr std::string_view kKind = "Send/Deliver";  // in parse errors
+  static constexpr std::string_view kSendKind = "Send";
+  static constexpr std::string_view kDeliverKind = "Deliver";
+  int64_t conn = 0;
+  int64_t bytes = 0;
+  int64_t msg = 0;
+  std::string Format() const;
+  static std::optional<NetMessageRecord> Parse(std::string_view details, std::string* error);
+};
+
 }  // namespace slotsim

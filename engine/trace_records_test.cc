@@ -38,6 +38,42 @@ TEST(TraceRecords, AMissingOrMalformedFieldIsAnErrorNotZero) {
   EXPECT_FALSE(AofSyncedRecord::Parse("replid=abc% offset=5", &err));
 }
 
+TEST(TraceRecords, ClientOpAndNetMessageRoundTripAndFailLoudly) {
+  ClientOpRecord op;
+  op.client = 3;
+  op.key = "key with spaces";
+  op.outcome = "error";
+  op.latency_us = 1250;
+  op.redirects = 2;
+  op.asks = 1;
+  op.retries = 4;
+  op.tryagain = 3;
+  op.reply = "-MOVED 12 127.0.0.1:7001 and=more";
+  std::string err;
+  auto back = ClientOpRecord::Parse(op.Format(), &err);
+  ASSERT_TRUE(back) << err;
+  EXPECT_EQ(back->key, op.key);
+  EXPECT_EQ(back->reply, op.reply);
+  EXPECT_EQ(back->asks, 1);
+  EXPECT_EQ(back->tryagain, 3);
+  EXPECT_EQ(back->clusterdown, 0);
+  std::string renamed = op.Format();
+  renamed.replace(renamed.find("latency_us="), 11, "latency_ms=");
+  EXPECT_FALSE(ClientOpRecord::Parse(renamed, &err));
+  EXPECT_NE(err.find("missing field latency_us"), std::string::npos) << err;
+  std::string bad_outcome = op.Format();
+  bad_outcome.replace(bad_outcome.find("outcome=error"), 13, "outcome=maybe");
+  EXPECT_FALSE(ClientOpRecord::Parse(bad_outcome, &err));
+
+  NetMessageRecord m{12, 340, 99};
+  auto mback = NetMessageRecord::Parse(m.Format(), &err);
+  ASSERT_TRUE(mback) << err;
+  EXPECT_EQ(mback->msg, 99);
+  EXPECT_EQ(mback->bytes, 340);
+  EXPECT_FALSE(NetMessageRecord::Parse("conn=12 bytes=340", &err));
+  EXPECT_NE(err.find("msg"), std::string::npos) << err;
+}
+
 TEST(TraceRecords, NodeStateKeepsItsTextFormat) {
   // The viewer and SQL by hand read these rows; the typed form must not
   // change the text the engine always wrote.

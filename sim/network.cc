@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/check.h"
+#include "engine/trace_records.h"
 #include "sim/simulation.h"
 
 namespace slotsim {
@@ -149,9 +150,10 @@ void SimNetwork::Send(int m, ConnId conn, std::string_view bytes,
   const int64_t msg = next_msg_++;
   messages_sent_++;
   bytes_sent_ += static_cast<int64_t>(bytes.size());
-  sim_.Record(m, "Send", e.peer_machine, label,
-              "conn=" + std::to_string(conn) + " bytes=" +
-                  std::to_string(bytes.size()) + " msg=" + std::to_string(msg));
+  sim_.Record(m, NetMessageRecord::kSendKind, e.peer_machine, label,
+              NetMessageRecord{static_cast<int64_t>(conn), static_cast<int64_t>(bytes.size()),
+                               msg}
+                  .Format());
   if (e.peer == kNoConn) {
     e.pending.emplace_back(std::string(bytes), std::string(label), msg);
     return;
@@ -174,9 +176,10 @@ void SimNetwork::DeliverBytes(ConnId to, int from_machine,
   const int m = it->second.machine;
   NetHandler* h = HandlerOf(m);
   if (h == nullptr) return;
-  sim_.Record(m, "Deliver", from_machine, label,
-              "conn=" + std::to_string(to) + " bytes=" +
-                  std::to_string(bytes.size()) + " msg=" + std::to_string(msg_id));
+  sim_.Record(m, NetMessageRecord::kDeliverKind, from_machine, label,
+              NetMessageRecord{static_cast<int64_t>(to), static_cast<int64_t>(bytes.size()),
+                               msg_id}
+                  .Format());
   // Buggify: a stream has no message boundaries; deliver in pieces so
   // every parser meets partial input.
   if (bytes.size() > 1 && sim_.Buggify("net.split_delivery")) {

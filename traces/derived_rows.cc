@@ -128,35 +128,49 @@ bool DerivedRowWriter::Write(int64_t run_id, const TraceRecord& r, std::string* 
     BindText(node_, 3, DetailField(d, "name"));
     return Step(node_, error);
   }
-  if (kind == "Send") {
+  // The typed records: a missing or malformed field fails the write rather
+  // than storing a 0 that a query would trust.
+  auto parse_failed = [&](const std::string& why) {
+    *error = std::string(kind) + " record " + std::to_string(r.seq) + ": " + why;
+    return false;
+  };
+  if (kind == NetMessageRecord::kSendKind) {
+    std::string parse_error;
+    auto m = NetMessageRecord::Parse(d, &parse_error);
+    if (!m) return parse_failed(parse_error);
     SLOTSIM_CHECK_MSG(in_flight_.size() < kInFlightMax, "too many undelivered messages");
-    in_flight_[{run_id, ToInt(DetailField(d, "msg"))}] =
-        Sent{r.msg_type, r.node, r.peer, ToInt(DetailField(d, "bytes")), r.seq, r.time_us};
+    in_flight_[{run_id, m->msg}] = Sent{r.msg_type, r.node, r.peer, m->bytes, r.seq, r.time_us};
     return true;
   }
-  if (kind == "Deliver") {
-    auto it = in_flight_.find({run_id, ToInt(DetailField(d, "msg"))});
+  if (kind == NetMessageRecord::kDeliverKind) {
+    std::string parse_error;
+    auto m = NetMessageRecord::Parse(d, &parse_error);
+    if (!m) return parse_failed(parse_error);
+    auto it = in_flight_.find({run_id, m->msg});
     if (it == in_flight_.end()) return true;  // sent before this writer saw the run
     const bool ok = WriteMessage(it->first, it->second, r.node, r.seq, r.time_us, error);
     in_flight_.erase(it);
     return ok;
   }
-  if (kind == "ClientOp") {
+  if (kind == ClientOpRecord::kKind) {
+    std::string parse_error;
+    auto op = ClientOpRecord::Parse(d, &parse_error);
+    if (!op) return parse_failed(parse_error);
     sqlite3_stmt* st = client_op_;
     sqlite3_bind_int64(st, 1, run_id);
     sqlite3_bind_int64(st, 2, r.seq);
     sqlite3_bind_int64(st, 3, r.time_us);
-    sqlite3_bind_int64(st, 4, ToInt(DetailField(d, "client")));
+    sqlite3_bind_int64(st, 4, op->client);
     BindText(st, 5, r.msg_type);
-    BindText(st, 6, DetailField(d, "key"));
-    BindText(st, 7, DetailField(d, "outcome"));
-    sqlite3_bind_int64(st, 8, ToInt(DetailField(d, "latency_us")));
-    sqlite3_bind_int64(st, 9, ToInt(DetailField(d, "redirects")));
-    sqlite3_bind_int64(st, 10, ToInt(DetailField(d, "retries")));
-    BindText(st, 11, DetailField(d, "reply"));
-    sqlite3_bind_int64(st, 12, ToInt(DetailField(d, "asks")));
-    sqlite3_bind_int64(st, 13, ToInt(DetailField(d, "tryagain")));
-    sqlite3_bind_int64(st, 14, ToInt(DetailField(d, "clusterdown")));
+    BindText(st, 6, op->key);
+    BindText(st, 7, op->outcome);
+    sqlite3_bind_int64(st, 8, op->latency_us);
+    sqlite3_bind_int64(st, 9, op->redirects);
+    sqlite3_bind_int64(st, 10, op->retries);
+    BindText(st, 11, op->reply);
+    sqlite3_bind_int64(st, 12, op->asks);
+    sqlite3_bind_int64(st, 13, op->tryagain);
+    sqlite3_bind_int64(st, 14, op->clusterdown);
     return Step(st, error);
   }
   if (kind == NodeStateRecord::kKind) {

@@ -74,5 +74,48 @@ TEST(DerivedRows, NodeStateRowsAreParsedStrictly) {
   }
 }
 
+// A client operation's row comes from the typed record: a renamed field
+// stops the run instead of storing 0 latency.
+TEST(DerivedRows, ClientOpRowsAreParsedStrictly) {
+  for (bool malformed : {false, true}) {
+    const std::string path = ::testing::TempDir() + "client_op_" + std::to_string(getpid()) +
+                             (malformed ? "_bad" : "_good") + ".db";
+    std::remove(path.c_str());
+    std::string error;
+    auto db = TraceDb::Open(path, &error);
+    ASSERT_NE(db, nullptr) << error;
+    db->BeginRun(RunInfo{});
+    ClientOpRecord op;
+    op.client = 1;
+    op.key = "k 1";
+    op.outcome = "ok";
+    op.latency_us = 777;
+    op.reply = "+OK";
+    TraceRecord r;
+    r.kind = std::string(ClientOpRecord::kKind);
+    r.node = 5;
+    r.msg_type = "SET";
+    r.details = op.Format();
+    if (malformed) r.details.replace(r.details.find("latency_us="), 11, "latency_ms=");
+    if (malformed) {
+      EXPECT_DEATH(db->OnTrace(r), "missing field latency_us");
+    } else {
+      db->OnTrace(r);
+      db->FinishRun(RunSummary{});
+      EXPECT_EQ(db->last_error(), "");
+      sqlite3_stmt* st = nullptr;
+      ASSERT_EQ(sqlite3_prepare_v2(db->handle(), "SELECT latency_us, key FROM client_ops", -1,
+                                   &st, nullptr),
+                SQLITE_OK);
+      ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+      EXPECT_EQ(sqlite3_column_int64(st, 0), 777);
+      EXPECT_EQ(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 1))), "k 1");
+      sqlite3_finalize(st);
+    }
+    db.reset();
+    std::remove(path.c_str());
+  }
+}
+
 }  // namespace
 }  // namespace slotsim
