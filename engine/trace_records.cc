@@ -364,4 +364,42 @@ std::optional<NetMessageRecord> NetMessageRecord::Parse(std::string_view details
   });
 }
 
+std::string ViolationRecord::Format() const {
+  std::string list;
+  for (int64_t seq : causes) list += (list.empty() ? "" : ",") + std::to_string(seq);
+  return DetailsWriter().Add("id", id).Add("causes", list).Add("message", message).Take();
+}
+
+std::optional<ViolationRecord> ViolationRecord::Parse(std::string_view details,
+                                                      std::string* error) {
+  return ParseWith<ViolationRecord>(details, error, [](DetailsReader& r, ViolationRecord& v) {
+    v.id = r.Str("id").value_or("");
+    v.message = r.Str("message").value_or("");
+    const std::string list = r.Str("causes").value_or("");
+    std::string_view rest = list;
+    // Bounded by the list's length: each step consumes one item.
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      const std::string_view item = rest.substr(0, comma);
+      int64_t seq = 0;
+      auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), seq);
+      if (item.empty() || ec != std::errc() || p != item.data() + item.size()) {
+        r.Invalid("causes", "a comma-separated list of seqs");
+        break;
+      }
+      v.causes.push_back(seq);
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    }
+  });
+}
+
+std::string MachineAddedRecord::Format() const { return DetailsWriter().Add("name", name).Take(); }
+
+std::optional<MachineAddedRecord> MachineAddedRecord::Parse(std::string_view details,
+                                                            std::string* error) {
+  return ParseWith<MachineAddedRecord>(details, error, [](DetailsReader& r, MachineAddedRecord& m) {
+    m.name = r.Str("name").value_or("");
+  });
+}
+
 }  // namespace slotsim

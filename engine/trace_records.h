@@ -186,4 +186,23 @@ struct NetMessageRecord {
   static std::optional<NetMessageRecord> Parse(std::string_view details, std::string* error);
 };
 
+// A checker's verdict, recorded at the end of the run: `causes` are the
+// seqs of the records behind it (possibly none).
+struct ViolationRecord {
+  static constexpr std::string_view kKind = "Violation";
+  std::string id;
+  std::vector<int64_t> causes;
+  std::string message;
+  std::string Format() const;
+  static std::optional<ViolationRecord> Parse(std::string_view details, std::string* error);
+};
+
+// The simulator added a machine (its index is the record's node).
+struct MachineAddedRecord {
+  static constexpr std::string_view kKind = "MachineAdded";
+  std::string name;
+  std::string Format() const;
+  static std::optional<MachineAddedRecord> Parse(std::string_view details, std::string* error);
+};
+
 }  // namespace slotsim

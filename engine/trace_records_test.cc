@@ -74,6 +74,22 @@ TEST(TraceRecords, ClientOpAndNetMessageRoundTripAndFailLoudly) {
   EXPECT_NE(err.find("msg"), std::string::npos) << err;
 }
 
+TEST(TraceRecords, ViolationKeepsItsCausesAndAnyMessage) {
+  std::string err;
+  ViolationRecord v{"acked-writes-survive", {12, 40}, "key k=1 lost at 3 ms: 100% sure"};
+  auto back = ViolationRecord::Parse(v.Format(), &err);
+  ASSERT_TRUE(back) << err;
+  EXPECT_EQ(back->message, v.message);
+  EXPECT_EQ(back->causes, (std::vector<int64_t>{12, 40}));
+  auto none = ViolationRecord::Parse(ViolationRecord{"x", {}, "m"}.Format(), &err);
+  ASSERT_TRUE(none) << err;
+  EXPECT_TRUE(none->causes.empty());
+  EXPECT_FALSE(ViolationRecord::Parse("id=x causes=1,,2 message=m", &err));
+  EXPECT_NE(err.find("causes"), std::string::npos) << err;
+  EXPECT_FALSE(ViolationRecord::Parse("id=x causes=1 mesage=m", &err));
+  EXPECT_FALSE(MachineAddedRecord::Parse("nam=n0", &err));
+}
+
 TEST(TraceRecords, NodeStateKeepsItsTextFormat) {
   // The viewer and SQL by hand read these rows; the typed form must not
   // change the text the engine always wrote.

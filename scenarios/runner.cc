@@ -11,6 +11,7 @@
 #include "engine/check.h"
 #include "engine/config.h"
 #include "engine/probes.h"
+#include "engine/trace_records.h"
 #include "properties/ack_epoch_checker.h"
 #include "properties/checker.h"
 #include "properties/convergence.h"
@@ -693,13 +694,9 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
       !(crash && restart && !durable))
     for (auto& v : CheckAckedWritesSurvive(cluster.history(), live, end_us, 10, true))
       result.violations.push_back(std::move(v));
-  for (const auto& v : result.violations) {
-    std::string causes;
-    for (int64_t seq : v.causes) causes += (causes.empty() ? "" : ",") + std::to_string(seq);
-    sim.Record(-1, "Violation", -1, "",
-               "id=" + v.id + (causes.empty() ? "" : " causes=" + causes) +
-                   " message=" + v.message);
-  }
+  for (const auto& v : result.violations)
+    sim.Record(-1, ViolationRecord::kKind, -1, "",
+               ViolationRecord{v.id, {v.causes.begin(), v.causes.end()}, v.message}.Format());
 
   JudgeOutcome(s.expect(), end_us, &result);
   sim.Record(-1, "RunEnd", -1, "", "outcome=" + result.outcome);

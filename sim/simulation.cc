@@ -33,7 +33,8 @@ int Simulation::AddMachine(std::string name) {
   m->name = std::move(name);
   m->env = std::make_unique<SimEnv>(*this, idx, 0);
   machines_.push_back(std::move(m));
-  Record(idx, "MachineAdded", -1, "", "name=" + machines_[idx]->name);
+  Record(idx, MachineAddedRecord::kKind, -1, "",
+         MachineAddedRecord{machines_[idx]->name}.Format());
   return idx;
 }
 

@@ -122,18 +122,22 @@ bool DerivedRowWriter::Step(sqlite3_stmt* st, std::string* error) {
 bool DerivedRowWriter::Write(int64_t run_id, const TraceRecord& r, std::string* error) {
   const std::string_view d = r.details;
   const std::string_view kind = r.kind;
-  if (kind == "MachineAdded") {
-    sqlite3_bind_int64(node_, 1, run_id);
-    sqlite3_bind_int(node_, 2, r.node);
-    BindText(node_, 3, DetailField(d, "name"));
-    return Step(node_, error);
-  }
+
   // The typed records: a missing or malformed field fails the write rather
   // than storing a 0 that a query would trust.
   auto parse_failed = [&](const std::string& why) {
     *error = std::string(kind) + " record " + std::to_string(r.seq) + ": " + why;
     return false;
   };
+  if (kind == MachineAddedRecord::kKind) {
+    std::string parse_error;
+    auto m = MachineAddedRecord::Parse(d, &parse_error);
+    if (!m) return parse_failed(parse_error);
+    sqlite3_bind_int64(node_, 1, run_id);
+    sqlite3_bind_int(node_, 2, r.node);
+    BindText(node_, 3, m->name);
+    return Step(node_, error);
+  }
   if (kind == NetMessageRecord::kSendKind) {
     std::string parse_error;
     auto m = NetMessageRecord::Parse(d, &parse_error);
@@ -198,22 +202,21 @@ bool DerivedRowWriter::Write(int64_t run_id, const TraceRecord& r, std::string* 
     sqlite3_bind_int64(st, 12, n->known_nodes);
     return Step(st, error);
   }
-  if (kind == "Violation") {
+  if (kind == ViolationRecord::kKind) {
+    std::string parse_error;
+    auto v = ViolationRecord::Parse(d, &parse_error);
+    if (!v) return parse_failed(parse_error);
     sqlite3_bind_int64(violation_, 1, run_id);
     sqlite3_bind_int64(violation_, 2, r.seq);
     sqlite3_bind_int64(violation_, 3, r.time_us);
-    BindText(violation_, 4, DetailField(d, "id"));
-    BindText(violation_, 5, DetailField(d, "message"));
+    BindText(violation_, 4, v->id);
+    BindText(violation_, 5, v->message);
     if (!Step(violation_, error)) return false;
-    std::string_view causes = DetailField(d, "causes");
-    // Bounded by the list's length.
-    while (!causes.empty()) {
-      const size_t comma = causes.find(',');
+    for (int64_t seq : v->causes) {
       sqlite3_bind_int64(cause_, 1, run_id);
       sqlite3_bind_int64(cause_, 2, r.seq);
-      sqlite3_bind_int64(cause_, 3, ToInt(causes.substr(0, comma)));
+      sqlite3_bind_int64(cause_, 3, seq);
       if (!Step(cause_, error)) return false;
-      causes = comma == std::string_view::npos ? std::string_view{} : causes.substr(comma + 1);
     }
     return true;
   }

@@ -4,6 +4,10 @@
 import { getJson } from './api.js';
 import { el, fmtTime } from './format.js';
 
+// Typed records escape '%', ' ', '=' and control bytes in values as %XX
+// (engine/trace_records.h); the table shows them as written.
+const readable = (details) => details.replace(/%([0-9A-Fa-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+
 export class EventTable {
   constructor(container, run, { title = 'Events', compact = false } = {}) {
     this.run = run;
@@ -51,7 +55,7 @@ export class EventTable {
       class: e.seq === this.anchor ? 'anchor' : (e.kind === 'Violation' ? 'violation' : ''), dataset: { seq: e.seq },
       onclick: () => this.run.setTime(e.time_us),
     }, el('td', { class: 'num' }, e.seq), el('td', { class: 'num' }, fmtTime(e.time_us)), el('td', {}, name(e.node)),
-    el('td', {}, e.kind), el('td', {}, e.peer < 0 ? '' : name(e.peer)), el('td', {}, e.msg_type), el('td', { class: 'details' }, e.details)));
+    el('td', {}, e.kind), el('td', {}, e.peer < 0 ? '' : name(e.peer)), el('td', {}, e.msg_type), el('td', { class: 'details' }, readable(e.details))));
     this.table.replaceChildren(el('thead', {}, el('tr', {}, ['seq', 'time', 'node', 'kind', 'peer', 'type', 'details'].map((h) => el('th', {}, h)))),
       el('tbody', {}, rows.length ? rows : el('tr', {}, el('td', { colspan: 7, class: 'muted' }, 'no records match here; try earlier/later'))));
     this.table.querySelector('tr.anchor')?.scrollIntoView({ block: 'center' });
