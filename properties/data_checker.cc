@@ -67,6 +67,53 @@ std::vector<Violation> CheckNoOpenSlots(const std::vector<const Server*>& live, 
   return out;
 }
 
+std::vector<Violation> CheckReplicasMatchPrimary(const std::vector<const Server*>& live,
+                                                 const std::set<std::string>& judged,
+                                                 int64_t now_us) {
+  constexpr size_t kViolationsMax = 10;
+  std::vector<Violation> out;
+  std::map<std::string, const Server*> by_name;
+  for (const Server* s : live) by_name[s->cluster().myself().name] = s;
+  auto addr = [](const Server& s) {
+    return s.cluster().myself().ip + ":" + std::to_string(s.cluster().myself().port);
+  };
+  for (const Server* r : live) {
+    if (out.size() >= kViolationsMax) break;
+    const ClusterNode& me = r->cluster().myself();
+    if (me.IsPrimary() || !judged.count(me.name) || !judged.count(me.primary_name)) continue;
+    auto pit = by_name.find(me.primary_name);
+    if (pit == by_name.end() || !pit->second->cluster().myself().IsPrimary()) continue;
+    const Server& p = *pit->second;
+    std::string why;
+    if (!r->replication().link_up()) {
+      why = "its link to the primary is down";
+    } else if (r->replication().replid() != p.replication().replid()) {
+      why = "it follows history " + r->replication().replid().substr(0, 8) + ", the primary " +
+            p.replication().replid().substr(0, 8);
+    } else if (r->keyspace().SnapshotAsCommands() != p.keyspace().SnapshotAsCommands()) {
+      why = "its data differs (" + std::to_string(r->keyspace().size()) + " keys, the primary " +
+            std::to_string(p.keyspace().size()) + ")";
+      for (int slot = 0; slot < kClusterSlots; ++slot) {
+        const int64_t a = r->keyspace().CountKeysInSlot(slot);
+        const int64_t b = p.keyspace().CountKeysInSlot(slot);
+        if (a != b || r->keyspace().GetKeysInSlot(slot, a) != p.keyspace().GetKeysInSlot(slot, b)) {
+          why += ", first in slot " + std::to_string(slot) + " (" + std::to_string(a) + " keys vs " +
+                 std::to_string(b) + ")";
+          break;
+        }
+      }
+    } else {
+      continue;
+    }
+    out.push_back({"replicas-match-primary",
+                   "replica " + addr(*r) + " of " + addr(p) + " does not match it " +
+                       std::to_string(kReplicaDrainUs / 1'000'000) +
+                       " s after writes stopped and the cluster was quiet: " + why,
+                   now_us});
+  }
+  return out;
+}
+
 std::vector<Violation> CheckNoStrayKeys(const std::vector<const Server*>& live, int64_t now_us,
                                         size_t violations_max) {
   std::vector<Violation> out;

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,17 @@ namespace slotsim {
 // "primary-config-epochs-distinct": after the liveness phase no two live
 // primaries that own slots share a configEpoch (the collision rule's job).
 std::vector<Violation> CheckDistinctConfigEpochs(const std::vector<const Server*>& live,
+                                                 int64_t now_us);
+// "replicas-match-primary": once writes have stopped and the cluster has
+// been quiet long enough for every stream to drain (the runner judges it
+// only then: kReplicaDrainUs), every judged replica of a judged primary has
+// its link up, follows the primary's history (the same replication id) and
+// holds exactly the primary's data. A replica that resumed from a point of
+// another history, or kept keys a full sync should have dropped, differs.
+// `judged`: node ids of the members that are running with a normal disk.
+inline constexpr int64_t kReplicaDrainUs = 10'000'000;
+std::vector<Violation> CheckReplicasMatchPrimary(const std::vector<const Server*>& live,
+                                                 const std::set<std::string>& judged,
                                                  int64_t now_us);
 std::vector<Violation> CheckNoOpenSlots(const std::vector<const Server*>& live, int64_t now_us);
 std::vector<Violation> CheckNoStrayKeys(const std::vector<const Server*>& live, int64_t now_us,

@@ -8,7 +8,7 @@
 
 namespace slotsim {
 
-inline constexpr std::array<std::string_view, 28> kViolationIds = {{
+inline constexpr std::array<std::string_view, 29> kViolationIds = {{
     "acked-writes-survive",
     "admin-step-completes",
     "aof-fsync-policy-kept",
@@ -32,6 +32,7 @@ inline constexpr std::array<std::string_view, 28> kViolationIds = {{
     "reads-not-stale",
     "reads-return-written-values",
     "replaced-primary-steps-down",
+    "replicas-match-primary",
     "resources-released",
     "step-fired",
     "unexpected-violations",

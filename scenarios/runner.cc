@@ -649,6 +649,17 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
       result.violations.push_back(std::move(v));
     for (auto& v : CheckResourcesReleased(live, running, connection_open, quiet_us, end_us))
       result.violations.push_back(std::move(v));
+    // Replicas equal their primaries once writes stopped and streams
+    // drained; a slowed disk may still be catching up.
+    const int64_t writes_end_us =
+        s.workload().end_ms() > 0 ? s.workload().end_ms() * 1000 : INT64_MAX;
+    if (writes_end_us <= end_us - kReplicaDrainUs && quiet_us >= kReplicaDrainUs) {
+      std::set<std::string> judged;
+      for (const auto& [node, machine] : machine_of)
+        if (sim.fsync_latency_us(machine) == 0) judged.insert(node->cluster().myself().name);
+      for (auto& v : CheckReplicasMatchPrimary(live, judged, end_us))
+        result.violations.push_back(std::move(v));
+    }
   }
   std::map<std::string, int> machine_by_addr;
   for (int i = 0; i < cluster.node_count(); ++i) machine_by_addr[cluster.addr(i)] = i;
