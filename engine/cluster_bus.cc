@@ -415,7 +415,11 @@ void Cluster::ProcessGossip(ClusterNode* sender, const bus::BusMessage& msg) {
       n->ip = g.ip();
       n->port = static_cast<uint16_t>(g.port());
       n->cport = static_cast<uint16_t>(g.cport());
-      TraceNodeEvent("NodeLearned", *n, "from=" + sender->name);
+      // failing: learned already flagged PFAIL or FAIL, which the node
+      // then gossips on (fail-needs-primary-majority counts it).
+      TraceNodeEvent("NodeLearned", *n,
+                     "from=" + sender->name +
+                         " failing=" + ((flags & (kNodePfail | kNodeFail)) ? "1" : "0"));
       TodoSave(false);
     }
   }

@@ -8,7 +8,7 @@
 
 namespace slotsim {
 
-inline constexpr std::array<std::string_view, 29> kViolationIds = {{
+inline constexpr std::array<std::string_view, 30> kViolationIds = {{
     "acked-writes-survive",
     "admin-step-completes",
     "aof-fsync-policy-kept",
@@ -18,6 +18,7 @@ inline constexpr std::array<std::string_view, 29> kViolationIds = {{
     "current-epoch-monotonic",
     "election-won-by-majority",
     "expected-violation-missing",
+    "fail-needs-primary-majority",
     "last-vote-epoch-monotonic",
     "minority-primary-stops-writes",
     "no-memory-leak",
