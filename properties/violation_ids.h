@@ -8,7 +8,7 @@
 
 namespace slotsim {
 
-inline constexpr std::array<std::string_view, 30> kViolationIds = {{
+inline constexpr std::array<std::string_view, 31> kViolationIds = {{
     "acked-writes-survive",
     "admin-step-completes",
     "aof-fsync-policy-kept",
@@ -17,6 +17,7 @@ inline constexpr std::array<std::string_view, 30> kViolationIds = {{
     "converged-in-time",
     "current-epoch-monotonic",
     "election-won-by-majority",
+    "election-won-in-time",
     "expected-violation-missing",
     "fail-needs-primary-majority",
     "last-vote-epoch-monotonic",
