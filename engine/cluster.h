@@ -225,7 +225,16 @@ class Cluster {
   void Broadcast(const bus::BusMessage& msg, bool local_replicas_only = false);
   void BroadcastPong(bool local_replicas_only);
   void HandleReplicaFailover();  // clusterHandleSlaveFailover
+  // The replicas of my primary that may fail over, other than me, with the
+  // replication offsets they last told me (the input of the rank).
+  std::vector<std::pair<std::string, int64_t>> SiblingOffsets();
+  // clusterGetSlaveRank: how many of those siblings are ahead of my offset.
   int ReplicaRank();
+  // Traces the election's schedule and rank with the offsets they came from.
+  void TraceElectionRank(std::string_view kind);
+  // The highest configEpoch among the current owners of `claimed` (0 if
+  // none is owned), as this node's slot table has it.
+  int64_t HighestOwnerEpoch(const SlotBitmap& claimed) const;
   void RequestFailoverAuth();
   void SendFailoverAuthIfNeeded(ClusterNode* requester, const bus::BusMessage& msg);
   void ProcessFailoverAuthAck(ClusterNode* sender, const bus::BusMessage& msg);

@@ -205,17 +205,44 @@ bool Cluster::BumpConfigEpochWithoutConsensus() {
 
 // ---- Election (replica side) ------------------------------------------------------
 
-int Cluster::ReplicaRank() {
+std::vector<std::pair<std::string, int64_t>> Cluster::SiblingOffsets() {
+  std::vector<std::pair<std::string, int64_t>> out;
   ClusterNode* primary = Lookup(myself_->primary_name);
-  if (primary == nullptr) return 0;
-  const int64_t my_offset = hooks_.repl_offset ? hooks_.repl_offset() : 0;
-  int rank = 0;
+  if (primary == nullptr) return out;
   for (const auto& rn : primary->replica_names) {
     ClusterNode* r = Lookup(rn);
     if (r == nullptr || r == myself_ || (r->flags & kNodeNoFailover)) continue;
-    if (r->repl_offset > my_offset) rank++;
+    out.emplace_back(r->name, r->repl_offset);
+  }
+  return out;
+}
+
+int Cluster::ReplicaRank() {
+  const int64_t my_offset = hooks_.repl_offset ? hooks_.repl_offset() : 0;
+  int rank = 0;
+  for (const auto& [name, offset] : SiblingOffsets()) {
+    if (offset > my_offset) rank++;
   }
   return rank;
+}
+
+void Cluster::TraceElectionRank(std::string_view kind) {
+  ElectionRankRecord r;
+  r.delay_ms = failover_auth_time_ms_ - env_.NowMs();
+  r.rank = failover_auth_rank_;
+  r.offset = hooks_.repl_offset ? hooks_.repl_offset() : 0;
+  r.manual = mf_end_ms_ != 0;
+  r.siblings = SiblingOffsets();
+  env_.Trace({std::string(kind), "", "", r.Format()});
+}
+
+int64_t Cluster::HighestOwnerEpoch(const SlotBitmap& claimed) const {
+  int64_t highest = 0;
+  for (int j = 0; j < kClusterSlots; ++j) {
+    if (!claimed.test(j) || SlotUnclaimed(j)) continue;
+    highest = std::max<int64_t>(highest, static_cast<int64_t>(slots_[j]->config_epoch));
+  }
+  return highest;
 }
 
 void Cluster::RequestFailoverAuth() {
@@ -342,10 +369,7 @@ void Cluster::HandleReplicaFailover() {
       failover_auth_rank_ = 0;
       todo_handle_failover_ = true;
     }
-    env_.Trace({"ElectionScheduled", "", "",
-                "delay_ms=" + std::to_string(failover_auth_time_ms_ - now) +
-                    " rank=" + std::to_string(failover_auth_rank_) +
-                    " offset=" + std::to_string(hooks_.repl_offset ? hooks_.repl_offset() : 0)});
+    TraceElectionRank(ElectionRankRecord::kScheduledKind);
     // Tell my siblings my offset, so they can rank themselves.
     BroadcastPong(/*local_replicas_only=*/true);
     return;
@@ -357,7 +381,7 @@ void Cluster::HandleReplicaFailover() {
       failover_auth_time_ms_ += (new_rank - failover_auth_rank_) * 1000;
       failover_auth_rank_ = new_rank;
       env_.HitProbe(Probe::kElectionRankRaised);
-      env_.Trace({"ElectionRankUpdated", "", "", "rank=" + std::to_string(new_rank)});
+      TraceElectionRank(ElectionRankRecord::kRankRaisedKind);
     }
   }
   if (now < failover_auth_time_ms_) return;
@@ -485,8 +509,14 @@ void Cluster::SendFailoverAuthIfNeeded(ClusterNode* node, const bus::BusMessage&
   last_vote_epoch_ = current_epoch_;
   primary->voted_time_ms = now;
   SaveConfig(true);
-  env_.Trace({VoteGrantedRecord::kKind, PeerAddr(node), "",
-              VoteGrantedRecord{static_cast<int64_t>(current_epoch_), node->name}.Format()});
+  VoteGrantedRecord granted;
+  granted.epoch = static_cast<int64_t>(current_epoch_);
+  granted.to = node->name;
+  granted.primary = primary->name;
+  granted.local_ms = now;
+  granted.claim_epoch = static_cast<int64_t>(request_config_epoch);
+  granted.owner_epoch = HighestOwnerEpoch(claimed);
+  env_.Trace({VoteGrantedRecord::kKind, PeerAddr(node), "", granted.Format()});
   bus::BusMessage ack;
   BuildHeader(bus::FAILOVER_AUTH_ACK, &ack);
   if (node->link != kNoConn) SendMessage(node->link, ack);

@@ -209,13 +209,25 @@ void Replication::BecomePrimary() {
   replid2_ = replid_;
   second_replid_offset_ = offset_ + 1;
   replid_ = RandomReplid();
+  // replicationUnsetMaster: a primary's link is down "since ever", so if
+  // it is made a replica again its data counts as infinitely old until
+  // it has synced with its new primary.
+  down_since_ms_ = 0;
   ReplPromotedRecord r{replid_, replid2_, second_replid_offset_};
   env_.Trace({ReplPromotedRecord::kKind, former, "", r.Format()});
 }
 
+void Replication::MarkLinkDown(std::string_view reason) {
+  if (state_ != LinkState::kConnected) return;
+  // replicationHandleMasterDisconnection: the data ages from here. The
+  // record is the oracle's clock for the replica's data age.
+  down_since_ms_ = env_.NowMs();
+  env_.Trace({"ReplLinkDown", "", "", "reason=" + std::string(reason)});
+}
+
 void Replication::DropLink() {
   if (link_ != kNoConn) env_.Close(link_);
-  if (state_ == LinkState::kConnected) down_since_ms_ = env_.NowMs();
+  MarkLinkDown("dropped");
   link_ = kNoConn;
   state_ = LinkState::kNone;
   link_parser_ = ReplyParser();
@@ -230,12 +242,11 @@ void Replication::OnLinkConnected(ConnId conn) {}
 
 void Replication::OnLinkClosed(ConnId conn) {
   if (conn != link_) return;
-  if (state_ == LinkState::kConnected) down_since_ms_ = env_.NowMs();
+  MarkLinkDown("closed");
   link_ = kNoConn;
   state_ = LinkState::kNone;
   link_parser_ = ReplyParser();
   link_charge_.Set(0);
-  env_.Trace({"ReplLinkDown", "", "", ""});
   // The cron reconnects.
 }
 

@@ -122,6 +122,8 @@ class Replication {
   void FeedBacklog(std::string_view bytes);
   // True if the backlog holds every byte from `from` on.
   bool BacklogHas(int64_t from) const;
+  // Leaving the connected state: the data starts to age (traced).
+  void MarkLinkDown(std::string_view reason);
   void DropLink();
   void Connect();
   void SendOnLink(const std::vector<std::string>& argv);
@@ -165,6 +167,8 @@ class Replication {
   ReplyParser link_parser_;
   MemoryAccount::Charge link_charge_;  // link_parser_.buffered()
   int64_t last_interaction_ms_ = 0;
+  // 0 ("down since ever") until this incarnation has synced, and again
+  // after a promotion: such data never counts as recent enough to fail over.
   int64_t down_since_ms_ = 0;
   int64_t last_ping_ms_ = 0;
 };

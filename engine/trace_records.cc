@@ -250,7 +250,14 @@ std::optional<ReplStartedRecord> ReplStartedRecord::Parse(std::string_view detai
 }
 
 std::string VoteGrantedRecord::Format() const {
-  return DetailsWriter().Add("epoch", epoch).Add("to", to).Take();
+  return DetailsWriter()
+      .Add("epoch", epoch)
+      .Add("to", to)
+      .Add("primary", primary)
+      .Add("local_ms", local_ms)
+      .Add("claim_epoch", claim_epoch)
+      .Add("owner_epoch", owner_epoch)
+      .Take();
 }
 
 std::optional<VoteGrantedRecord> VoteGrantedRecord::Parse(std::string_view details,
@@ -258,6 +265,56 @@ std::optional<VoteGrantedRecord> VoteGrantedRecord::Parse(std::string_view detai
   return ParseWith<VoteGrantedRecord>(details, error, [](DetailsReader& r, VoteGrantedRecord& v) {
     v.epoch = r.Int("epoch").value_or(0);
     v.to = r.Str("to").value_or("");
+    v.primary = r.Str("primary").value_or("");
+    v.local_ms = r.Int("local_ms").value_or(0);
+    v.claim_epoch = r.Int("claim_epoch").value_or(0);
+    v.owner_epoch = r.Int("owner_epoch").value_or(0);
+  });
+}
+
+std::string ElectionRankRecord::Format() const {
+  std::string list;
+  for (const auto& [name, off] : siblings) {
+    if (!list.empty()) list += ',';
+    list += name + ':' + std::to_string(off);
+  }
+  return DetailsWriter()
+      .Add("delay_ms", delay_ms)
+      .Add("rank", rank)
+      .Add("offset", offset)
+      .Add("manual", manual ? 1 : 0)
+      .Add("siblings", list)
+      .Take();
+}
+
+std::optional<ElectionRankRecord> ElectionRankRecord::Parse(std::string_view details,
+                                                            std::string* error) {
+  return ParseWith<ElectionRankRecord>(details, error, [](DetailsReader& r, ElectionRankRecord& e) {
+    e.delay_ms = r.Int("delay_ms").value_or(0);
+    e.rank = r.Int("rank").value_or(0);
+    e.offset = r.Int("offset").value_or(0);
+    const int64_t manual = r.Int("manual").value_or(0);
+    if (manual != 0 && manual != 1) r.Invalid("manual", "0 or 1");
+    e.manual = manual == 1;
+    const std::string list = r.Str("siblings").value_or("");
+    // "name:offset,name:offset"; names are node ids (no ':' or ',').
+    std::string_view rest = list;
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      const std::string_view item = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      const size_t colon = item.rfind(':');
+      int64_t off = 0;
+      const std::string_view num =
+          colon == std::string_view::npos ? std::string_view() : item.substr(colon + 1);
+      const auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), off);
+      if (colon == std::string_view::npos || colon == 0 || num.empty() || ec != std::errc() ||
+          end != num.data() + num.size()) {
+        r.Invalid("siblings", "name:offset,...");
+        return;
+      }
+      e.siblings.emplace_back(std::string(item.substr(0, colon)), off);
+    }
   });
 }
 

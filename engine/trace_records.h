@@ -108,12 +108,45 @@ struct ReplStartedRecord {
 // A primary granted its vote for `epoch` (its own currentEpoch, raised to
 // the request's) to the replica named `to` (the record's peer), after
 // saving it durably and before the ACK leaves.
+//
+// What the voter judged the request on, so that the rules of
+// clusterSendFailoverAuthIfNeeded can be checked from the voter's side:
+// `primary` is the requester's primary as the voter knew it, `local_ms`
+// the voter's own clock at the grant (the "voted recently" window is kept
+// on that clock), `claim_epoch` the configEpoch the request claimed its
+// slots with, and `owner_epoch` the highest configEpoch among the current
+// owners of those slots in the voter's table (0 if all were unowned).
 struct VoteGrantedRecord {
   static constexpr std::string_view kKind = "VoteGranted";
   int64_t epoch = 0;
   std::string to;
+  std::string primary;
+  int64_t local_ms = 0;
+  int64_t claim_epoch = 0;
+  int64_t owner_epoch = 0;
   std::string Format() const;
   static std::optional<VoteGrantedRecord> Parse(std::string_view details, std::string* error);
+};
+
+// A replica scheduled an election (kScheduledKind, clusterHandleSlaveFailover)
+// or found a sibling ahead of it while waiting and raised its rank
+// (kRankRaisedKind). `offset` is its own processed replication offset and
+// `siblings` the other replicas of its primary that may fail over, each
+// with the offset this node last heard from it: the rank must count the
+// siblings ahead of `offset`, so that the most up-to-date replica asks
+// first (clusterGetSlaveRank). `delay_ms` is how long until it asks for
+// votes; a manual failover asks at once with rank 0.
+struct ElectionRankRecord {
+  static constexpr std::string_view kScheduledKind = "ElectionScheduled";
+  static constexpr std::string_view kRankRaisedKind = "ElectionRankUpdated";
+  static constexpr std::string_view kKind = kScheduledKind;  // names parse errors
+  int64_t delay_ms = 0;
+  int64_t rank = 0;
+  int64_t offset = 0;
+  bool manual = false;
+  std::vector<std::pair<std::string, int64_t>> siblings;  // (name, offset)
+  std::string Format() const;
+  static std::optional<ElectionRankRecord> Parse(std::string_view details, std::string* error);
 };
 
 // A replica counted enough votes for `epoch` and takes over. `votes` and

@@ -33,6 +33,8 @@ struct CheckerSettings {
   bool appendonly = false;
   AofFsync appendfsync = AofFsync::kEverySec;
   int64_t os_writeback_ms = EngineConfig{}.os_writeback_ms;
+  int64_t repl_ping_period_ms = EngineConfig{}.repl_ping_period_ms;
+  int64_t replica_validity_factor = EngineConfig{}.replica_validity_factor;
 };
 
 // Every online checker, in a fixed order (violations are reported in it).

@@ -1,6 +1,7 @@
 #include "properties/aof_fsync_bound.h"
 #include "properties/checker.h"
 #include "properties/election_checker.h"
+#include "properties/election_rules.h"
 #include "properties/election_timing.h"
 #include "properties/epoch_checker.h"
 #include "properties/fail_quorum.h"
@@ -18,6 +19,7 @@ std::vector<std::unique_ptr<TraceChecker>> MakeTraceCheckers(const CheckerSettin
   checkers.push_back(std::make_unique<AofFsyncBound>(settings));
   checkers.push_back(std::make_unique<FailQuorumChecker>(settings.node_timeout_ms));
   checkers.push_back(std::make_unique<ElectionTiming>(settings.node_timeout_ms));
+  checkers.push_back(std::make_unique<ElectionRules>(settings));
   return checkers;
 }
 

@@ -21,7 +21,8 @@ class Trace {
   }
   int64_t Grant(int voter, int candidate, int64_t epoch) {
     return Emit(voter, candidate, std::string(VoteGrantedRecord::kKind),
-                VoteGrantedRecord{epoch, "cand" + std::to_string(candidate)}.Format());
+                VoteGrantedRecord{epoch, "cand" + std::to_string(candidate), "prim", 0, 0, 0}
+                    .Format());
   }
   int64_t Won(int node, int64_t epoch, int64_t votes, int64_t size) {
     return Emit(node, -1, std::string(ElectionWonRecord::kKind),

@@ -8,11 +8,12 @@
 
 namespace slotsim {
 
-inline constexpr std::array<std::string_view, 31> kViolationIds = {{
+inline constexpr std::array<std::string_view, 35> kViolationIds = {{
     "acked-writes-survive",
     "admin-step-completes",
     "aof-fsync-policy-kept",
     "bootstrap-completes",
+    "candidate-data-fresh",
     "config-epoch-le-current",
     "converged-in-time",
     "current-epoch-monotonic",
@@ -33,11 +34,14 @@ inline constexpr std::array<std::string_view, 31> kViolationIds = {{
     "primary-config-epochs-distinct",
     "reads-not-stale",
     "reads-return-written-values",
+    "replica-rank-follows-offsets",
     "replaced-primary-steps-down",
     "replicas-match-primary",
     "resources-released",
     "step-fired",
     "unexpected-violations",
+    "vote-refuses-stale-slot-claims",
+    "votes-for-siblings-spaced",
     "wait-acked-writes-survive",
     "crash",
 }};
