@@ -173,7 +173,7 @@ void SlotMigrations::CommandMigrateSlots(const std::vector<std::string>& argv,
   AppendRanges(slots, &start);
   SendOnLink(stored, start);
   Log(stored);
-  Trace("SlotMigrationStart", stored);
+  Trace(SlotMigrationRecord::kStart, stored);
   ScheduleCheck();
   resp::AppendBulk(out, id);
 }
@@ -256,7 +256,7 @@ void SlotMigrations::CommandSyncStart(ConnId conn, const std::vector<std::string
   // Keys of these slots left over from an earlier, failed attempt go now.
   DropPartialKeys(stored);
   Log(stored);
-  Trace("SlotImportStart", stored);
+  Trace(SlotMigrationRecord::kImportStart, stored);
   ScheduleCheck();
   resp::AppendSimple(out, "OK");
 }
@@ -348,8 +348,10 @@ bool SlotMigrations::CommandSyncEndAgain(ConnId conn, SlotMigrationJob& job,
   st.end_ms = env_.NowMs();
   st.repeated_end = true;
   Log(job);
-  Trace("SlotImportEndAgain", job, "source_epoch=" + std::to_string(source_epoch) +
-                                       " config_epoch=" + std::to_string(me->config_epoch));
+  Trace(SlotMigrationRecord::kImportEndAgain, job, [&](SlotMigrationRecord& r) {
+    r.source_epoch = static_cast<int64_t>(source_epoch);
+    r.config_epoch = static_cast<int64_t>(me->config_epoch);
+  });
   return TryTakeOverNow(conn, job.id, out);  // or later (an export of mine hands off)
 }
 
@@ -401,8 +403,9 @@ void SlotMigrations::TryTakeOver(const std::string& id) {
   job.state = SlotMigrationJob::State::kSuccess;
   job.end_ms = env_.NowMs();
   Log(job);
-  Trace(st.repeated_end ? "SlotImportTakeoverAgain" : "SlotImportTakeover", job,
-        "config_epoch=" + std::to_string(epoch));
+  Trace(st.repeated_end ? SlotMigrationRecord::kImportTakeoverAgain
+                        : SlotMigrationRecord::kImportTakeover,
+        job, [&](SlotMigrationRecord& r) { r.config_epoch = static_cast<int64_t>(epoch); });
   // The connection stays known until it closes: the source may send END
   // again if this epoch is not above its own (FinishExport).
   const ConnId conn = st.conn;
@@ -586,7 +589,7 @@ void SlotMigrations::BeginHandoff(SlotMigrationJob& job) {
                                        cluster_.AfterEvent();
                                      });
   Log(job);
-  Trace("SlotMigrationHandoff", job);
+  Trace(SlotMigrationRecord::kHandoff, job);
 }
 
 void SlotMigrations::SendEnd(SlotMigrationJob& job) {
@@ -650,9 +653,11 @@ void SlotMigrations::FinishExport(SlotMigrationJob& job, uint64_t target_epoch) 
   if (target_epoch > 0 && target_epoch <= my_epoch) {
     ExportLink& link = *exports_.at(job.id);
     link.refused_target_epoch = target_epoch;
-    Trace("SlotMigrationTakenTooLow", job,
-          "target_epoch=" + std::to_string(target_epoch) + " config_epoch=" +
-              std::to_string(my_epoch) + " attempt=" + std::to_string(link.end_attempts));
+    Trace(SlotMigrationRecord::kTakenTooLow, job, [&](SlotMigrationRecord& r) {
+      r.target_epoch = static_cast<int64_t>(target_epoch);
+      r.config_epoch = static_cast<int64_t>(my_epoch);
+      r.attempt = link.end_attempts;
+    });
     if (link.end_attempts >= kHandoffEndAttempts) {
       Fail(job, "the target's takeover epoch " + std::to_string(target_epoch) +
                     " was not above my configEpoch " + std::to_string(my_epoch) + " after " +
@@ -665,7 +670,8 @@ void SlotMigrations::FinishExport(SlotMigrationJob& job, uint64_t target_epoch) 
   }
   job.state = SlotMigrationJob::State::kSuccess;
   job.end_ms = env_.NowMs();
-  Trace("SlotMigrationDone", job, "target_epoch=" + std::to_string(target_epoch));
+  Trace(SlotMigrationRecord::kDone, job,
+        [&](SlotMigrationRecord& r) { r.target_epoch = static_cast<int64_t>(target_epoch); });
   // The keys left here go as an UPDATE's dirty slots do (propagated DELs).
   // (target_epoch 0: gossip already applied the hand-off.)
   if (target_epoch > 0) cluster_.AtomicHandOff(job.peer, job.slots, target_epoch);
@@ -701,7 +707,7 @@ void SlotMigrations::Fail(SlotMigrationJob& job, const std::string& why) {
   if (!job.replicated_only)
     env_.HitProbe(job.role == SlotMigrationJob::Role::kExport ? Probe::kAtomicExportAborted
                                                               : Probe::kAtomicImportAborted);
-  Trace("SlotMigrationFailed", job, "reason=" + why);
+  Trace(SlotMigrationRecord::kFailed, job, [&](SlotMigrationRecord& r) { r.reason = why; });
   if (job.role == SlotMigrationJob::Role::kExport) {
     if (auto e = exports_.find(job.id); e != exports_.end()) {
       ExportLink& link = *e->second;
@@ -854,7 +860,8 @@ void SlotMigrations::OnPromoted() {
       const uint64_t epoch = cluster_.AtomicTakeOver(job.slots, job.source_epoch);
       job.state = SlotMigrationJob::State::kSuccess;
       job.end_ms = env_.NowMs();
-      Trace("SlotImportTakeoverAfterFailover", job, "config_epoch=" + std::to_string(epoch));
+      Trace(SlotMigrationRecord::kImportTakeoverAfterFailover, job,
+            [&](SlotMigrationRecord& r) { r.config_epoch = static_cast<int64_t>(epoch); });
       Log(job);
       continue;
     }
@@ -880,13 +887,17 @@ void SlotMigrations::OnReplicaAck() {
 }
 
 void SlotMigrations::Trace(std::string_view kind, const SlotMigrationJob& job,
-                           std::string extra) {
+                           const std::function<void(SlotMigrationRecord&)>& extra) {
   if (!env_.TraceEnabled()) return;
-  std::string d = "job=" + job.id + " role=" + RoleName(job.role) + " peer=" + job.peer +
-                  " slots=" + FormatSlotRanges(job.slots, ",") + " keys=" +
-                  std::to_string(job.keys) + " bytes=" + std::to_string(job.bytes);
-  if (!extra.empty()) d += " " + extra;
-  env_.Trace({kind, "", "", std::move(d)});
+  SlotMigrationRecord r;
+  r.job = job.id;
+  r.role = RoleName(job.role);
+  r.peer = job.peer;
+  r.slots = FormatSlotRanges(job.slots, ",");
+  r.keys = static_cast<int64_t>(job.keys);
+  r.bytes = static_cast<int64_t>(job.bytes);
+  if (extra) extra(r);
+  env_.Trace({std::string(kind), "", "", r.Format()});
 }
 
 void SlotMigrations::ScheduleCheck() {

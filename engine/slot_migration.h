@@ -46,6 +46,7 @@
 #include "engine/keyspace.h"
 #include "engine/memory.h"
 #include "engine/resp.h"
+#include "engine/trace_records.h"
 
 namespace slotsim {
 
@@ -224,7 +225,10 @@ class SlotMigrations {
   void DropPartialKeys(const SlotMigrationJob& job);
   void Log(const SlotMigrationJob& job);
   static std::vector<std::string> LogRecord(const SlotMigrationJob& job);
-  void Trace(std::string_view kind, const SlotMigrationJob& job, std::string extra = "");
+  // Traces a milestone of `job` as a SlotMigrationRecord of `kind`;
+  // `extra` fills the kind's optional fields.
+  void Trace(std::string_view kind, const SlotMigrationJob& job,
+             const std::function<void(SlotMigrationRecord&)>& extra = {});
   void ScheduleCheck();
   void Check();  // time-outs and ownership changes, every 100 ms
 

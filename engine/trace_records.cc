@@ -272,6 +272,42 @@ std::optional<VoteGrantedRecord> VoteGrantedRecord::Parse(std::string_view detai
   });
 }
 
+std::string SlotMigrationRecord::Format() const {
+  DetailsWriter w;
+  w.Add("job", job).Add("role", role).Add("peer", peer).Add("slots", slots);
+  w.Add("keys", keys).Add("bytes", bytes);
+  if (reason) w.Add("reason", *reason);
+  if (target_epoch) w.Add("target_epoch", *target_epoch);
+  if (config_epoch) w.Add("config_epoch", *config_epoch);
+  if (attempt) w.Add("attempt", *attempt);
+  if (source_epoch) w.Add("source_epoch", *source_epoch);
+  return w.Take();
+}
+
+std::optional<SlotMigrationRecord> SlotMigrationRecord::Parse(std::string_view details,
+                                                              std::string* error) {
+  return ParseWith<SlotMigrationRecord>(details, error, [](DetailsReader& r,
+                                                           SlotMigrationRecord& m) {
+    m.job = r.Str("job").value_or("");
+    m.role = r.Str("role").value_or("");
+    if (r.ok() && m.role != "import" && m.role != "export") r.Invalid("role", "import or export");
+    m.peer = r.Str("peer").value_or("");
+    m.slots = r.Str("slots").value_or("");
+    m.keys = r.Int("keys").value_or(0);
+    m.bytes = r.Int("bytes").value_or(0);
+    m.reason = r.OptionalStr("reason");
+    // An optional number must still be a number when present.
+    auto optional_int = [&](std::string_view key) -> std::optional<int64_t> {
+      if (!r.OptionalStr(key)) return std::nullopt;
+      return r.Int(key);
+    };
+    m.target_epoch = optional_int("target_epoch");
+    m.config_epoch = optional_int("config_epoch");
+    m.attempt = optional_int("attempt");
+    m.source_epoch = optional_int("source_epoch");
+  });
+}
+
 std::string ElectionRankRecord::Format() const {
   std::string list;
   for (const auto& [name, off] : siblings) {

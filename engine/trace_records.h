@@ -128,6 +128,42 @@ struct VoteGrantedRecord {
   static std::optional<VoteGrantedRecord> Parse(std::string_view details, std::string* error);
 };
 
+// An atomic slot migration job's milestone (engine/slot_migration.h), one
+// of kKinds: the job id, this node's role in it ("import" or "export"),
+// the peer's node name, the slots (ranges, "0-99,200"), and what it moved
+// so far. Only some milestones carry the optional fields: a failure its
+// `reason`, a hand-off's end the `target_epoch` the target claimed with,
+// a refused end also this node's `config_epoch` and the `attempt`, a
+// target's takeover the `config_epoch` it claimed with, and a repeated END
+// the `source_epoch` it came with.
+struct SlotMigrationRecord {
+  static constexpr std::string_view kKind = "SlotMigration";  // names parse errors
+  static constexpr std::string_view kStart = "SlotMigrationStart";
+  static constexpr std::string_view kHandoff = "SlotMigrationHandoff";
+  static constexpr std::string_view kTakenTooLow = "SlotMigrationTakenTooLow";
+  static constexpr std::string_view kDone = "SlotMigrationDone";
+  static constexpr std::string_view kFailed = "SlotMigrationFailed";
+  static constexpr std::string_view kImportStart = "SlotImportStart";
+  static constexpr std::string_view kImportEndAgain = "SlotImportEndAgain";
+  static constexpr std::string_view kImportTakeover = "SlotImportTakeover";
+  static constexpr std::string_view kImportTakeoverAgain = "SlotImportTakeoverAgain";
+  static constexpr std::string_view kImportTakeoverAfterFailover =
+      "SlotImportTakeoverAfterFailover";
+  std::string job;
+  std::string role;
+  std::string peer;
+  std::string slots;
+  int64_t keys = 0;
+  int64_t bytes = 0;
+  std::optional<std::string> reason;
+  std::optional<int64_t> target_epoch;
+  std::optional<int64_t> config_epoch;
+  std::optional<int64_t> attempt;
+  std::optional<int64_t> source_epoch;
+  std::string Format() const;
+  static std::optional<SlotMigrationRecord> Parse(std::string_view details, std::string* error);
+};
+
 // A replica scheduled an election (kScheduledKind, clusterHandleSlaveFailover)
 // or found a sibling ahead of it while waiting and raised its rank
 // (kRankRaisedKind). `offset` is its own processed replication offset and

@@ -106,6 +106,54 @@ TEST(TraceRecords, NodeStateKeepsItsTextFormat) {
   EXPECT_EQ(n->Format(), text);
 }
 
+TEST(TraceRecords, SlotMigrationKeepsItsOptionalFieldsAndRefusesBadOnes) {
+  SlotMigrationRecord m;
+  m.job = "j1";
+  m.role = "import";
+  m.peer = "n2";
+  m.slots = "0-99,200";
+  m.keys = 3;
+  m.bytes = 90;
+  m.reason = "the source's link was lost = gone";
+  std::string err;
+  auto back = SlotMigrationRecord::Parse(m.Format(), &err);
+  ASSERT_TRUE(back.has_value()) << err;
+  EXPECT_EQ(back->slots, "0-99,200");
+  EXPECT_EQ(back->reason, m.reason);
+  EXPECT_FALSE(back->target_epoch.has_value());
+  m.reason.reset();
+  m.target_epoch = 7;
+  back = SlotMigrationRecord::Parse(m.Format(), &err);
+  ASSERT_TRUE(back.has_value()) << err;
+  EXPECT_EQ(back->target_epoch, 7);
+  EXPECT_FALSE(SlotMigrationRecord::Parse("job=j1 role=both peer=n slots=1 keys=0 bytes=0", &err));
+  EXPECT_NE(err.find("role"), std::string::npos) << err;
+  EXPECT_FALSE(SlotMigrationRecord::Parse(
+      "job=j1 role=import peer=n slots=1 keys=0 bytes=0 target_epoch=x", &err));
+  EXPECT_NE(err.find("target_epoch"), std::string::npos) << err;
+}
+
+TEST(TraceRecords, ElectionRankListsTheSiblingsAndRefusesAMalformedList) {
+  ElectionRankRecord e;
+  e.delay_ms = -20;
+  e.rank = 1;
+  e.offset = 500;
+  e.siblings = {{"aa", 600}, {"bb", 400}};
+  std::string err;
+  auto back = ElectionRankRecord::Parse(e.Format(), &err);
+  ASSERT_TRUE(back.has_value()) << err;
+  EXPECT_EQ(back->siblings, e.siblings);
+  EXPECT_EQ(back->delay_ms, -20);
+  e.siblings.clear();
+  back = ElectionRankRecord::Parse(e.Format(), &err);
+  ASSERT_TRUE(back.has_value()) << err;
+  EXPECT_TRUE(back->siblings.empty());
+  EXPECT_FALSE(ElectionRankRecord::Parse(
+      "delay_ms=1 rank=0 offset=5 manual=0 siblings=aa:1,bb", &err));
+  EXPECT_NE(err.find("siblings"), std::string::npos) << err;
+  EXPECT_FALSE(ElectionRankRecord::Parse("delay_ms=1 rank=0 offset=5 manual=2 siblings=", &err));
+}
+
 TEST(TraceRecords, ArgvDigestSeesArgumentBoundaries) {
   EXPECT_NE(ArgvDigest({"ab", "c"}), ArgvDigest({"a", "bc"}));
   EXPECT_EQ(ArgvDigest({"SET", "k", "v"}), ArgvDigest({"SET", "k", "v"}));

@@ -54,18 +54,10 @@ void LossWindows::OnTrace(const TraceRecord& r) {
   } else if (r.kind == AofSyncedRecord::kKind) {
     AofSyncedRecord a = ParseOrDie<AofSyncedRecord>(r);
     synced_[r.node].push_back({r.seq, r.time_us, a.replid, a.offset});
-  } else if (r.kind == "SlotMigrationFailed") {
-    // "job=ID role=import|export peer=NAME slots=RANGES keys=N ..."
-    auto field = [&](std::string_view name) {
-      const std::string key = " " + std::string(name) + "=";
-      const std::string d = " " + r.details;
-      const size_t at = d.find(key);
-      SLOTSIM_CHECK_MSG(at != std::string::npos, "SlotMigrationFailed: a field is missing");
-      const size_t from = at + key.size();
-      return d.substr(from, d.find(' ', from) - from);
-    };
-    if (field("role") != "import") return;
-    auto slots = ParseSlotRanges(field("slots"));
+  } else if (r.kind == SlotMigrationRecord::kFailed) {
+    const SlotMigrationRecord m = ParseOrDie<SlotMigrationRecord>(r);
+    if (m.role != "import") return;
+    auto slots = ParseSlotRanges(m.slots);
     SLOTSIM_CHECK_MSG(slots.has_value(), "SlotMigrationFailed: malformed slots");
     import_failures_[r.node].push_back({r.seq, *slots});
   } else if (r.kind == NodeStateRecord::kKind) {

@@ -236,6 +236,18 @@ TEST(LossWindows, AnFsyncOfAnotherHistoryCoversNothing) {
 // Explore faults seed 313: an atomic import loaded the key, its source
 // crashed, and the import failed (its partial keys dropped) before the
 // target claimed the slot. The copy that counts stays on the source.
+std::string FailedImport(std::string job, std::string slots, std::string reason) {
+  SlotMigrationRecord m;
+  m.job = std::move(job);
+  m.role = "import";
+  m.peer = "p";
+  m.slots = std::move(slots);
+  m.keys = 1;
+  m.bytes = 31;
+  m.reason = std::move(reason);
+  return m.Format();
+}
+
 TEST(LossWindows, AFailedAtomicImportCarriesNothing) {
   Trace t(kNoAof);
   t.State(0, 0, true, 1, "0-100");
@@ -244,7 +256,7 @@ TEST(LossWindows, AFailedAtomicImportCarriesNothing) {
   t.Write(1, 2000, "k", "T", 5000, "dump");  // the import stream's RESTORE
   t.Event(0, 2100, "Crash");
   t.Emit(1, 2200, "SlotMigrationFailed",
-         "job=j1 role=import peer=p slots=40-60 keys=1 bytes=31 reason=source link lost");
+         FailedImport("j1", "40-60", "source link lost"));
   t.Event(0, 3000, "Restart");
   const std::string cause = t.windows().LossAllowed(t.Acked(0, "k", 50, d, 1000));
   EXPECT_NE(cause.find("node0 crashed at 2100 ms with no AOF"), std::string::npos) << cause;
@@ -257,8 +269,7 @@ TEST(LossWindows, AFailedAtomicImportCarriesNothing) {
   u.Write(1, 2000, "k", "T", 5000, "dump");
   u.State(1, 2050, true, 3, "50,101-200");
   u.Event(0, 2100, "Crash");
-  u.Emit(1, 2200, "SlotMigrationFailed",
-         "job=j2 role=import peer=p slots=50 keys=1 bytes=31 reason=later");
+  u.Emit(1, 2200, "SlotMigrationFailed", FailedImport("j2", "50", "later"));
   u.Event(0, 3000, "Restart");
   std::string why;
   EXPECT_EQ(u.windows().LossAllowed(u.Acked(0, "k", 50, e, 1000), &why), "");
