@@ -308,6 +308,24 @@ std::optional<SlotMigrationRecord> SlotMigrationRecord::Parse(std::string_view d
   });
 }
 
+std::string LinkFaultRecord::Format() const {
+  DetailsWriter w;
+  w.Add("from", from).Add("to", to);
+  if (held) w.Add("held", *held);
+  if (extra_us) w.Add("extra_us", *extra_us);
+  return w.Take();
+}
+
+std::optional<LinkFaultRecord> LinkFaultRecord::Parse(std::string_view details,
+                                                      std::string* error) {
+  return ParseWith<LinkFaultRecord>(details, error, [](DetailsReader& r, LinkFaultRecord& l) {
+    l.from = r.Int("from").value_or(0);
+    l.to = r.Int("to").value_or(0);
+    if (r.OptionalStr("held")) l.held = r.Int("held");
+    if (r.OptionalStr("extra_us")) l.extra_us = r.Int("extra_us");
+  });
+}
+
 std::string ElectionRankRecord::Format() const {
   std::string list;
   for (const auto& [name, off] : siblings) {

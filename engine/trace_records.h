@@ -164,6 +164,23 @@ struct SlotMigrationRecord {
   static std::optional<SlotMigrationRecord> Parse(std::string_view details, std::string* error);
 };
 
+// The simulator cut (kPartition), restored (kHeal) or delayed (kClog) the
+// direction `from` -> `to` between two machines. A heal says how many
+// messages it had held (`held`); a clog its extra delay (`extra_us`, 0 to
+// end it).
+struct LinkFaultRecord {
+  static constexpr std::string_view kKind = "LinkFault";  // names parse errors
+  static constexpr std::string_view kPartition = "Partition";
+  static constexpr std::string_view kHeal = "Heal";
+  static constexpr std::string_view kClog = "Clog";
+  int64_t from = 0;
+  int64_t to = 0;
+  std::optional<int64_t> held;
+  std::optional<int64_t> extra_us;
+  std::string Format() const;
+  static std::optional<LinkFaultRecord> Parse(std::string_view details, std::string* error);
+};
+
 // A replica scheduled an election (kScheduledKind, clusterHandleSlaveFailover)
 // or found a sibling ahead of it while waiting and raised its rank
 // (kRankRaisedKind). `offset` is its own processed replication offset and

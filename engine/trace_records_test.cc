@@ -133,6 +133,29 @@ TEST(TraceRecords, SlotMigrationKeepsItsOptionalFieldsAndRefusesBadOnes) {
   EXPECT_NE(err.find("target_epoch"), std::string::npos) << err;
 }
 
+TEST(TraceRecords, LinkFaultKeepsItsOptionalFieldsAndRefusesAMissingEnd) {
+  LinkFaultRecord l;
+  l.from = 3;
+  l.to = 5;
+  std::string err;
+  auto back = LinkFaultRecord::Parse(l.Format(), &err);
+  ASSERT_TRUE(back.has_value()) << err;
+  EXPECT_EQ(back->from, 3);
+  EXPECT_EQ(back->to, 5);
+  EXPECT_FALSE(back->held.has_value());
+  EXPECT_FALSE(back->extra_us.has_value());
+  l.held = 12;
+  l.extra_us = 0;
+  back = LinkFaultRecord::Parse(l.Format(), &err);
+  ASSERT_TRUE(back.has_value()) << err;
+  EXPECT_EQ(back->held, 12);
+  EXPECT_EQ(back->extra_us, 0);
+  EXPECT_FALSE(LinkFaultRecord::Parse("from=3", &err));
+  EXPECT_NE(err.find("to"), std::string::npos) << err;
+  EXPECT_FALSE(LinkFaultRecord::Parse("from=3 to=4 held=many", &err));
+  EXPECT_NE(err.find("held"), std::string::npos) << err;
+}
+
 TEST(TraceRecords, ElectionRankListsTheSiblingsAndRefusesAMalformedList) {
   ElectionRankRecord e;
   e.delay_ms = -20;

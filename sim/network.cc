@@ -231,15 +231,16 @@ void SimNetwork::SetCut(int from, int to, bool is_cut) {
   if (is_cut) {
     if (held_.count(key)) return;
     held_[key];
-    sim_.Record(-1, "Partition", -1, "", "from=" + std::to_string(from) + " to=" + std::to_string(to));
+    sim_.Record(-1, std::string(LinkFaultRecord::kPartition), -1, "",
+                LinkFaultRecord{from, to, std::nullopt, std::nullopt}.Format());
     return;
   }
   auto it = held_.find(key);
   if (it == held_.end()) return;
   std::vector<Held> held = std::move(it->second);
   held_.erase(it);
-  sim_.Record(-1, "Heal", -1, "", "from=" + std::to_string(from) + " to=" + std::to_string(to) +
-                                      " held=" + std::to_string(held.size()));
+  sim_.Record(-1, std::string(LinkFaultRecord::kHeal), -1, "",
+              LinkFaultRecord{from, to, static_cast<int64_t>(held.size()), std::nullopt}.Format());
   for (auto& h : held) {
     auto eit = conns_.find(h.to);
     if (eit == conns_.end()) continue;  // closed meanwhile
@@ -251,8 +252,8 @@ void SimNetwork::SetClog(int from, int to, int64_t extra_us) {
   SLOTSIM_CHECK(from != to && extra_us >= 0);
   if (extra_us == 0) clog_us_.erase({from, to});
   else clog_us_[{from, to}] = extra_us;
-  sim_.Record(-1, "Clog", -1, "", "from=" + std::to_string(from) + " to=" + std::to_string(to) +
-                                      " extra_us=" + std::to_string(extra_us));
+  sim_.Record(-1, std::string(LinkFaultRecord::kClog), -1, "",
+              LinkFaultRecord{from, to, std::nullopt, extra_us}.Format());
 }
 
 void SimNetwork::ResetConnections(int a, int b) {

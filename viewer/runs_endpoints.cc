@@ -2,6 +2,7 @@
 #include <map>
 #include <set>
 
+#include "engine/trace_records.h"
 #include "traces/derived_rows.h"
 #include "traces/trace_reader.h"
 #include "viewer/api_error.h"
@@ -88,11 +89,17 @@ std::vector<std::string> Distinct(const ReadOnlyDb& db, const char* sql) {
   return out;
 }
 
-// "from=3 to=5" -> {3, 5}.
+// A Partition, Heal or Clog record's direction; a malformed one is the
+// trace's fault, reported rather than drawn as a band between no nodes.
+LinkFaultRecord LinkFault(const std::string& details) {
+  std::string error;
+  auto l = LinkFaultRecord::Parse(details, &error);
+  if (!l) throw ApiError(500, "malformed link fault record: " + error);
+  return *l;
+}
 std::pair<int, int> Link(const std::string& details) {
-  const auto from = ParseInt(std::string(DetailField(details, "from")));
-  const auto to = ParseInt(std::string(DetailField(details, "to")));
-  return {static_cast<int>(from.value_or(-1)), static_cast<int>(to.value_or(-1))};
+  const LinkFaultRecord l = LinkFault(details);
+  return {static_cast<int>(l.from), static_cast<int>(l.to)};
 }
 
 // Fault bands: partitions (cut links grouped by when they were cut and
@@ -129,7 +136,7 @@ Json Faults(const ReadOnlyDb& db, int64_t run, int64_t end_us) {
       const auto link = Link(details);
       auto it = clog_since.find(link);
       if (it != clog_since.end()) link_band("clog", link, it->second, t), clog_since.erase(it);
-      if (DetailField(details, "extra_us") != "0") clog_since.emplace(link, t);
+      if (LinkFault(details).extra_us.value_or(0) != 0) clog_since.emplace(link, t);
     } else if (kind == "Crash") {
       crashed_since.emplace(node, t);
     } else if (kind == "Restart") {
