@@ -35,6 +35,7 @@ struct CheckerSettings {
   int64_t os_writeback_ms = EngineConfig{}.os_writeback_ms;
   int64_t repl_ping_period_ms = EngineConfig{}.repl_ping_period_ms;
   int64_t replica_validity_factor = EngineConfig{}.replica_validity_factor;
+  bool allow_reads_when_down = EngineConfig{}.allow_reads_when_down;
 };
 
 // Every online checker, in a fixed order (violations are reported in it).

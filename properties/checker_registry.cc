@@ -1,5 +1,6 @@
 #include "properties/aof_fsync_bound.h"
 #include "properties/checker.h"
+#include "properties/down_state_rule.h"
 #include "properties/election_checker.h"
 #include "properties/election_rules.h"
 #include "properties/election_timing.h"
@@ -20,6 +21,7 @@ std::vector<std::unique_ptr<TraceChecker>> MakeTraceCheckers(const CheckerSettin
   checkers.push_back(std::make_unique<FailQuorumChecker>(settings.node_timeout_ms));
   checkers.push_back(std::make_unique<ElectionTiming>(settings.node_timeout_ms));
   checkers.push_back(std::make_unique<ElectionRules>(settings));
+  checkers.push_back(std::make_unique<DownStateRule>(settings.allow_reads_when_down));
   return checkers;
 }
 

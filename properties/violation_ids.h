@@ -8,7 +8,7 @@
 
 namespace slotsim {
 
-inline constexpr std::array<std::string_view, 35> kViolationIds = {{
+inline constexpr std::array<std::string_view, 36> kViolationIds = {{
     "acked-writes-survive",
     "admin-step-completes",
     "aof-fsync-policy-kept",
@@ -17,6 +17,7 @@ inline constexpr std::array<std::string_view, 35> kViolationIds = {{
     "config-epoch-le-current",
     "converged-in-time",
     "current-epoch-monotonic",
+    "down-node-refuses-keyed-commands",
     "election-won-by-majority",
     "election-won-in-time",
     "expected-violation-missing",

@@ -509,6 +509,7 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   if (s.engine().node_timeout_ms() > 0) settings.node_timeout_ms = s.engine().node_timeout_ms();
   settings.appendonly = s.engine().appendonly();
   settings.appendfsync = AofFsyncOf(s.engine());
+  settings.allow_reads_when_down = s.engine().allow_reads_when_down();
   const std::vector<std::unique_ptr<TraceChecker>> checkers = MakeTraceCheckers(settings);
   AckEpochChecker ack_epoch_checker;
   const bool durable = settings.appendonly && settings.appendfsync == AofFsync::kAlways;
