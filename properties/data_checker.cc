@@ -212,10 +212,11 @@ int64_t IntegerReply(const std::string& reply, bool* ok) {
 std::vector<Violation> CheckAckedWritesSurvive(const OpHistory& history,
                                                const std::vector<const Server*>& live,
                                                int64_t now_us, size_t violations_max,
-                                               bool wait_acked_only,
+                                               int wait_confirmed_min,
                                                const LossAllowedFn& loss_allowed,
                                                std::vector<AllowedLoss>* allowed_losses) {
   std::vector<Violation> out;
+  const bool wait_acked_only = wait_confirmed_min > 0;
   const char* id = wait_acked_only ? "wait-acked-writes-survive" : "acked-writes-survive";
   // ---- Registers: SET/DEL keys and HSET/HDEL fields, last write wins.
   std::map<Register, const OpRecord*> last_acked;
@@ -226,7 +227,10 @@ std::vector<Violation> CheckAckedWritesSurvive(const OpHistory& history,
     if (!RegisterWrite(op, &reg, &value)) continue;
     writes[reg].push_back({&op, value});
     if (op.outcome != OpOutcome::kOk) continue;
-    if (wait_acked_only && op.wait_replicas < 1) continue;
+    // A WAIT that timed out short of every replica confirms nothing a
+    // single failover cannot lose: the promoted replica may be one it
+    // did not reach.
+    if (wait_acked_only && op.wait_replicas < wait_confirmed_min) continue;
     auto& last = last_acked[reg];
     if (last == nullptr || op.complete_us > last->complete_us) last = &op;
   }

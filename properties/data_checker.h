@@ -5,8 +5,9 @@
 //   "no-stray-keys": no live node holds keys of a slot its shard does not
 //     own (a replica judged by its primary's slots): such keys are
 //     unreachable, since every client is redirected to the owner;
-//   "acked-writes-survive" (and, with wait_acked_only, "wait-acked-
-//     writes-survive", anchored on SETs a WAIT confirmed on a replica):
+//   "acked-writes-survive" (and, with wait_confirmed_min > 0, "wait-
+//     acked-writes-survive", anchored on the writes a WAIT confirmed on
+//     at least that many replicas):
 //     registers (a string key written by SET and DEL, a hash field by
 //     HSET and HDEL) hold the last acknowledged write, or one that may
 //     have been applied after it (no reply, or a reply after that one's
@@ -61,7 +62,7 @@ struct AllowedLoss {
 std::vector<Violation> CheckAckedWritesSurvive(const OpHistory& history,
                                                const std::vector<const Server*>& live,
                                                int64_t now_us, size_t violations_max = 10,
-                                               bool wait_acked_only = false,
+                                               int wait_confirmed_min = 0,
                                                const LossAllowedFn& loss_allowed = nullptr,
                                                std::vector<AllowedLoss>* allowed_losses = nullptr);
 

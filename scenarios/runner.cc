@@ -676,7 +676,7 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
     return loss_windows.LossAllowed(w, why_not);
   };
   std::vector<AllowedLoss> allowed_losses;
-  for (auto& v : CheckAckedWritesSurvive(cluster.history(), live, end_us, 10, false, loss_allowed,
+  for (auto& v : CheckAckedWritesSurvive(cluster.history(), live, end_us, 10, 0, loss_allowed,
                                          &allowed_losses))
     result.violations.push_back(std::move(v));
   for (auto& v : CheckReads(cluster.history(), loss_allowed, end_us))
@@ -704,7 +704,8 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   if (s.workload().wait_replicas() >= s.topology().replicas_per_primary() &&
       s.topology().replicas_per_primary() > 0 && faults <= 1 &&
       !(crash && restart && !durable))
-    for (auto& v : CheckAckedWritesSurvive(cluster.history(), live, end_us, 10, true))
+    for (auto& v : CheckAckedWritesSurvive(cluster.history(), live, end_us, 10,
+                                           s.topology().replicas_per_primary()))
       result.violations.push_back(std::move(v));
   for (const auto& v : result.violations)
     sim.Record(-1, ViolationRecord::kKind, -1, "",
