@@ -693,6 +693,13 @@ void SlotMigrations::OnLinkClosed(ConnId conn) {
   by_link_.erase(it);
   if (jit != jobs_.end() && !jit->second.Finished()) {
     if (auto e = exports_.find(jit->first); e != exports_.end()) e->second->conn = kNoConn;
+    // A lost link in the hand-off says nothing of the takeover: the target
+    // may have logged END before it died, and its promoted replica then
+    // finishes the takeover. Wait for the claim (Check) or the timer.
+    if (jit->second.state == SlotMigrationJob::State::kHandoff) {
+      Trace(SlotMigrationRecord::kHandoffLinkLost, jit->second);
+      return;
+    }
     Fail(jit->second, "target link lost");
   }
 }
@@ -940,7 +947,12 @@ void SlotMigrations::Check() {
         Fail(job, "slot ownership changed");
         continue;
       }
-      if (!link.pending.empty() && now - link.last_progress_ms > config_.node_timeout_ms) {
+      // Not during the hand-off: once END is out, the target (or, if it
+      // logged END and then failed, its promoted replica: OnPromoted) may
+      // take the batch over without answering me, so only the hand-off
+      // timer, sized to outlast that failover, may resume writes here.
+      if (job.state != SlotMigrationJob::State::kHandoff && !link.pending.empty() &&
+          now - link.last_progress_ms > config_.node_timeout_ms) {
         Fail(job, "target stopped answering");
         continue;
       }

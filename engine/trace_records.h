@@ -140,6 +140,8 @@ struct SlotMigrationRecord {
   static constexpr std::string_view kKind = "SlotMigration";  // names parse errors
   static constexpr std::string_view kStart = "SlotMigrationStart";
   static constexpr std::string_view kHandoff = "SlotMigrationHandoff";
+  // The link to the target closed while END was out: the job waits on.
+  static constexpr std::string_view kHandoffLinkLost = "SlotMigrationHandoffLinkLost";
   static constexpr std::string_view kTakenTooLow = "SlotMigrationTakenTooLow";
   static constexpr std::string_view kDone = "SlotMigrationDone";
   static constexpr std::string_view kFailed = "SlotMigrationFailed";

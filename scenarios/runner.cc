@@ -694,7 +694,8 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
   for (const auto& st : s.steps()) {
     faults += IsFaultStep(st) ? 1 : 0;
     crash |= st.has_crash();
-    restart |= st.has_restart();
+    // A triggered crash with undo_after_ms restarts the node by itself.
+    restart |= st.has_restart() || (st.has_crash() && st.undo_after_ms() > 0);
   }
   // A write WAIT confirmed on every replica survives any single fault.
   // Except a primary restarted from a disk that may lack the write (no
