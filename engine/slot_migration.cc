@@ -313,6 +313,8 @@ bool SlotMigrations::CommandSyncEnd(ConnId conn, const std::vector<std::string>&
   ImportState& st = imports_.at(job.id);
   st.end_ms = env_.NowMs();
   Log(job);
+  st.end_offset = hooks_.repl_offset();
+  st.end_replicas = hooks_.replicas();
   // Hand over only once a replica holds the data and this record too: a
   // replica promoted after that finishes the takeover itself (OnPromoted),
   // so a failover right after it cannot lose the batch.
@@ -405,7 +407,13 @@ void SlotMigrations::TryTakeOver(const std::string& id) {
   Log(job);
   Trace(st.repeated_end ? SlotMigrationRecord::kImportTakeoverAgain
                         : SlotMigrationRecord::kImportTakeover,
-        job, [&](SlotMigrationRecord& r) { r.config_epoch = static_cast<int64_t>(epoch); });
+        job, [&](SlotMigrationRecord& r) {
+          r.config_epoch = static_cast<int64_t>(epoch);
+          if (!st.repeated_end) {
+            r.end_offset = st.end_offset;
+            r.replicas = st.end_replicas;
+          }
+        });
   // The connection stays known until it closes: the source may send END
   // again if this epoch is not above its own (FinishExport).
   const ConnId conn = st.conn;

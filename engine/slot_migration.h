@@ -190,6 +190,8 @@ class SlotMigrations {
   struct ImportState {
     ConnId conn = kNoConn;
     int64_t ack_offset = -1;      // END: waiting for a replica to reach it
+    int64_t end_offset = -1;      // my replication offset just after logging END
+    int64_t end_replicas = 0;     // replicas attached at END
     int64_t end_ms = 0;
     bool repeated_end = false;    // END again for a batch already taken
   };

@@ -281,6 +281,8 @@ std::string SlotMigrationRecord::Format() const {
   if (config_epoch) w.Add("config_epoch", *config_epoch);
   if (attempt) w.Add("attempt", *attempt);
   if (source_epoch) w.Add("source_epoch", *source_epoch);
+  if (end_offset) w.Add("end_offset", *end_offset);
+  if (replicas) w.Add("replicas", *replicas);
   return w.Take();
 }
 
@@ -305,6 +307,8 @@ std::optional<SlotMigrationRecord> SlotMigrationRecord::Parse(std::string_view d
     m.config_epoch = optional_int("config_epoch");
     m.attempt = optional_int("attempt");
     m.source_epoch = optional_int("source_epoch");
+    m.end_offset = optional_int("end_offset");
+    m.replicas = optional_int("replicas");
   });
 }
 

@@ -162,6 +162,12 @@ struct SlotMigrationRecord {
   std::optional<int64_t> config_epoch;
   std::optional<int64_t> attempt;
   std::optional<int64_t> source_epoch;
+  // A first takeover (kImportTakeover) also says what END found: the
+  // target's replication offset just after it logged END, and how many
+  // replicas were attached then (with one or more, the takeover waits
+  // until one of them has acknowledged end_offset).
+  std::optional<int64_t> end_offset;
+  std::optional<int64_t> replicas;
   std::string Format() const;
   static std::optional<SlotMigrationRecord> Parse(std::string_view details, std::string* error);
 };

@@ -60,6 +60,12 @@ void LossWindows::OnTrace(const TraceRecord& r) {
     auto slots = ParseSlotRanges(m.slots);
     SLOTSIM_CHECK_MSG(slots.has_value(), "SlotMigrationFailed: malformed slots");
     import_failures_[r.node].push_back({r.seq, *slots});
+  } else if (r.kind == SlotMigrationRecord::kImportTakeover) {
+    const SlotMigrationRecord m = ParseOrDie<SlotMigrationRecord>(r);
+    auto slots = ParseSlotRanges(m.slots);
+    SLOTSIM_CHECK_MSG(slots.has_value() && m.end_offset && m.replicas,
+                      "SlotImportTakeover: malformed slots, or no end_offset/replicas");
+    atomic_takeovers_[r.node].push_back({r.seq, r.time_us, *slots, *m.end_offset, *m.replicas});
   } else if (r.kind == NodeStateRecord::kKind) {
     NodeStateRecord n = ParseOrDie<NodeStateRecord>(r);
     Claim c{r.seq, r.time_us, r.node, n.primary, n.config_epoch, {}};
@@ -177,7 +183,7 @@ bool LossWindows::FollowCrash(Copy* copy, int64_t crash_seq, int64_t crash_us,
 }
 
 bool LossWindows::FollowTransition(Copy* copy, const Transition& t, const std::string& key,
-                                   std::string* allowed, std::string* why_not) const {
+                                   int slot, std::string* allowed, std::string* why_not) const {
   SLOTSIM_CHECK(t.owner >= 0 && t.owner != copy->machine);
   // A failover: the new owner was promoted from a replica of the holder.
   auto pit = promotions_.find(t.owner);
@@ -194,6 +200,23 @@ bool LossWindows::FollowTransition(Copy* copy, const Transition& t, const std::s
         return false;
       }
       if (copy->offset >= p->second_offset) {
+        const AtomicTakeover* a = PromisedByTakeover(copy->machine, slot,
+                                                     copy->offset, copy->seq, p->seq);
+        // A replica that crashed since may have lost what it acknowledged.
+        auto crashed = crashes_.find(t.owner);
+        if (a != nullptr && crashed != crashes_.end())
+          for (const auto& [seq, us] : crashed->second)
+            if (seq > a->seq && seq < p->seq) a = nullptr;
+        if (a != nullptr) {
+          *why_not = Node(copy->machine) + " took slot " + std::to_string(slot) +
+                     " over atomically at " + Ms(a->time_us) +
+                     " with one replica attached, so only once it had acknowledged offset " +
+                     std::to_string(a->end_offset) + "; yet " + Node(t.owner) +
+                     " had processed only " + std::to_string(p->second_offset - 1) +
+                     " when promoted at " + Ms(p->time_us) + " (the write is at " +
+                     std::to_string(copy->offset) + ")";
+          return false;
+        }
         *allowed = "failover at " + Ms(p->time_us) + ": offset " +
                    std::to_string(copy->offset) + " > " + Node(t.owner) +
                    "'s processed offset " + std::to_string(p->second_offset - 1) +
@@ -257,6 +280,19 @@ bool LossWindows::ImportRolledBack(int machine, int slot, int64_t load_seq) cons
     return true;
   }
   return false;
+}
+
+const LossWindows::AtomicTakeover* LossWindows::PromisedByTakeover(int machine, int slot,
+                                                                   int64_t offset,
+                                                                   int64_t after_seq,
+                                                                   int64_t before_seq) const {
+  auto it = atomic_takeovers_.find(machine);
+  if (it == atomic_takeovers_.end()) return nullptr;
+  for (const AtomicTakeover& a : it->second)
+    if (a.seq > after_seq && a.seq < before_seq && a.slots.test(static_cast<size_t>(slot)) &&
+        a.replicas == 1 && offset <= a.end_offset)
+      return &a;
+  return nullptr;
 }
 
 bool LossWindows::SameHistory(const Copy& copy, const Marker& m) const {
@@ -329,7 +365,7 @@ std::string LossWindows::LossAllowed(const AckedWrite& w, std::string* why_not) 
                  ") should be on " + Node(copy.machine) + ": every hand-off carried it";
       return {};
     }
-    if (!FollowTransition(&copy, *next, w.key, &allowed, why_not))
+    if (!FollowTransition(&copy, *next, w.key, w.slot, &allowed, why_not))
       return allowed;
   }
   SLOTSIM_CHECK_MSG(false, "loss walk exceeded kHandOffsMax");

@@ -11,6 +11,10 @@
 //     covering its offset before the crash; never without an AOF);
 //   - migration: the target carries W from the moment it loaded the key
 //     (its own Write record of the key), and the same rules apply there;
+//     except that an atomic takeover by a target with one replica
+//     attached waits until that replica has acknowledged END's offset, so
+//     a failover to it cannot lose what the batch brought (this design's
+//     promise, beyond Redis's asynchronous replication);
 //   - a stale primary: W was acknowledged by a node that still claimed
 //     the slot after another node had claimed it with a higher
 //     configEpoch (a paused or cut-off primary that was replaced; it
@@ -52,8 +56,8 @@ class LossWindows : public TraceSink {
  public:
   explicit LossWindows(DurabilityPolicy policy) : policy_(policy) {}
 
-  // Reads Write, ReplPromoted, ReplStarted, AofSynced, NodeState, Crash
-  // and Restart records. A malformed record of those kinds is a CHECK
+  // Reads Write, ReplPromoted, ReplStarted, AofSynced, NodeState, Crash,
+  // Restart, SlotMigrationFailed and SlotImportTakeover records. A malformed record of those kinds is a CHECK
   // failure: the engine wrote it.
   void OnTrace(const TraceRecord& r) override;
 
@@ -115,7 +119,7 @@ class LossWindows : public TraceSink {
   std::optional<Copy> ImportedBefore(const Copy& copy, const std::string& key, int slot,
                                      int64_t before_seq) const;
   bool Claims(int machine, int slot, int64_t seq) const;
-  bool FollowTransition(Copy* copy, const Transition& t, const std::string& key,
+  bool FollowTransition(Copy* copy, const Transition& t, const std::string& key, int slot,
                         std::string* allowed, std::string* why_not) const;
 
   DurabilityPolicy policy_;
@@ -132,6 +136,18 @@ class LossWindows : public TraceSink {
     SlotBitmap slots;
   };
   std::map<int, std::vector<ImportFailure>> import_failures_;
+  // First takeovers of atomic imports (SlotImportTakeover), per target.
+  struct AtomicTakeover {
+    int64_t seq, time_us;
+    SlotBitmap slots;
+    int64_t end_offset;
+    int64_t replicas;
+  };
+  std::map<int, std::vector<AtomicTakeover>> atomic_takeovers_;
+  // The takeover by `machine` of `slot`, between `after_seq` and
+  // `before_seq`, that promised its only replica held `offset`; or null.
+  const AtomicTakeover* PromisedByTakeover(int machine, int slot, int64_t offset,
+                                           int64_t after_seq, int64_t before_seq) const;
   // Whether `machine`'s load at `load_seq` of a key of `slot` was rolled
   // back by a failed atomic import before the machine claimed the slot.
   bool ImportRolledBack(int machine, int slot, int64_t load_seq) const;

@@ -276,6 +276,42 @@ TEST(LossWindows, AFailedAtomicImportCarriesNothing) {
   EXPECT_NE(why.find("should be on node1"), std::string::npos) << why;
 }
 
+// An atomic takeover by a target with one replica waits for that replica
+// to acknowledge END's offset: a failover to it cannot lose the batch. With
+// two replicas the other may win, and asynchronous replication applies.
+TEST(LossWindows, AnAtomicTakeoverWithOneReplicaPromisesTheBatch) {
+  for (const int64_t replicas : {1, 2}) {
+    Trace t(kAlways);
+    t.State(0, 0, true, 1, "0-100");
+    t.State(1, 0, true, 2, "101-200");
+    const uint64_t d = t.Write(0, 1000, "k", "A", 100);
+    t.Write(1, 2000, "k", "T", 5000, "dump");  // loaded by the import
+    SlotMigrationRecord m;
+    m.job = "j1";
+    m.role = "import";
+    m.peer = "n0";
+    m.slots = "40-60";
+    m.config_epoch = 3;
+    m.end_offset = 5100;
+    m.replicas = replicas;
+    t.Emit(1, 2100, SlotMigrationRecord::kImportTakeover, m.Format());
+    t.State(1, 2100, true, 3, "40-60,101-200");
+    t.State(0, 2200, true, 1, "0-39,61-100");
+    t.Promoted(2, 9000, 1, "T", 4000);  // had not processed the load
+    t.State(2, 9000, true, 4, "40-60,101-200");
+    std::string why;
+    const std::string cause = t.windows().LossAllowed(t.Acked(0, "k", 50, d, 1000), &why);
+    if (replicas == 1) {
+      EXPECT_EQ(cause, "");
+      EXPECT_NE(why.find("over atomically at 2100 ms with one replica attached"),
+                std::string::npos)
+          << why;
+    } else {
+      EXPECT_NE(cause.find("asynchronous replication"), std::string::npos) << cause;
+    }
+  }
+}
+
 TEST(LossWindows, ASlotThatMovesWithoutTheKeyIsAViolation) {
   Trace t(kAlways);
   t.State(0, 0, true, 1, "0-100");
