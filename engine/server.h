@@ -65,6 +65,10 @@ class Server : public NetHandler {
   // but no timer, a postponed write with no pause in force, or a command
   // blocked with no MIGRATE or slot migration in flight. One line each.
   std::vector<std::string> StrandedClients() const;
+  // Whether a manual failover's pause holds this primary's writes (until
+  // the replica takes over, or the failover times out): a cluster whose
+  // primary refuses writes for that long has not settled.
+  bool WritesPaused() const { return writes_paused_until_ms_ != 0; }
   const Keyspace& keyspace() const { return keyspace_; }
   const MemoryAccount& memory() const { return memory_; }
   const EngineConfig& config() const { return config_; }

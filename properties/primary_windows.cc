@@ -1,5 +1,7 @@
 #include "properties/primary_windows.h"
 
+#include <algorithm>
+
 #include "engine/check.h"
 #include "engine/slot_ranges.h"
 #include "engine/trace_records.h"
@@ -18,6 +20,14 @@ constexpr size_t kViolationsMax = 10;
 
 std::string Ms(int64_t us) { return std::to_string(us / 1000) + " ms"; }
 std::string Node(int m) { return "node" + std::to_string(m); }
+
+// The cluster bus's message types, as the Deliver records name them: only
+// these refresh a node's data_received for the sender.
+bool IsBusMessage(std::string_view t) {
+  return t == "PING" || t == "PONG" || t == "MEET" || t == "FAIL" || t == "UPDATE" ||
+         t == "FAILOVER_AUTH_REQUEST" || t == "FAILOVER_AUTH_ACK" || t == "MFSTART" ||
+         t == "PUBLISH";
+}
 
 }  // namespace
 
@@ -64,6 +74,24 @@ int PrimaryWindows::ReachableReplacement(int h) const {
   return -1;
 }
 
+int64_t PrimaryWindows::MinorityAnchor(int h, int size) const {
+  std::vector<int64_t> anchors;
+  auto news = pong_news_us_.find(h);
+  for (const auto& [q, s] : machines_) {
+    if (q == h || !s.primary || !s.owns_slots) continue;
+    if (s.running && Hears(h, q)) continue;
+    int64_t a = 0;
+    if (auto d = last_data_us_.find({h, q}); d != last_data_us_.end()) a = d->second;
+    if (news != pong_news_us_.end())
+      if (auto n = news->second.find(q); n != news->second.end()) a = std::max(a, n->second);
+    anchors.push_back(a);
+  }
+  const size_t k = static_cast<size_t>(size - (size / 2 + 1) + 1);
+  if (anchors.size() < k) return -1;
+  std::nth_element(anchors.begin(), anchors.begin() + static_cast<long>(k - 1), anchors.end());
+  return anchors[k - 1];
+}
+
 void PrimaryWindows::Expire(int64_t now_us) {
   for (auto* kind : {&minority_, &stale_}) {
     const bool minority = kind == &minority_;
@@ -93,9 +121,10 @@ void PrimaryWindows::Evaluate(int64_t now_us, int64_t seq) {
     const int64_t since_us = std::max(now_us, s.fsync_busy_until_us);
     if (eligible && s.state_ok && !HearsSkewedClock(h) && InMinority(h, &reachable, &size)) {
       if (mw.since_us < 0)
-        mw = {since_us, seq, false,
+        mw = {since_us, since_us, seq, false,
               "it could reach only " + std::to_string(reachable) + " of " +
                   std::to_string(size) + " slot-owning primaries"};
+      if (!mw.reported) mw.since_us = std::max(mw.opened_us, MinorityAnchor(h, size));
     } else {
       mw = Window{};
     }
@@ -103,7 +132,7 @@ void PrimaryWindows::Evaluate(int64_t now_us, int64_t seq) {
     const int q = eligible ? ReachableReplacement(h) : -1;
     if (q >= 0) {
       if (sw.since_us < 0)
-        sw = {since_us, seq, false,
+        sw = {since_us, since_us, seq, false,
               Node(q) + " claimed them with configEpoch " +
                   std::to_string(machines_.at(q).config_epoch) + " > " +
                   std::to_string(s.config_epoch) + " and " + Node(h) + " could hear of it"};
@@ -147,17 +176,31 @@ void PrimaryWindows::OnTrace(const TraceRecord& r) {
     }
   } else if (k == "Deliver") {
     // Redis restarts failure detection on any data from a node
-    // (clusterProcessPacket sets data_received): a message a cut held and
-    // delivered late, from a primary h cannot otherwise hear, gives h
-    // another node_timeout before it may count that primary out (explore
-    // migration seed 37, an aimed fault).
-    auto w = minority_.find(r.node);
+    // (clusterProcessPacket sets data_received), even a message a cut
+    // held and delivered late (explore migration seed 37); a PONG also
+    // clears the pending ping, and its time travels on in gossip.
+    if (r.node < 0 || r.peer < 0 || !IsBusMessage(r.msg_type)) return;
+    last_data_us_[{r.node, r.peer}] = r.time_us;
     auto q = machines_.find(r.peer);
-    if (w == minority_.end() || w->second.since_us < 0 || w->second.reported ||
-        q == machines_.end() || !q->second.primary || !q->second.owns_slots)
-      return;
-    if (!q->second.running || !Hears(r.node, r.peer))
-      w->second.since_us = std::max(w->second.since_us, r.time_us);
+    if (r.msg_type == "PONG" && q != machines_.end() && q->second.primary &&
+        q->second.owns_slots) {
+      int64_t& news = pong_news_us_[r.node][r.peer];
+      news = std::max(news, r.time_us);
+    }
+    if (r.msg_type == "PING" || r.msg_type == "PONG" || r.msg_type == "MEET") {
+      auto from = pong_news_us_.find(r.peer);
+      if (from != pong_news_us_.end() && r.peer != r.node) {
+        std::map<int, int64_t>& mine = pong_news_us_[r.node];
+        for (const auto& [p, us] : from->second)
+          if (p != r.node) mine[p] = std::max(mine[p], us);
+      }
+    }
+    // Only this node's anchors moved.
+    auto w = minority_.find(r.node);
+    int reachable = 0, size = 0;
+    if (w != minority_.end() && w->second.since_us >= 0 && !w->second.reported &&
+        InMinority(r.node, &reachable, &size))
+      w->second.since_us = std::max(w->second.opened_us, MinorityAnchor(r.node, size));
     return;
   } else if (k == "ClockJump" || k == "ClockDrift") {
     if (r.node >= 0) machines_[r.node].clock_faulted = true;

@@ -5,15 +5,23 @@
 //     hears from less than a majority of the slot-owning primaries (cut
 //     off by partitions, or the others crashed or paused) reaches
 //     cluster_state:fail, and so refuses writes, within
-//     1.5 * node_timeout + 1 s. Redis marks a peer PFAIL once both its
-//     last data and its pending ping are older than node_timeout
-//     (clusterCron), and the ping goes out at most node_timeout/2 after
-//     the last pong, a pong time other nodes' gossip may push up to
-//     500 ms into the future (clusterProcessGossipSection);
-//     clusterUpdateState then fails at once. The second covers that
-//     500 ms, the cron's 100 ms ticks and delivery (explore seed 718: a
-//     drifted node's gossip delayed a primary's detection to 1.85 x
-//     node_timeout).
+//     1.5 * node_timeout + 1 s of the moment it could last have heard
+//     enough of them. Redis marks a peer PFAIL once both its last data
+//     and its pending ping are older than node_timeout (clusterCron), and
+//     the ping goes out at most node_timeout/2 after the last pong; that
+//     pong time is also what other nodes' gossip says of the peer
+//     (clusterProcessGossipSection takes a newer one while no ping is
+//     pending, up to 500 ms into the future). So each unreachable
+//     primary q is counted out from its anchor: the later of the last
+//     bus message from q to the node and the newest pong from q the
+//     node could have heard of through gossip (a one-way or partial cut
+//     leaves others hearing q: explore migration seed 1471); and the
+//     node fails once enough of them are out, i.e. from the k-th
+//     smallest anchor, k = size - quorum + 1 (explore faults seed 1346:
+//     a heal in between restarts a peer's count). clusterUpdateState
+//     then fails at once. The second covers the 500 ms, the cron's
+//     100 ms ticks and delivery (explore seed 718: a drifted node's
+//     gossip delayed a primary's detection to 1.85 x node_timeout).
 //   "replaced-primary-steps-down": a primary that still claims a slot
 //     another primary claims with a higher configEpoch (it was replaced
 //     while paused or cut off) gives the slot up within node_timeout +
@@ -73,9 +81,12 @@ class PrimaryWindows : public TraceChecker {
     bool owns_slots = false;
     int64_t state_seq = -1;
   };
-  // A window: open since `since_us` (record `seq`), reported once.
+  // A window: open since `since_us` (record `seq`), reported once. A
+  // minority window's since_us moves with its anchors; it never starts
+  // before `opened_us`, when the node became eligible.
   struct Window {
     int64_t since_us = -1;
+    int64_t opened_us = -1;
     int64_t seq = -1;
     bool reported = false;
     std::string why;  // what opened it, for the message
@@ -90,6 +101,9 @@ class PrimaryWindows : public TraceChecker {
   void Expire(int64_t now_us);
   void Evaluate(int64_t now_us, int64_t seq);
   bool InMinority(int h, int* reachable, int* size) const;
+  // When h could last have heard enough slot-owning primaries to stay in
+  // the majority (see the file comment), or -1 if it never needed them.
+  int64_t MinorityAnchor(int h, int size) const;
   // Whether h hears a node whose wall clock was faulted: its gossiped pong
   // times (in its own clock, accepted up to 500 ms ahead) can postpone
   // h's pings by as much as that clock is ahead (explore seed 1855).
@@ -103,6 +117,12 @@ class PrimaryWindows : public TraceChecker {
   const int64_t stale_bound_us_;
   std::map<int, Machine> machines_;
   std::set<std::pair<int, int>> cut_;  // directed (from, to)
+  // (to, from): when `to` last received a cluster-bus message from `from`.
+  std::map<std::pair<int, int>, int64_t> last_data_us_;
+  // node -> peer -> the newest time anyone's PONG from peer was received
+  // that could have reached node by gossip (relayed on every PING, PONG
+  // and MEET; kept for slot-owning primaries only, the ones counted).
+  std::map<int, std::map<int, int64_t>> pong_news_us_;
   std::map<int, Window> minority_, stale_;
   std::vector<Violation> violations_;
 };

@@ -31,15 +31,19 @@ class Trace {
   }
   void Event(int node, int64_t ms, const std::string& kind) { Emit(node, ms, kind, ""); }
   void Tick(int64_t ms) { Emit(-1, ms, "Timer", ""); }
-  void Deliver(int to, int64_t ms, int from) { Emit(to, ms, "Deliver", "", from); }
+  void Deliver(int to, int64_t ms, int from, const std::string& type = "PING") {
+    Emit(to, ms, "Deliver", "", from, type);
+  }
   void Fsync(int node, int64_t ms, int64_t latency_ms, int64_t busy_ms) {
     Emit(node, ms, "FsyncLatency",
          "us=" + std::to_string(latency_ms * 1000) + " busy_us=" + std::to_string(busy_ms * 1000));
   }
 
  private:
-  void Emit(int node, int64_t ms, const std::string& kind, std::string details, int peer = -1) {
+  void Emit(int node, int64_t ms, const std::string& kind, std::string details, int peer = -1,
+            const std::string& msg_type = "") {
     TraceRecord r;
+    r.msg_type = msg_type;
     r.seq = seq_++;
     r.node = node;
     r.peer = peer;
@@ -176,6 +180,45 @@ TEST(PrimaryWindows, ALateMessageFromAnUnreachablePrimaryRestartsTheMinorityWind
   EXPECT_EQ(heard.windows().violations().size(), 1u);
   late.Tick(16'100);
   ASSERT_EQ(late.windows().violations().size(), 1u);
+}
+
+// A one-way cut leaves others hearing the cut-off primary: their gossip
+// carries its newest pong time, which postpones the node's ping (explore
+// migration seed 1471). Client traffic from it counts for nothing.
+TEST(PrimaryWindows, GossipedPongTimesMoveTheMinorityWindow) {
+  Trace gossip(2000), client(2000);  // bound 4 s
+  for (Trace* t : {&gossip, &client}) {
+    t->State(0, 0, true, 1, "0-5460");
+    t->State(1, 0, true, 2, "5461-10922");
+    t->State(2, 0, true, 3, "10923-16383");
+    t->State(3, 0, false, 0, "");
+    t->OneWayCut(10'000, 1, 0);
+    t->OneWayCut(10'000, 2, 0);
+  }
+  gossip.Deliver(3, 12'000, 1, "PONG");  // node 3 still hears node 1
+  gossip.Deliver(0, 12'010, 3, "PING");  // and tells node 0
+  client.Deliver(0, 12'000, 1, "Reply");
+  gossip.Tick(15'900);
+  client.Tick(15'900);
+  EXPECT_TRUE(gossip.windows().violations().empty());
+  EXPECT_EQ(client.windows().violations().size(), 1u);
+  gossip.Tick(16'100);
+  ASSERT_EQ(gossip.windows().violations().size(), 1u);
+  EXPECT_NE(gossip.windows().violations()[0].message.find("at 12000 ms"), std::string::npos)
+      << gossip.windows().violations()[0].message;
+}
+
+// A heal lets the node hear a primary again; when another cut follows,
+// that primary is counted out from the new cut, even though the node
+// never left the minority in between (explore faults seed 1346).
+TEST(PrimaryWindows, AMessageInBetweenRestartsThatPrimarysCount) {
+  Trace t(2000);  // bound 4 s
+  ThreePrimariesCutAtTen(t);
+  t.Deliver(0, 12'000, 1, "PONG");  // held, delivered at a heal
+  t.Tick(15'900);
+  EXPECT_TRUE(t.windows().violations().empty());
+  t.Tick(16'100);
+  EXPECT_EQ(t.windows().violations().size(), 1u);
 }
 
 // While fsyncs are slow the bounds do not hold; once the disk is fast

@@ -573,6 +573,14 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
         why = "node" + std::to_string(i) + "'s thread is busy for " +
               std::to_string(sim.BusyOffsetUs(i) / 1000) + " ms more";
       }
+    // A primary pausing writes for a manual failover answers them only
+    // when the replica takes over or the failover times out (explore
+    // faults seed 1784: a failover that could not start held writes 5 s).
+    for (int i = 0; converged && i < cluster.node_count(); ++i)
+      if (cluster.up(i) && cluster.member(i) && cluster.node(i)->WritesPaused()) {
+        converged = false;
+        why = "node" + std::to_string(i) + " pauses writes for a manual failover";
+      }
     if (!converged) last_why = why;
     if (converged && result.converged_us < 0) {
       result.converged_us = sim.now_us();
