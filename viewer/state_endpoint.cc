@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "engine/trace_records.h"
 #include "traces/derived_rows.h"
 #include "viewer/api_error.h"
 #include "viewer/endpoints.h"
@@ -86,11 +87,11 @@ Json RunState(const ReadOnlyDb& db, int64_t run, const Params& p) {
       else if (kind == "Pause") paused.insert(node);
       else if (kind == "Resume") paused.erase(node);
       else {
-        const auto from = ParseInt(std::string(DetailField(d, "from")));
-        const auto to = ParseInt(std::string(DetailField(d, "to")));
-        if (!from || !to) continue;
-        if (kind == "Partition") cut.insert({*from, *to});
-        else cut.erase({*from, *to});
+        std::string error;
+        const auto link = LinkFaultRecord::Parse(d, &error);
+        if (!link) throw ApiError(500, "malformed " + kind + " record: " + error);
+        if (kind == "Partition") cut.insert({link->from, link->to});
+        else cut.erase({link->from, link->to});
       }
     }
   }
@@ -124,7 +125,14 @@ Json RunState(const ReadOnlyDb& db, int64_t run, const Params& p) {
       n["known_nodes"] = state.Int(9);
       details.Reset();
       details.Bind(1, run).Bind(2, state.Int(0));
-      n["open_slots"] = details.Step() ? std::string(DetailField(details.Text(0), "open")) : "";
+      if (details.Step()) {
+        std::string error;
+        const auto record = NodeStateRecord::Parse(details.Text(0), &error);
+        if (!record) throw ApiError(500, "malformed NodeState record: " + error);
+        n["open_slots"] = record->open;
+      } else {
+        n["open_slots"] = "";
+      }
     }
     Json m = Json::array();
     for (const auto& [peer, flag] : marks[node]) m.push_back({{"peer", peer}, {"flag", flag}});
