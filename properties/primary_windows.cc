@@ -17,6 +17,8 @@ constexpr int64_t kMinorityMarginUs = 1'000'000;
 constexpr int64_t kStaleMarginUs = 2'000'000;
 // Violations of each kind reported per run: the first few say it all.
 constexpr size_t kViolationsMax = 10;
+// Machines a run may have: the dense tables are N x N (8 MB at 1000).
+constexpr int kMachinesMax = 4096;
 
 std::string Ms(int64_t us) { return std::to_string(us / 1000) + " ms"; }
 std::string Node(int m) { return "node" + std::to_string(m); }
@@ -57,7 +59,47 @@ bool PrimaryWindows::HearsSkewedClock(int h) const {
   return false;
 }
 
+void PrimaryWindows::Grow(int m) {
+  SLOTSIM_CHECK(m >= 0 && m < kMachinesMax);
+  const size_t n = static_cast<size_t>(m) + 1;
+  if (last_data_us_.size() >= n) return;
+  for (auto* table : {&last_data_us_, &pong_news_us_}) {
+    table->resize(n);
+    for (auto& row : *table) row.resize(n, 0);
+  }
+}
+
+void PrimaryWindows::NoteSlotsChanged() {
+  // A difference array over the claimed ranges: O(ranges + slots).
+  std::vector<int> delta(kClusterSlots + 1, 0);
+  for (const auto& [m, s] : machines_)
+    if (s.primary)
+      for (const auto& [lo, hi] : s.ranges) {
+        ++delta[static_cast<size_t>(lo)];
+        --delta[static_cast<size_t>(hi) + 1];
+      }
+  contested_.reset();
+  int claims = 0;
+  for (int slot = 0; slot < kClusterSlots; ++slot) {
+    claims += delta[static_cast<size_t>(slot)];
+    if (claims > 1) contested_.set(static_cast<size_t>(slot));
+  }
+}
+
+bool PrimaryWindows::Contested(int h) const {
+  for (const auto& [lo, hi] : machines_.at(h).ranges)
+    for (int slot = lo; slot <= hi; ++slot)
+      if (contested_.test(static_cast<size_t>(slot))) return true;
+  return false;
+}
+
+void PrimaryWindows::NoteWindow(const Window& w, int64_t bound_us) {
+  if (w.since_us >= 0 && !w.reported)
+    next_deadline_us_ = std::min(next_deadline_us_, w.since_us + bound_us);
+}
+
 int PrimaryWindows::ReachableReplacement(int h) const {
+  if (!Contested(h)) return -1;
   const Machine& me = machines_.at(h);
   for (const auto& [q, s] : machines_) {
     // A new owner with slowed fsyncs tells nobody before its claim is
@@ -76,14 +118,14 @@ int PrimaryWindows::ReachableReplacement(int h) const {
 
 int64_t PrimaryWindows::MinorityAnchor(int h, int size) const {
   std::vector<int64_t> anchors;
-  auto news = pong_news_us_.find(h);
+  const bool known = static_cast<size_t>(h) < last_data_us_.size();
   for (const auto& [q, s] : machines_) {
     if (q == h || !s.primary || !s.owns_slots) continue;
     if (s.running && Hears(h, q)) continue;
     int64_t a = 0;
-    if (auto d = last_data_us_.find({h, q}); d != last_data_us_.end()) a = d->second;
-    if (news != pong_news_us_.end())
-      if (auto n = news->second.find(q); n != news->second.end()) a = std::max(a, n->second);
+    if (known && static_cast<size_t>(q) < last_data_us_.size())
+      a = std::max(last_data_us_[static_cast<size_t>(h)][static_cast<size_t>(q)],
+                   pong_news_us_[static_cast<size_t>(h)][static_cast<size_t>(q)]);
     anchors.push_back(a);
   }
   const size_t k = static_cast<size_t>(size - (size / 2 + 1) + 1);
@@ -93,11 +135,17 @@ int64_t PrimaryWindows::MinorityAnchor(int h, int size) const {
 }
 
 void PrimaryWindows::Expire(int64_t now_us) {
+  if (now_us <= next_deadline_us_) return;
+  next_deadline_us_ = INT64_MAX;
   for (auto* kind : {&minority_, &stale_}) {
     const bool minority = kind == &minority_;
     const int64_t bound = minority ? minority_bound_us_ : stale_bound_us_;
     for (auto& [h, w] : *kind) {
-      if (w.since_us < 0 || w.reported || now_us <= w.since_us + bound) continue;
+      if (w.since_us < 0 || w.reported) continue;
+      if (now_us <= w.since_us + bound) {
+        NoteWindow(w, bound);
+        continue;
+      }
       w.reported = true;
       if (violations_.size() >= kViolationsMax) continue;
       violations_.push_back(
@@ -112,6 +160,16 @@ void PrimaryWindows::Expire(int64_t now_us) {
 }
 
 void PrimaryWindows::Evaluate(int64_t now_us, int64_t seq) {
+  // Without cuts, who hears whom is the same for every node: count once
+  // (O(N) per record rather than O(N^2); issue 16).
+  int owners = 0, running_owners = 0, running_skewed = 0;
+  for (const auto& [m, s] : machines_) {
+    if (s.primary && s.owns_slots) {
+      ++owners;
+      running_owners += s.running ? 1 : 0;
+    }
+    running_skewed += s.running && s.clock_faulted ? 1 : 0;
+  }
   for (const auto& [h, s] : machines_) {
     const bool eligible =
         s.running && !s.clock_faulted && !s.slow_fsync && s.primary && s.owns_slots;
@@ -119,12 +177,25 @@ void PrimaryWindows::Evaluate(int64_t now_us, int64_t seq) {
     Window& mw = minority_[h];
     // A window opens once the node's thread is free of slow fsyncs.
     const int64_t since_us = std::max(now_us, s.fsync_busy_until_us);
-    if (eligible && s.state_ok && !HearsSkewedClock(h) && InMinority(h, &reachable, &size)) {
+    bool in_minority = false, hears_skewed = false;
+    if (eligible && s.state_ok) {
+      if (cut_.empty()) {
+        size = owners;
+        reachable = running_owners;  // h itself is one of them
+        in_minority = reachable < size / 2 + 1;
+        hears_skewed = running_skewed > 0;  // h is not one: it is eligible
+      } else {
+        in_minority = InMinority(h, &reachable, &size);
+        hears_skewed = HearsSkewedClock(h);
+      }
+    }
+    if (in_minority && !hears_skewed) {
       if (mw.since_us < 0)
         mw = {since_us, since_us, seq, false,
               "it could reach only " + std::to_string(reachable) + " of " +
                   std::to_string(size) + " slot-owning primaries"};
       if (!mw.reported) mw.since_us = std::max(mw.opened_us, MinorityAnchor(h, size));
+      NoteWindow(mw, minority_bound_us_);
     } else {
       mw = Window{};
     }
@@ -136,6 +207,7 @@ void PrimaryWindows::Evaluate(int64_t now_us, int64_t seq) {
               Node(q) + " claimed them with configEpoch " +
                   std::to_string(machines_.at(q).config_epoch) + " > " +
                   std::to_string(s.config_epoch) + " and " + Node(h) + " could hear of it"};
+      NoteWindow(sw, stale_bound_us_);
     } else {
       sw = Window{};
     }
@@ -156,7 +228,9 @@ void PrimaryWindows::OnTrace(const TraceRecord& r) {
     auto slots = ParseSlotRanges(n->primary ? n->slots : "");
     SLOTSIM_CHECK_MSG(slots.has_value(), "NodeState: malformed slots");
     m.slots = *slots;
+    m.ranges = SlotRanges(m.slots);
     m.owns_slots = m.slots.any();
+    NoteSlotsChanged();
   } else if (k == "Crash" || k == "Pause" || k == "BlockingRead") {
     // A node blocked in a synchronous read (MIGRATE) runs no cron and
     // acknowledges nothing, like a paused one; its window restarts after.
@@ -180,20 +254,19 @@ void PrimaryWindows::OnTrace(const TraceRecord& r) {
     // held and delivered late (explore migration seed 37); a PONG also
     // clears the pending ping, and its time travels on in gossip.
     if (r.node < 0 || r.peer < 0 || !IsBusMessage(r.msg_type)) return;
-    last_data_us_[{r.node, r.peer}] = r.time_us;
+    Grow(std::max(r.node, r.peer));
+    const auto to = static_cast<size_t>(r.node), from = static_cast<size_t>(r.peer);
+    last_data_us_[to][from] = r.time_us;
     auto q = machines_.find(r.peer);
+    std::vector<int64_t>& mine = pong_news_us_[to];
     if (r.msg_type == "PONG" && q != machines_.end() && q->second.primary &&
-        q->second.owns_slots) {
-      int64_t& news = pong_news_us_[r.node][r.peer];
-      news = std::max(news, r.time_us);
-    }
-    if (r.msg_type == "PING" || r.msg_type == "PONG" || r.msg_type == "MEET") {
-      auto from = pong_news_us_.find(r.peer);
-      if (from != pong_news_us_.end() && r.peer != r.node) {
-        std::map<int, int64_t>& mine = pong_news_us_[r.node];
-        for (const auto& [p, us] : from->second)
-          if (p != r.node) mine[p] = std::max(mine[p], us);
-      }
+        q->second.owns_slots)
+      mine[from] = std::max(mine[from], r.time_us);
+    if ((r.msg_type == "PING" || r.msg_type == "PONG" || r.msg_type == "MEET") && to != from) {
+      const std::vector<int64_t>& theirs = pong_news_us_[from];
+      const int64_t own = mine[to];  // news of the node itself is not kept
+      for (size_t p = 0; p < mine.size(); ++p) mine[p] = std::max(mine[p], theirs[p]);
+      mine[to] = own;
     }
     // Only this node's anchors moved.
     auto w = minority_.find(r.node);
