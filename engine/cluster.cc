@@ -54,24 +54,37 @@ std::string Cluster::RandomNodeName() {
 }
 
 ClusterNode* Cluster::Lookup(std::string_view name) {
-  auto it = nodes_.find(name);
-  return it == nodes_.end() ? nullptr : it->second.get();
+  auto it = nodes_by_name_.find(name);
+  return it == nodes_by_name_.end() ? nullptr : it->second;
 }
 
 const ClusterNode* Cluster::LookupNode(std::string_view name) const {
-  auto it = nodes_.find(name);
-  return it == nodes_.end() ? nullptr : it->second.get();
+  auto it = nodes_by_name_.find(name);
+  return it == nodes_by_name_.end() ? nullptr : it->second;
+}
+
+const std::vector<ClusterNode*>& Cluster::NodesInOrder() {
+  if (nodes_in_order_stale_) {
+    SLOTSIM_CHECK(nodes_by_name_.size() == nodes_.size());
+    nodes_in_order_.clear();
+    nodes_in_order_.reserve(nodes_.size());
+    for (const auto& [name, n] : nodes_) nodes_in_order_.push_back(n.get());
+    nodes_in_order_stale_ = false;
+  }
+  return nodes_in_order_;
 }
 
 ClusterNode* Cluster::CreateNode(std::string name, uint32_t flags) {
   SLOTSIM_CHECK(IsValidNodeName(name));
-  SLOTSIM_CHECK(nodes_.count(name) == 0);
+  SLOTSIM_CHECK(nodes_by_name_.count(name) == 0);
   auto node = std::make_unique<ClusterNode>();
   node->name = name;
   node->flags = flags;
   node->ctime_ms = env_.NowMs();
   ClusterNode* raw = node.get();
-  nodes_.emplace(std::move(name), std::move(node));
+  auto added = nodes_.emplace(std::move(name), std::move(node)).first;
+  nodes_by_name_.emplace(added->first, raw);
+  nodes_in_order_stale_ = true;
   return raw;
 }
 
@@ -94,7 +107,9 @@ void Cluster::DelNode(ClusterNode* node) {
   if (node->link != kNoConn) FreeLink(node->link);
   if (node->inbound_link != kNoConn) FreeLink(node->inbound_link);
   TraceNodeEvent("NodeDeleted", *node);
+  nodes_by_name_.erase(node->name);
   nodes_.erase(node->name);
+  nodes_in_order_stale_ = true;
   todo_update_state_ = true;
   TodoSave(false);
 }
@@ -105,9 +120,12 @@ void Cluster::RenameNode(ClusterNode* node, const std::string& new_name) {
   SLOTSIM_CHECK(nodes_.count(new_name) == 0);
   std::string old = node->name;
   auto owned = std::move(it->second);
+  nodes_by_name_.erase(node->name);
   nodes_.erase(it);
   owned->name = new_name;
-  nodes_.emplace(new_name, std::move(owned));
+  auto added = nodes_.emplace(new_name, std::move(owned)).first;
+  nodes_by_name_.emplace(added->first, node);
+  nodes_in_order_stale_ = true;
   TraceNodeEvent("NodeRenamed", *node, "old=" + old);
 }
 

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/bus_codec.h"
@@ -142,6 +143,11 @@ class Cluster {
   // The owner of `slot` as this node sees it, or nullptr.
   const ClusterNode* SlotOwner(int slot) const { return slots_[slot]; }
   const ClusterNode* LookupNode(std::string_view name) const;
+  // Calls fn(const ClusterNode&) for every known node, in name order.
+  template <class Fn>
+  void ForEachKnownNode(Fn&& fn) const {
+    for (const auto& [name, n] : nodes_) fn(static_cast<const ClusterNode&>(*n));
+  }
   // Native migration's open slots (migrating_slots_to, importing_slots_from):
   // slot -> the peer. Only this node's own view; never replicated.
   const std::map<int, ClusterNode*>& migrating_slots() const { return migrating_slots_to_; }
@@ -169,6 +175,10 @@ class Cluster {
 
   // ---- Node table (cluster.cc) -------------------------------------------
   ClusterNode* Lookup(std::string_view name);
+  // nodes_ as a vector, in the same (name) order: random picks index it
+  // on every ping. Valid until the next CreateNode, DelNode or RenameNode;
+  // a loop that may call those copies it first.
+  const std::vector<ClusterNode*>& NodesInOrder();
   ClusterNode* CreateNode(std::string name, uint32_t flags);
   void DelNode(ClusterNode* node);
   void RenameNode(ClusterNode* node, const std::string& new_name);
@@ -305,6 +315,12 @@ class Cluster {
   MemoryAccount& memory_;  // the node's temporary allocations
   // Ordered by name: iteration order is deterministic.
   std::map<std::string, std::unique_ptr<ClusterNode>, std::less<>> nodes_;
+  std::vector<ClusterNode*> nodes_in_order_;  // NodesInOrder's cache
+  bool nodes_in_order_stale_ = true;           // set by every change to nodes_
+  // nodes_ by hash, for Lookup: every gossip entry is looked up by name
+  // (Redis's clusterLookupNode is a dict lookup too). Keys view the names
+  // held by nodes_'s keys, which never move.
+  std::unordered_map<std::string_view, ClusterNode*> nodes_by_name_;
   ClusterNode* myself_ = nullptr;
   std::vector<ClusterNode*> slots_;  // kClusterSlots entries, owner or null
   std::map<ConnId, std::unique_ptr<BusLink>> links_;

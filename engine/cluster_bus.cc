@@ -150,9 +150,7 @@ void Cluster::SendPing(ConnId conn, bus::MessageType type) {
   int pfail_wanted = stats_pfail_nodes_;
 
   // Random picks over a name-ordered view: deterministic for a given seed.
-  std::vector<ClusterNode*> all;
-  all.reserve(nodes_.size());
-  for (const auto& [name, n] : nodes_) all.push_back(n.get());
+  const std::vector<ClusterNode*>& all = NodesInOrder();
   std::vector<const ClusterNode*> chosen;
   int iterations_max = wanted * 3;
   while (freshnodes > 0 && static_cast<int>(chosen.size()) < wanted &&

@@ -72,7 +72,9 @@ bool Cluster::LoadConfig(std::string* error) {
   int lineno = 0;
   auto fail = [&](const std::string& why) {
     *error = std::string(kConfigFile) + ":" + std::to_string(lineno) + ": " + why;
+    nodes_by_name_.clear();
     nodes_.clear();
+    nodes_in_order_stale_ = true;
     myself_ = nullptr;
     std::fill(slots_.begin(), slots_.end(), nullptr);
     migrating_slots_to_.clear();

@@ -23,8 +23,7 @@ void Cluster::Cron() {
   stats_pfail_nodes_ = 0;
 
   // Snapshot the names first: the loop may delete nodes.
-  std::vector<ClusterNode*> all;
-  for (const auto& [name, n] : nodes_) all.push_back(n.get());
+  std::vector<ClusterNode*> all = NodesInOrder();
 
   for (ClusterNode* node : all) {
     if (node->flags & (kNodeMyself | kNodeNoAddr)) continue;
@@ -46,8 +45,7 @@ void Cluster::Cron() {
       node->flags &= ~kNodeMeet;
     }
   }
-  all.clear();
-  for (const auto& [name, n] : nodes_) all.push_back(n.get());
+  all = NodesInOrder();
 
   // Once a second, ping the node with the oldest pong among 5 random ones.
   if (cron_iteration_ % 10 == 0 && !all.empty()) {

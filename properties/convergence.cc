@@ -1,6 +1,7 @@
 #include "properties/convergence.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 
 namespace slotsim {
@@ -23,19 +24,48 @@ bool ClusterConverged(const std::vector<const Cluster*>& nodes,
   }
   if (!AllReportOk(nodes, why)) return false;
   // Every node agrees with every other on who replicates whom (cheap, so
-  // it goes before the slot map).
+  // it goes before the slot map). Each node's table is walked beside the
+  // live nodes, both in name order: O(N) per node, not N lookups.
+  struct Role {
+    const std::string* name;
+    const std::string* primary_name;
+    bool primary;
+    size_t index;
+  };
+  std::vector<Role> truth;
+  truth.reserve(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) {
     const ClusterNode& self = nodes[i]->myself();
-    for (size_t j = 0; j < nodes.size(); ++j) {
-      if (i == j) continue;
-      const ClusterNode* seen = nodes[j]->LookupNode(self.name);
-      if (seen == nullptr || seen->primary_name != self.primary_name ||
-          seen->IsPrimary() != self.IsPrimary()) {
-        *why = "node" + std::to_string(j) + " has a stale view of node" + std::to_string(i) +
-               "'s role";
-        return false;
-      }
+    truth.push_back({&self.name, &self.primary_name, self.IsPrimary(), i});
+  }
+  std::sort(truth.begin(), truth.end(),
+            [](const Role& a, const Role& b) { return *a.name < *b.name; });
+  // The message names the pair a lookup per (i, j), i outer, would have
+  // found first: the lowest i any node has stale, then the lowest such j.
+  constexpr size_t kNone = SIZE_MAX;
+  size_t stale_i = kNone, stale_j = kNone;
+  for (size_t j = 0; j < nodes.size(); ++j) {
+    size_t lowest = kNone;  // the lowest index of a live node j has stale
+    size_t next = 0;        // the first live node not yet matched
+    auto stale = [&](const Role& r) {
+      if (r.index != j) lowest = std::min(lowest, r.index);
+    };
+    nodes[j]->ForEachKnownNode([&](const ClusterNode& seen) {
+      while (next < truth.size() && *truth[next].name < seen.name) stale(truth[next++]);
+      if (next == truth.size() || *truth[next].name != seen.name) return;
+      const Role& r = truth[next++];
+      if (seen.primary_name != *r.primary_name || seen.IsPrimary() != r.primary) stale(r);
+    });
+    while (next < truth.size()) stale(truth[next++]);
+    if (lowest < stale_i) {
+      stale_i = lowest;
+      stale_j = j;
     }
+  }
+  if (stale_i != kNone) {
+    *why = "node" + std::to_string(stale_j) + " has a stale view of node" +
+           std::to_string(stale_i) + "'s role";
+    return false;
   }
   // Ground truth: only these nodes are running; a slot owned by any other
   // is not served, whatever the survivors still believe. Owners are
