@@ -49,6 +49,7 @@ void BusFrameDecoder::Feed(std::string_view bytes) {
 
 BusDecodeStatus BusFrameDecoder::Next(bus::BusMessage* out) {
   if (broken_) return BusDecodeStatus::kBroken;
+  ReleaseDrainedParseBuffer(&buf_, &pos_);
   if (buf_.size() - pos_ < kBusFrameHeaderBytes)
     return BusDecodeStatus::kIncomplete;
   const char* h = buf_.data() + pos_;

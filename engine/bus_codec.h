@@ -36,6 +36,8 @@ class BusFrameDecoder {
   void Feed(std::string_view bytes);
   BusDecodeStatus Next(bus::BusMessage* out);
   const std::string& drop_reason() const { return drop_reason_; }
+  // Memory the buffer holds: at most kParseBufferKeptBytes once drained.
+  size_t buffer_capacity() const { return buf_.capacity(); }
 
  private:
   std::string buf_;

@@ -1,4 +1,5 @@
 #include "engine/bus_codec.h"
+#include "engine/resp.h"
 
 #include <gtest/gtest.h>
 
@@ -45,6 +46,26 @@ TEST(BusCodec, RoundTripAcrossArbitrarySplits) {
     }
     EXPECT_EQ(got, 2) << cut;
   }
+}
+
+// A link's buffer grows to the largest frame, then gives the memory back
+// once drained: with N^2 links, kept buffers were most of a 200-node
+// run's memory (issue 16).
+TEST(BusCodec, ADrainedBufferGivesItsMemoryBack) {
+  const std::string frame = EncodeBusFrame(SamplePing());
+  ASSERT_GT(frame.size(), 2 * kParseBufferKeptBytes);
+  BusFrameDecoder d;
+  bus::BusMessage out;
+  d.Feed(frame.substr(0, 100));
+  EXPECT_EQ(d.Next(&out), BusDecodeStatus::kIncomplete);
+  d.Feed(frame.substr(100));
+  EXPECT_GE(d.buffer_capacity(), frame.size());
+  ASSERT_EQ(d.Next(&out), BusDecodeStatus::kOk);
+  EXPECT_EQ(d.Next(&out), BusDecodeStatus::kIncomplete);
+  EXPECT_LE(d.buffer_capacity(), kParseBufferKeptBytes);
+  // And the stream goes on.
+  d.Feed(frame);
+  EXPECT_EQ(d.Next(&out), BusDecodeStatus::kOk);
 }
 
 TEST(BusCodec, EncodingIsDeterministic) {

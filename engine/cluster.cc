@@ -132,6 +132,7 @@ void Cluster::RenameNode(ClusterNode* node, const std::string& new_name) {
 bool Cluster::AddSlot(ClusterNode* node, int slot) {
   if (slots_[slot] != nullptr) return false;
   node->slots.set(slot);
+  node->slots_version++;
   node->numslots++;
   slots_[slot] = node;
   slot_table_version_++;
@@ -145,6 +146,7 @@ bool Cluster::DelSlot(int slot) {
   if (n == nullptr) return false;
   SLOTSIM_CHECK(n->slots.test(slot));
   n->slots.reset(slot);
+  n->slots_version++;
   n->numslots--;
   slots_[slot] = nullptr;
   slot_table_version_++;

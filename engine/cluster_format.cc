@@ -52,8 +52,11 @@ std::string Cluster::NodeDescription(const ClusterNode& n) const {
   s += connected ? "connected" : "disconnected";
   // Replicas show no slots; their primary's line carries them.
   if (n.IsPrimary()) {
-    std::string ranges = FormatSlotRanges(n.slots, " ");
-    if (!ranges.empty()) s += " " + ranges;
+    if (n.slots_version_formatted != n.slots_version) {
+      n.slots_formatted = FormatSlotRanges(n.slots, " ");
+      n.slots_version_formatted = n.slots_version;
+    }
+    if (!n.slots_formatted.empty()) s += " " + n.slots_formatted;
   }
   if (n.IsMyself()) s += OpenSlotsDescription();
   return s;

@@ -107,6 +107,12 @@ void AppendToParseBuffer(std::string* buf, size_t* pos, std::string_view bytes) 
   buf->append(bytes);
 }
 
+void ReleaseDrainedParseBuffer(std::string* buf, size_t* pos) {
+  if (*pos < buf->size() || buf->capacity() <= kParseBufferKeptBytes) return;
+  std::string().swap(*buf);
+  *pos = 0;
+}
+
 void RequestParser::Feed(std::string_view bytes) {
   AppendToParseBuffer(&buf_, &pos_, bytes);
 }
@@ -118,6 +124,7 @@ ParseStatus RequestParser::Fail(std::string msg) {
 
 ParseStatus RequestParser::Next(std::vector<std::string>* argv) {
   if (!error_.empty()) return ParseStatus::kError;
+  ReleaseDrainedParseBuffer(&buf_, &pos_);
   // Skips empty requests; each iteration consumes input, so the loop is
   // bounded by the buffer size.
   while (pos_ < buf_.size()) {
@@ -202,6 +209,7 @@ ParseStatus ReplyParser::Fail(std::string msg) {
 
 ParseStatus ReplyParser::Next(RespValue* out) {
   if (!error_.empty()) return ParseStatus::kError;
+  ReleaseDrainedParseBuffer(&buf_, &pos_);
   if (pos_ >= buf_.size()) return ParseStatus::kIncomplete;
   size_t p = pos_;
   ParseStatus st = ParseValue(&p, 0, out);

@@ -19,6 +19,12 @@ enum class ParseStatus { kOk, kIncomplete, kError };
 // dropping the consumed prefix once it is all of the buffer or large, so
 // each byte is moved O(1) times amortized. Shared by every stream parser.
 void AppendToParseBuffer(std::string* buf, size_t* pos, std::string_view bytes);
+// Once every byte of a parse buffer is consumed, gives back its memory if
+// it grew past kParseBufferKeptBytes, so an idle connection holds next to
+// nothing (Redis's clusterReadHandler shrinks a link's buffer back to
+// RCVBUF_INIT_LEN after each message). Every parser calls it on Next.
+inline constexpr size_t kParseBufferKeptBytes = 1024;
+void ReleaseDrainedParseBuffer(std::string* buf, size_t* pos);
 
 struct RespLimits {
   // PROTO_INLINE_MAX_SIZE: an inline request or a count line longer than

@@ -46,17 +46,30 @@ bool SimDisk::Rename(const std::string& from, const std::string& to) {
   int64_t ino = it->second;
   live_.erase(it);
   live_[to] = ino;
+  CollectInodes();
   return true;
 }
 
 bool SimDisk::SyncDir() {
   durable_ = live_;
   syncs_++;
+  CollectInodes();
   return true;
 }
 
 bool SimDisk::Delete(const std::string& name) {
-  return live_.erase(name) > 0;
+  const bool existed = live_.erase(name) > 0;
+  CollectInodes();
+  return existed;
+}
+
+void SimDisk::CollectInodes() {
+  // A handful of files per node: scanning both tables is cheap.
+  std::set<int64_t> reachable;
+  for (const auto* names : {&live_, &durable_})
+    for (const auto& [name, ino] : *names) reachable.insert(ino);
+  for (auto it = inodes_.begin(); it != inodes_.end();)
+    it = reachable.count(it->first) ? std::next(it) : inodes_.erase(it);
 }
 
 std::optional<std::string> SimDisk::Read(const std::string& name) const {
@@ -80,16 +93,10 @@ std::vector<SimDisk::Unsynced> SimDisk::UnsyncedFiles() const {
 
 void SimDisk::Crash() {
   live_ = durable_;
-  std::set<int64_t> reachable;
-  for (const auto& [name, ino] : durable_) reachable.insert(ino);
-  for (auto it = inodes_.begin(); it != inodes_.end();) {
-    if (!reachable.count(it->first)) {
-      it = inodes_.erase(it);
-    } else {
-      it->second.data = it->second.synced;
-      it->second.unsynced_since_us = -1;
-      ++it;
-    }
+  CollectInodes();
+  for (auto& [ino, in] : inodes_) {
+    in.data = in.synced;
+    in.unsynced_since_us = -1;
   }
 }
 

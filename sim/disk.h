@@ -38,6 +38,8 @@ class SimDisk {
   std::vector<Unsynced> UnsyncedFiles() const;
 
   int64_t bytes_written() const { return bytes_written_; }
+  // Files kept, reachable or not: what CollectInodes bounds (for tests).
+  size_t inode_count() const { return inodes_.size(); }
   int64_t syncs() const { return syncs_; }
 
  private:
@@ -47,6 +49,10 @@ class SimDisk {
     int64_t unsynced_since_us = -1;  // oldest write since the last sync
   };
   int64_t NewInode();
+  // Frees the inodes no name reaches, now or after a crash: a file
+  // replaced by rename (every nodes.conf save) would otherwise be kept
+  // for the whole run.
+  void CollectInodes();
 
   std::map<std::string, int64_t> live_;     // name -> inode, as seen now
   std::map<std::string, int64_t> durable_;  // name -> inode, after a crash

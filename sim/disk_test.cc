@@ -55,6 +55,26 @@ TEST(SimDisk, AtomicReplaceByRename) {
   EXPECT_FALSE(d.Read("nodes.conf.tmp").has_value());
 }
 
+// Every unsynced nodes.conf save replaces the file by rename: the old
+// contents must be freed once no name reaches them, or a 200-node
+// formation keeps every save it ever made (issue 16).
+TEST(SimDisk, ReplacedFilesAreFreedButTheDurableOneIsKept) {
+  SimDisk d;
+  d.Write("nodes.conf", "v0", 0);
+  d.SyncFile("nodes.conf");
+  d.SyncDir();
+  for (int i = 1; i <= 1000; ++i) {
+    d.Write("nodes.conf.tmp", "v" + std::to_string(i), 0);
+    d.SyncFile("nodes.conf.tmp");
+    d.Rename("nodes.conf.tmp", "nodes.conf");
+  }
+  EXPECT_LE(d.inode_count(), 2u);  // the live file, and the durable one
+  EXPECT_EQ(*d.Read("nodes.conf"), "v1000");
+  d.Crash();
+  EXPECT_EQ(*d.Read("nodes.conf"), "v0");
+  EXPECT_EQ(d.inode_count(), 1u);
+}
+
 TEST(SimDisk, RenameWithoutContentSyncLosesData) {
   SimDisk d;
   d.Write("tmp", "v2", 0);
