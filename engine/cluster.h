@@ -290,6 +290,8 @@ class Cluster {
   void AppendSlotsReply(std::string* out) const;   // CLUSTER SLOTS
   void AppendShardsReply(std::string* out) const;  // CLUSTER SHARDS
   std::string NodeDescription(const ClusterNode& n) const;
+  // The same line, appended to *out.
+  void AppendNodeDescription(const ClusterNode& n, std::string* out) const;
 
   // ---- Commands (cluster_commands.cc) ------------------------------------
   void CommandAddSlots(const std::vector<std::string>& argv, bool ranges,
@@ -379,6 +381,7 @@ class Cluster {
   mutable std::string header_slots_bytes_;
   mutable bool header_slots_valid_ = false;
   bool todo_save_ = false, todo_fsync_ = false;
+  size_t last_config_bytes_ = 0;  // the last save's size, to reserve the next
   bool todo_handle_failover_ = false;
   // Election state (server.cluster->failover_auth_*).
   int64_t failover_auth_time_ms_ = 0;

@@ -36,13 +36,15 @@ void Cluster::SaveConfig(bool fsync) {
   if (fsync || !todo_fsync_) todo_save_ = false;
   if (fsync) todo_fsync_ = false;
   std::string content;
+  content.reserve(last_config_bytes_ + 256);
   for (const auto& [name, n] : nodes_) {
     if (n->InHandshake()) continue;
-    content += NodeDescription(*n);
+    AppendNodeDescription(*n, &content);
     content += '\n';
   }
   content += "vars currentEpoch " + std::to_string(current_epoch_) +
              " lastVoteEpoch " + std::to_string(last_vote_epoch_) + "\n";
+  last_config_bytes_ = content.size();
   bool ok = env_.WriteFile(kConfigTemp, content);
   // The temp file's contents are synced before every rename, even when the
   // caller does not ask for durability. Redis 7.0's clusterSaveConfig(0)

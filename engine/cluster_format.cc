@@ -2,6 +2,7 @@
 // (clusterGenNodeDescription), CLUSTER SLOTS (clusterReplyMultiBulkSlots),
 // CLUSTER SHARDS (clusterReplyShards) and CLUSTER INFO.
 #include <algorithm>
+#include <charconv>
 
 #include "engine/cluster.h"
 #include "engine/slot_ranges.h"
@@ -40,32 +41,49 @@ void AppendNodeEntry(const ClusterNode& n, std::string* out) {
 
 }  // namespace
 
-std::string Cluster::NodeDescription(const ClusterNode& n) const {
-  std::string s = n.name + " " + n.ip + ":" + std::to_string(n.port) + "@" +
-                  std::to_string(n.cport) + " " + FlagsString(n.flags) + " ";
-  s += n.primary_name.empty() ? "-" : n.primary_name;
-  s += " " + std::to_string(n.ping_sent_ms) + " " +
-       std::to_string(n.pong_received_ms) + " " +
-       std::to_string(n.config_epoch) + " ";
-  bool connected = n.IsMyself() || n.link != kNoConn ||
-                   n.inbound_link != kNoConn;
-  s += connected ? "connected" : "disconnected";
+void Cluster::AppendNodeDescription(const ClusterNode& n, std::string* out) const {
+  // Appended in place, with no temporaries: every nodes.conf save writes
+  // a line per known node (issue 16: most of a 200-node formation).
+  auto number = [out](auto v) {
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out->append(buf, end);
+  };
+  out->append(n.name).append(" ").append(n.ip).append(":");
+  number(n.port);
+  out->append("@");
+  number(n.cport);
+  out->append(" ").append(FlagsString(n.flags)).append(" ");
+  out->append(n.primary_name.empty() ? std::string_view("-") : std::string_view(n.primary_name));
+  out->append(" ");
+  number(n.ping_sent_ms);
+  out->append(" ");
+  number(n.pong_received_ms);
+  out->append(" ");
+  number(n.config_epoch);
+  const bool connected = n.IsMyself() || n.link != kNoConn || n.inbound_link != kNoConn;
+  out->append(connected ? " connected" : " disconnected");
   // Replicas show no slots; their primary's line carries them.
   if (n.IsPrimary()) {
     if (n.slots_version_formatted != n.slots_version) {
       n.slots_formatted = FormatSlotRanges(n.slots, " ");
       n.slots_version_formatted = n.slots_version;
     }
-    if (!n.slots_formatted.empty()) s += " " + n.slots_formatted;
+    if (!n.slots_formatted.empty()) out->append(" ").append(n.slots_formatted);
   }
-  if (n.IsMyself()) s += OpenSlotsDescription();
+  if (n.IsMyself()) out->append(OpenSlotsDescription());
+}
+
+std::string Cluster::NodeDescription(const ClusterNode& n) const {
+  std::string s;
+  AppendNodeDescription(n, &s);
   return s;
 }
 
 std::string Cluster::NodesDescription() const {
   std::string out;
   for (const auto& [name, n] : nodes_) {
-    out += NodeDescription(*n);
+    AppendNodeDescription(*n, &out);
     out += '\n';
   }
   return out;

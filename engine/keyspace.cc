@@ -20,8 +20,11 @@ Value& Keyspace::Insert(std::string_view key, Value value) {
 
 std::vector<std::string> Keyspace::KeysInSlotAfter(int slot, const std::string* after,
                                                    int64_t count) const {
+  SLOTSIM_CHECK(slot >= 0 && slot < kClusterSlots && count >= 0);
   std::vector<std::string> out;
-  const auto& m = slots_.at(slot);
+  auto found = slots_.find(slot);
+  if (found == slots_.end()) return out;
+  const SlotMap& m = found->second;
   auto it = after == nullptr ? m.begin() : m.upper_bound(*after);
   for (; it != m.end() && static_cast<int64_t>(out.size()) < count; ++it) out.push_back(it->first);
   return out;
@@ -47,7 +50,10 @@ bool Keyspace::Delete(std::string_view key) {
   dirty_++;
   const SlotMap::iterator entry = it->second;
   index_.erase(it);  // before the string it views goes
-  slots_[KeyHashSlot(key)].erase(entry);
+  auto slot = slots_.find(KeyHashSlot(key));
+  SLOTSIM_CHECK(slot != slots_.end());
+  slot->second.erase(entry);
+  if (slot->second.empty()) slots_.erase(slot);
   --size_;
   SLOTSIM_CHECK(size_ >= 0);
   return true;
@@ -55,14 +61,17 @@ bool Keyspace::Delete(std::string_view key) {
 
 int64_t Keyspace::CountKeysInSlot(int slot) const {
   SLOTSIM_CHECK(slot >= 0 && slot < kClusterSlots);
-  return static_cast<int64_t>(slots_[slot].size());
+  auto found = slots_.find(slot);
+  return found == slots_.end() ? 0 : static_cast<int64_t>(found->second.size());
 }
 
 std::vector<std::string> Keyspace::GetKeysInSlot(int slot,
                                                  int64_t count) const {
   SLOTSIM_CHECK(slot >= 0 && slot < kClusterSlots && count >= 0);
   std::vector<std::string> keys;
-  for (const auto& [k, v] : slots_[slot]) {
+  auto found = slots_.find(slot);
+  if (found == slots_.end()) return keys;
+  for (const auto& [k, v] : found->second) {
     if (static_cast<int64_t>(keys.size()) >= count) break;
     keys.push_back(k);
   }
@@ -71,10 +80,12 @@ std::vector<std::string> Keyspace::GetKeysInSlot(int slot,
 
 int64_t Keyspace::DeleteSlot(int slot) {
   SLOTSIM_CHECK(slot >= 0 && slot < kClusterSlots);
-  int64_t n = static_cast<int64_t>(slots_[slot].size());
-  if (n > 0) dirty_++;
-  for (const auto& [k, v] : slots_[slot]) index_.erase(k);
-  slots_[slot].clear();
+  auto found = slots_.find(slot);
+  if (found == slots_.end()) return 0;
+  const int64_t n = static_cast<int64_t>(found->second.size());
+  dirty_++;
+  for (const auto& [k, v] : found->second) index_.erase(k);
+  slots_.erase(found);
   size_ -= n;
   return n;
 }
@@ -85,14 +96,14 @@ namespace slotsim {
 
 void Keyspace::Clear() {
   index_.clear();
-  for (auto& m : slots_) m.clear();
+  slots_.clear();
   size_ = 0;
   dirty_++;
 }
 
 std::string Keyspace::SnapshotAsCommands() const {
   std::string out;
-  for (const auto& m : slots_) {
+  for (const auto& [slot, m] : slots_) {
     for (const auto& [k, v] : m) {
       if (v.IsString()) {
         out += resp::EncodeCommand({"SET", k, v.str()});

@@ -78,18 +78,20 @@ void PrimaryWindows::NoteSlotsChanged() {
         ++delta[static_cast<size_t>(lo)];
         --delta[static_cast<size_t>(hi) + 1];
       }
-  contested_.reset();
+  contested_before_.assign(kClusterSlots + 1, 0);
   int claims = 0;
   for (int slot = 0; slot < kClusterSlots; ++slot) {
     claims += delta[static_cast<size_t>(slot)];
-    if (claims > 1) contested_.set(static_cast<size_t>(slot));
+    contested_before_[static_cast<size_t>(slot) + 1] =
+        contested_before_[static_cast<size_t>(slot)] + (claims > 1 ? 1 : 0);
   }
 }
 
 bool PrimaryWindows::Contested(int h) const {
+  if (contested_before_.empty()) return false;
   for (const auto& [lo, hi] : machines_.at(h).ranges)
-    for (int slot = lo; slot <= hi; ++slot)
-      if (contested_.test(static_cast<size_t>(slot))) return true;
+    if (contested_before_[static_cast<size_t>(hi) + 1] > contested_before_[static_cast<size_t>(lo)])
+      return true;
   return false;
 }
 

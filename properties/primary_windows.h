@@ -135,8 +135,9 @@ class PrimaryWindows : public TraceChecker {
   // that could have reached node by gossip (relayed on every PING, PONG
   // and MEET; kept for slot-owning primaries only, the ones counted).
   std::vector<std::vector<int64_t>> pong_news_us_;
-  // Per slot, whether more than one primary claims it (NoteSlotsChanged).
-  SlotBitmap contested_;
+  // [s]: how many slots below s more than one primary claims (kept by
+  // NoteSlotsChanged), so a range's count is one subtraction.
+  std::vector<int> contested_before_;
   std::map<int, Window> minority_, stale_;
   // No open, unreported window ends before this: Expire skips the scan
   // until then. It may be early (a window moved later), never late.
