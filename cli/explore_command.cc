@@ -165,12 +165,14 @@ int ExploreCommand(const ExploreCommandOptions& o) {
   summary["probes_reached"] = coverage.Reached();
   summary["probes"] = probes_json;
   summary["probes_unreached"] = unreached_json;
-  if (o.probes) std::cout << coverage.Report();
+  // With --json, stdout carries the one JSON object and nothing else.
+  std::ostream& human = o.json ? std::cerr : std::cout;
+  if (o.probes) human << coverage.Report();
   else
-    std::cout << "probes: " << coverage.Reached() << " of " << kProbeCount
+    human << "probes: " << coverage.Reached() << " of " << kProbeCount
               << " reached by some seed (--probes lists each with its seeds)\n";
   if (failures.empty()) {
-    std::cout << "no violation in " << explored << " seeds (" << o.first_seed << ".."
+    human << "no violation in " << explored << " seeds (" << o.first_seed << ".."
               << next_seed - 1 << ")"
               << (bugs.empty() ? "" : " with injected bugs")
               << (o.exclude_seeds.empty()
@@ -183,7 +185,7 @@ int ExploreCommand(const ExploreCommandOptions& o) {
 
   // Shrink the lowest failing seed.
   const auto& [seed, verdict] = *failures.begin();
-  std::cout << "seed " << seed << " fails: " << verdict.violation << ": " << verdict.message
+  human << "seed " << seed << " fails: " << verdict.violation << ": " << verdict.message
             << "\n";
   Finding f;
   f.seed = seed;
@@ -223,7 +225,7 @@ int ExploreCommand(const ExploreCommandOptions& o) {
   }
   const Verdict again = ForkedBatch(1, bugs)({reloaded.scenario}, seed).front();
   const bool reproduces = again.failed && again.violation == verdict.violation;
-  std::cout << "shrunk from " << f.original_fault_steps << " to " << f.fault_steps
+  human << "shrunk from " << f.original_fault_steps << " to " << f.fault_steps
             << " fault steps in " << f.shrink.runs << " runs"
             << (f.shrink.exhausted ? " (budget used up)" : "") << "\n"
             << "wrote " << path << "\n"

@@ -26,7 +26,10 @@ for row in "${budgets[@]}"; do
         --out "$work/$bug" --json 2>"$work/$bug.err")
   code=$?
   [ "$code" -eq 1 ] || { fail "$bug: explore exit $code, wanted 1 (not found in $budget seeds)"; continue; }
-  json=$(tail -n 1 <<<"$out")
+  # With --json, stdout is the one JSON object (the progress goes to stderr).
+  [ "$(wc -l <<<"$out")" -eq 1 ] && jq -e . <<<"$out" >/dev/null ||
+    fail "$bug: --json stdout is not exactly one JSON line: $(head -c 200 <<<"$out")"
+  json=$out
   seed=$(jq -r .finding.seed <<<"$json")
   got=$(jq -r .finding.violation <<<"$json")
   steps=$(jq -r .finding.fault_steps <<<"$json")
