@@ -79,7 +79,8 @@ int main(int argc, char** argv) {
   suite_cmd->add_option("--junit", suite.junit, "Also write JUnit XML for CI to FILE");
   auto* shard_opt = suite_cmd->add_option("--shard", suite.shard,
                         "I/N: run only shard I of N of the (scenario, seed) runs; N alone "
-                        "takes I from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs)");
+                        "takes I from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) or "
+                        "SLURM_ARRAY_TASK_ID minus SLURM_ARRAY_TASK_MIN (Slurm job arrays)");
   suite_cmd->add_flag("--list", suite.list, "Print the planned runs (file seed) and exit");
 
   ReplayCommandOptions replay;
@@ -241,7 +242,8 @@ int main(int argc, char** argv) {
   if (*run_cmd) return RunCommand(run);
   if (*suite_cmd) {
     if (shard_opt->count() > 0 && suite.shard.empty()) {
-      std::cerr << "slotsim suite: --shard needs I/N (or N with JOB_COMPLETION_INDEX set)\n";
+      std::cerr << "slotsim suite: --shard needs I/N (or N with JOB_COMPLETION_INDEX or "
+                   "SLURM_ARRAY_TASK_ID set)\n";
       return kExitUsage;
     }
     return SuiteCommand(suite);

@@ -130,7 +130,7 @@ int SuiteCommand(const SuiteCommandOptions& o) {
   }
   Shard shard;
   if (!o.shard.empty() &&
-      !ParseShard(o.shard, std::getenv("JOB_COMPLETION_INDEX"), &shard, &err)) {
+      !ParseShard(o.shard, ShardEnv::FromEnvironment(), &shard, &err)) {
     std::cerr << "slotsim suite: " << err << "\n";
     return kExitUsage;
   }

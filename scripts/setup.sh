@@ -2,17 +2,21 @@
 # Installs every Debian package slotsim needs to build, and with --tests
 # what its tests need too (Chromium and Node.js for the viewer's browser
 # tests, and their npm packages; Redis's own tools and python3-redis for
-# the real-mode interop test and the benchmark against redis-server). Idempotent: packages already installed
+# the real-mode interop test and the benchmark against redis-server), and
+# with --cluster Slurm and munge for the opt-in `cluster` test (also
+# installs what --tests does). Idempotent: packages already installed
 # are left alone, and apt-get runs only when something is missing. Needs
 # root (or sudo) on Debian 12.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 with_tests=0
+with_cluster=0
 case "${1:-}" in
   --tests) with_tests=1 ;;
+  --cluster) with_tests=1; with_cluster=1 ;;
   "") ;;
-  *) echo "usage: scripts/setup.sh [--tests]" >&2; exit 2 ;;
+  *) echo "usage: scripts/setup.sh [--tests | --cluster]" >&2; exit 2 ;;
 esac
 
 packages=(
@@ -29,6 +33,7 @@ if [ "$with_tests" = 1 ]; then
   # machine without npm gets Debian's.
   command -v npm >/dev/null || packages+=(nodejs npm)
 fi
+[ "$with_cluster" = 1 ] && packages+=(slurm-wlm munge)
 
 missing=()
 for p in "${packages[@]}"; do

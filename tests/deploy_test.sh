@@ -28,7 +28,18 @@ for step in wf["jobs"]["shard"]["steps"]:
         print("CI " + " ".join(cmd.split()))
         found += 1
 assert found == 1
+sbatch = open(os.path.join(root, "slurm/sweep.sbatch")).read()
+arr = re.search(r"^#SBATCH --array=(\d+)-(\d+)$", sbatch, re.M)
+assert arr, "sweep.sbatch has no --array=A-B line"
+tasks = int(arr.group(2)) - int(arr.group(1)) + 1
+cmd = re.search(r'^exec "\$SLOTSIM" (.*?)(?<!\\)$', sbatch.replace("\\\n", " "), re.M)
+assert cmd, "sweep.sbatch has no exec line"
+args = cmd.group(1).replace('"$SCENARIOS"', "scenarios").replace('"$SEEDS"', "200")
+args = args.replace("${SLURM_ARRAY_TASK_ID}", "0").replace('"', "")
+assert "--shard=%d" % tasks in args.split(), ("the shard count must match the array", args)
+print("SLURM " + " ".join(args.split()))
 PY
+bash -n "$src/deploy/slurm/sweep.sbatch" || { echo "FAIL: sweep.sbatch syntax"; exit 1; }
 failures=0
 cd "$src"
 while read -r origin cmd; do
@@ -36,6 +47,8 @@ while read -r origin cmd; do
   if [ "$origin" = K8S ]; then
     cmd=${cmd//\/src\/scenarios/scenarios}
     JOB_COMPLETION_INDEX=3 "$bin" $cmd --list >"$work/out" 2>&1
+  elif [ "$origin" = SLURM ]; then
+    SLURM_ARRAY_TASK_ID=3 SLURM_ARRAY_TASK_MIN=0 "$bin" $cmd --list >"$work/out" 2>&1
   else
     "$bin" $cmd --list >"$work/out" 2>&1
   fi
