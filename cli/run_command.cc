@@ -35,15 +35,21 @@ std::string ReproCommand(const RunCommandOptions& o) {
 
 }  // namespace
 
-nlohmann::json ViolationsJson(const RunResult& r) {
+namespace {
+
+nlohmann::json FindingsJson(const std::vector<Violation>& found) {
   nlohmann::json v = nlohmann::json::array();
-  for (const auto& x : r.violations)
+  for (const auto& x : found)
     v.push_back({{"id", x.id},
                  {"message", x.message},
                  {"time_ms", x.time_us / 1000},
                  {"causes", x.causes}});
   return v;
 }
+
+}  // namespace
+
+nlohmann::json ViolationsJson(const RunResult& r) { return FindingsJson(r.violations); }
 
 nlohmann::json ProbesJson(const RunResult& r) {
   nlohmann::json j = nlohmann::json::object();
@@ -156,6 +162,9 @@ int RunCommand(const RunCommandOptions& o) {
 
   for (const auto& v : r.violations)
     std::cerr << "violation " << v.id << " at " << v.time_us / 1000 << " ms: " << v.message << "\n";
+  for (const auto& w : r.known_weaknesses)
+    std::cerr << "known weakness (allowed) " << w.id << " at " << w.time_us / 1000
+              << " ms: " << w.message << "\n";
   if (code != kExitPass) std::cerr << "repro: " << ReproCommand(o) << "\n";
 
   char sim_s[32], wall_s[32];
@@ -176,7 +185,8 @@ int RunCommand(const RunCommandOptions& o) {
                         {"unavailable_ms", r.unavailable_us / 1000},
                         {"probes_hit", r.ProbesHit()},
                         {"probes", ProbesJson(r)},
-                        {"violations", ViolationsJson(r)}};
+                        {"violations", ViolationsJson(r)},
+                        {"known_weaknesses", FindingsJson(r.known_weaknesses)}};
     if (run_id >= 0) j["run_id"] = run_id, j["db"] = o.db;
     if (!determinism.empty()) j["determinism"] = determinism;
     std::cout << j.dump() << "\n";
@@ -189,6 +199,7 @@ int RunCommand(const RunCommandOptions& o) {
               << " lost_writes_allowed=" << r.lost_writes_allowed
               << " unavailable_ms=" << r.unavailable_us / 1000
               << " probes_hit=" << r.ProbesHit();
+    if (!r.known_weaknesses.empty()) std::cout << " known_weaknesses=" << r.known_weaknesses.size();
     if (run_id >= 0) std::cout << " run_id=" << run_id << " db=" << o.db;
     if (!determinism.empty()) std::cout << " determinism=" << determinism;
     std::cout << "\n";

@@ -479,6 +479,19 @@ std::optional<NetMessageRecord> NetMessageRecord::Parse(std::string_view details
   });
 }
 
+std::string KnownWeaknessRecord::Format() const {
+  return DetailsWriter().Add("id", id).Add("message", message).Take();
+}
+
+std::optional<KnownWeaknessRecord> KnownWeaknessRecord::Parse(std::string_view details,
+                                                              std::string* error) {
+  return ParseWith<KnownWeaknessRecord>(details, error,
+                                        [](DetailsReader& r, KnownWeaknessRecord& w) {
+                                          w.id = r.Str("id").value_or("");
+                                          w.message = r.Str("message").value_or("");
+                                        });
+}
+
 std::string ViolationRecord::Format() const {
   std::string list;
   for (int64_t seq : causes) list += (list.empty() ? "" : ",") + std::to_string(seq);

@@ -291,6 +291,17 @@ struct ViolationRecord {
   static std::optional<ViolationRecord> Parse(std::string_view details, std::string* error);
 };
 
+// A checker's finding that a known weakness of Redis 7.0 explains
+// (properties/config_rollback.h): `id` is the checker's, `message` says
+// what it found and why it is allowed. Not a violation.
+struct KnownWeaknessRecord {
+  static constexpr std::string_view kKind = "KnownWeakness";
+  std::string id;
+  std::string message;
+  std::string Format() const;
+  static std::optional<KnownWeaknessRecord> Parse(std::string_view details, std::string* error);
+};
+
 // The simulator added a machine (its index is the record's node).
 struct MachineAddedRecord {
   static constexpr std::string_view kKind = "MachineAdded";

@@ -20,6 +20,7 @@ Verdict JudgeInProcess(const scenario::Scenario& s, uint64_t seed,
   for (const auto& info : kProbes)
     if (r.probe_hits[static_cast<size_t>(info.probe)] > 0) v.probes.emplace_back(info.name);
   v.failed = !OutcomeSucceeded(r.outcome);
+  if (!r.known_weaknesses.empty()) v.known_weakness = r.known_weaknesses.front().id;
   if (v.failed && !r.violations.empty()) {
     v.violation = r.violations.front().id;
     v.message = r.violations.front().message;

@@ -23,6 +23,9 @@ struct Verdict {
   std::string message;
   // The code probes the run hit (engine/probes.h names), for coverage.
   std::vector<std::string> probes;
+  // The first finding a known weakness of Redis explains (RunResult::
+  // known_weaknesses), if any: not a failure, but counted and listed.
+  std::string known_weakness;
 };
 
 // Runs a scenario with a seed and judges it. In-process or isolated in a

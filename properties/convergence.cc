@@ -16,13 +16,7 @@ bool AllReportOk(const std::vector<const Cluster*>& nodes, std::string* why) {
   return true;
 }
 
-bool ClusterConverged(const std::vector<const Cluster*>& nodes,
-                      std::string* why) {
-  if (nodes.empty()) {
-    *why = "no nodes";
-    return false;
-  }
-  if (!AllReportOk(nodes, why)) return false;
+bool RolesAgree(const std::vector<const Cluster*>& nodes, std::string* why) {
   // Every node agrees with every other on who replicates whom (cheap, so
   // it goes before the slot map). Each node's table is walked beside the
   // live nodes, both in name order: O(N) per node, not N lookups.
@@ -67,6 +61,17 @@ bool ClusterConverged(const std::vector<const Cluster*>& nodes,
            std::to_string(stale_i) + "'s role";
     return false;
   }
+  return true;
+}
+
+bool ClusterConverged(const std::vector<const Cluster*>& nodes,
+                      std::string* why) {
+  if (nodes.empty()) {
+    *why = "no nodes";
+    return false;
+  }
+  if (!AllReportOk(nodes, why)) return false;
+  if (!RolesAgree(nodes, why)) return false;
   // Ground truth: only these nodes are running; a slot owned by any other
   // is not served, whatever the survivors still believe. Owners are
   // compared by name; runs of slots share an owner, so each node's last
@@ -105,6 +110,27 @@ bool ClusterConverged(const std::vector<const Cluster*>& nodes,
   }
   why->clear();
   return true;
+}
+
+std::vector<UnsettledSlot> UnsettledSlots(const std::vector<const Cluster*>& nodes) {
+  std::vector<UnsettledSlot> out;
+  if (nodes.empty()) return out;
+  std::set<std::string> live;
+  for (const Cluster* c : nodes) live.insert(c->myself().name);
+  for (int s = 0; s < kClusterSlots; ++s) {
+    const ClusterNode* ref = nodes[0]->SlotOwner(s);
+    UnsettledSlot u{s, {}};
+    bool unsettled = ref == nullptr || !live.count(ref->name);
+    for (size_t i = 1; i < nodes.size(); ++i) {
+      const ClusterNode* o = nodes[i]->SlotOwner(s);
+      if ((o == nullptr) != (ref == nullptr) || (o != nullptr && o->name != ref->name)) {
+        u.differing.push_back(i);
+        unsettled = true;
+      }
+    }
+    if (unsettled) out.push_back(std::move(u));
+  }
+  return out;
 }
 
 std::vector<Violation> CheckOpsSucceedAfter(const OpHistory& history,

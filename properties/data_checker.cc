@@ -47,19 +47,26 @@ std::vector<Violation> CheckDistinctConfigEpochs(const std::vector<const Server*
   return out;
 }
 
-std::vector<Violation> CheckNoOpenSlots(const std::vector<const Server*>& live, int64_t now_us) {
+std::vector<Violation> CheckNoOpenSlots(const std::vector<const Server*>& live, int64_t now_us,
+                                        const SlotExcuse& excuse,
+                                        std::vector<Violation>* excused) {
+  SLOTSIM_CHECK((excuse == nullptr) == (excused == nullptr));
   std::vector<Violation> out;
   for (const Server* s : live) {
     const Cluster& c = s->cluster();
     if (!c.myself().IsPrimary()) continue;
     for (const auto* open : {&c.migrating_slots(), &c.importing_slots()}) {
+      const bool migrating = open == &c.migrating_slots();
       for (const auto& [slot, peer] : *open) {
-        const bool migrating = open == &c.migrating_slots();
-        out.push_back({"no-open-slots",
-                       "node " + c.myself().ip + ":" + std::to_string(c.myself().port) +
-                           " still has slot " + std::to_string(slot) +
-                           (migrating ? " MIGRATING to " : " IMPORTING from ") + peer->name,
-                       now_us});
+        std::string message = "node " + c.myself().ip + ":" + std::to_string(c.myself().port) +
+                               " still has slot " + std::to_string(slot) +
+                               (migrating ? " MIGRATING to " : " IMPORTING from ") + peer->name;
+        std::string why;
+        if (excuse != nullptr && excuse(*s, slot, &why)) {
+          excused->push_back({"no-open-slots", message + ": " + why, now_us});
+          continue;
+        }
+        out.push_back({"no-open-slots", message, now_us});
         break;  // one per node and direction is enough
       }
     }
@@ -115,7 +122,9 @@ std::vector<Violation> CheckReplicasMatchPrimary(const std::vector<const Server*
 }
 
 std::vector<Violation> CheckNoStrayKeys(const std::vector<const Server*>& live, int64_t now_us,
-                                        size_t violations_max) {
+                                        size_t violations_max, const SlotExcuse& excuse,
+                                        std::vector<Violation>* excused) {
+  SLOTSIM_CHECK((excuse == nullptr) == (excused == nullptr));
   std::vector<Violation> out;
   for (const Server* s : live) {
     const SlotBitmap* owned = ShardSlots(*s, live);
@@ -125,12 +134,17 @@ std::vector<Violation> CheckNoStrayKeys(const std::vector<const Server*>& live, 
       if (owned->test(slot)) continue;
       const int64_t n = s->keyspace().CountKeysInSlot(slot);
       if (n == 0) continue;
-      out.push_back({"no-stray-keys",
-                     "node " + me.ip + ":" + std::to_string(me.port) + " holds " +
-                         std::to_string(n) + " key(s) of slot " + std::to_string(slot) +
-                         ", which its shard does not own (e.g. " +
-                         s->keyspace().GetKeysInSlot(slot, 1).front() + ")",
-                     now_us});
+      std::string message = "node " + me.ip + ":" + std::to_string(me.port) + " holds " +
+                            std::to_string(n) + " key(s) of slot " + std::to_string(slot) +
+                            ", which its shard does not own (e.g. " +
+                            s->keyspace().GetKeysInSlot(slot, 1).front() + ")";
+      std::string why;
+      if (excuse != nullptr && excuse(*s, slot, &why)) {
+        if (excused->size() < violations_max)
+          excused->push_back({"no-stray-keys", message + ": " + why, now_us});
+        continue;
+      }
+      out.push_back({"no-stray-keys", std::move(message), now_us});
       break;  // one per node
     }
   }
@@ -310,6 +324,27 @@ std::vector<Violation> CheckAckedWritesSurvive(const OpHistory& history,
       }
     }
     const int slot = KeyHashSlot(key);
+    // No node serves the key: every acknowledged increment is out of
+    // reach, and each must be forgiven on its own.
+    if (owner == nullptr && loss_allowed) {
+      std::vector<AllowedLoss> forgiven;
+      bool all = true;
+      for (const OpRecord* op : ops) {
+        if (op->outcome != OpOutcome::kOk) continue;
+        std::string why_not;
+        std::string cause = loss_allowed(*op, slot, &why_not);
+        if (cause.empty()) {
+          all = false;
+          break;
+        }
+        forgiven.push_back({op, slot, std::move(cause)});
+      }
+      if (all) {
+        if (allowed_losses)
+          allowed_losses->insert(allowed_losses->end(), forgiven.begin(), forgiven.end());
+        continue;
+      }
+    }
     if (owner == nullptr || value < 0 || value > attempted[key]) {
       out.push_back({id,
                      "INCR " + key + " (slot " + std::to_string(slot) + "): the owner has " +

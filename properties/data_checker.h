@@ -44,9 +44,19 @@ inline constexpr int64_t kReplicaDrainUs = 10'000'000;
 std::vector<Violation> CheckReplicasMatchPrimary(const std::vector<const Server*>& live,
                                                  const std::set<std::string>& judged,
                                                  int64_t now_us);
-std::vector<Violation> CheckNoOpenSlots(const std::vector<const Server*>& live, int64_t now_us);
+// A known weakness that explains what a check found in `node`'s `slot`
+// (*why says how), or false.
+using SlotExcuse = std::function<bool(const Server& node, int slot, std::string* why)>;
+// With `excuse`, an open slot it explains goes to *excused (same id and
+// form) instead of the result; a node's other open slots still count.
+std::vector<Violation> CheckNoOpenSlots(const std::vector<const Server*>& live, int64_t now_us,
+                                        const SlotExcuse& excuse = nullptr,
+                                        std::vector<Violation>* excused = nullptr);
+// With `excuse`, stray keys in a slot it explains go to *excused instead.
 std::vector<Violation> CheckNoStrayKeys(const std::vector<const Server*>& live, int64_t now_us,
-                                        size_t violations_max = 10);
+                                        size_t violations_max = 10,
+                                        const SlotExcuse& excuse = nullptr,
+                                        std::vector<Violation>* excused = nullptr);
 // A lost write is forgiven when `loss_allowed` (given the acknowledged
 // SET and its slot) names a window that allows it; see loss_windows.h.
 // Each forgiven loss is appended to *allowed_losses when given (the

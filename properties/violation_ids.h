@@ -8,7 +8,7 @@
 
 namespace slotsim {
 
-inline constexpr std::array<std::string_view, 36> kViolationIds = {{
+inline constexpr std::array<std::string_view, 37> kViolationIds = {{
     "acked-writes-survive",
     "admin-step-completes",
     "aof-fsync-policy-kept",
@@ -22,6 +22,7 @@ inline constexpr std::array<std::string_view, 36> kViolationIds = {{
     "election-won-in-time",
     "expected-violation-missing",
     "fail-needs-primary-majority",
+    "known-weakness-missing",
     "last-vote-epoch-monotonic",
     "minority-primary-stops-writes",
     "no-memory-leak",

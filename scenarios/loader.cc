@@ -408,6 +408,7 @@ bool Validate(const std::string& path, scenario::Scenario& s,
   }
   std::vector<std::string> named(expect.allow().begin(), expect.allow().end());
   if (!expect.violation().empty()) named.push_back(expect.violation());
+  named.insert(named.end(), expect.known_weakness().begin(), expect.known_weakness().end());
   for (const auto& id : named)
     if (!IsKnownViolationId(id)) {
       *err = v.Where(s, &tree, "expect") + ": unknown property id \"" + id +

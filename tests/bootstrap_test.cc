@@ -93,6 +93,30 @@ TEST(Bootstrap, ExpectedViolationIsItsOwnOutcomeAndHidesNothing) {
   EXPECT_EQ(missing.violations[0].id, "expected-violation-missing");
 }
 
+// A named known weakness must show: its absence fails a run that is
+// otherwise clean, and its presence never hides a real violation.
+TEST(Bootstrap, ANamedKnownWeaknessMustShow) {
+  scenario::Expect expect;
+  expect.add_known_weakness("no-open-slots");
+  RunResult clean;
+  JudgeOutcome(expect, 1000, &clean);
+  EXPECT_EQ(clean.outcome, "violation");
+  ASSERT_EQ(clean.violations.size(), 1u);
+  EXPECT_EQ(clean.violations[0].id, "known-weakness-missing");
+
+  RunResult shown;
+  shown.known_weaknesses.push_back({"no-open-slots", "slot 5 open again", 1000});
+  JudgeOutcome(expect, 1000, &shown);
+  EXPECT_EQ(shown.outcome, "pass");
+  EXPECT_TRUE(shown.violations.empty());
+
+  RunResult both = shown;
+  both.violations.push_back({"no-stray-keys", "keys left behind", 1000});
+  JudgeOutcome(expect, 1000, &both);
+  EXPECT_EQ(both.outcome, "violation");
+  EXPECT_EQ(both.violations[0].id, "no-stray-keys");
+}
+
 // A fault that never happens tests nothing: a during_migration crash in
 // a run with no migration never fires, and fails the run unless it is
 // optional.
