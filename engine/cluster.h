@@ -130,6 +130,11 @@ class Cluster {
   // strictly above it (a bump and a PONG broadcast if they are equal; not
   // while another hand-off of mine has my epoch frozen).
   void AtomicKeepSlots(const std::string& target_name, uint64_t target_epoch);
+  // Whether CLUSTER `argv` would change my configEpoch (BUMPEPOCH, or
+  // SETSLOT <slot> NODE <me> closing an import) while an atomic hand-off
+  // has it frozen: the server then postpones the command until the
+  // hand-off has its answer, rather than refusing it.
+  bool WaitsForFrozenEpoch(const std::vector<std::string>& argv) const;
   // Whether `slot` is open for a native migration (either direction).
   bool SlotIsOpen(int slot) const {
     return migrating_slots_to_.count(slot) || importing_slots_from_.count(slot);

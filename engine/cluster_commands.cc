@@ -140,10 +140,10 @@ void Cluster::Command(const std::vector<std::string>& argv, std::string* out) {
     Reset(mode == "hard");
     resp::AppendSimple(out, "OK");
   } else if (sub == "bumpepoch" && argc == 2) {
-    // Refused, not deferred, during an atomic migration's hand-off: a bump
-    // now would put my epoch at or above the target's claim of the batch.
-    // The hand-off is short (writes to the batch are paused for it), so
-    // the caller can simply retry.
+    // Not during an atomic migration's hand-off: a bump now would put my
+    // epoch at or above the target's claim of the batch. The server
+    // postpones the command until the hand-off's answer
+    // (WaitsForFrozenEpoch); a caller that gets here anyway is refused.
     if (const std::string job = ConfigEpochFrozenBy(); !job.empty()) {
       resp::AppendError(out, ConfigEpochFrozenError(job));
       return;

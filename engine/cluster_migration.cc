@@ -77,9 +77,9 @@ void Cluster::CommandSetSlot(const std::vector<std::string>& argv, std::string* 
     if (n == nullptr) return;
     // Closing an import on myself bumps my configEpoch (below). During an
     // atomic migration's hand-off that bump would put my epoch at or above
-    // the target's claim of the batch, so the command is refused before
-    // it changes anything. The hand-off is short: the caller can retry
-    // (redis-cli's reshard stops at it, as at any SETSLOT error).
+    // the target's claim of the batch. The server postpones the command
+    // until the hand-off's answer (WaitsForFrozenEpoch); a caller that
+    // gets here anyway is refused before anything changes.
     if (n == myself_ && importing_slots_from_.count(slot) &&
         !env_.BugInjected("setslot-node-without-bump")) {
       if (const std::string job = ConfigEpochFrozenBy(); !job.empty()) {
@@ -257,6 +257,20 @@ bool Cluster::Blacklisted(const std::string& name) {
     return false;
   }
   return true;
+}
+
+bool Cluster::WaitsForFrozenEpoch(const std::vector<std::string>& argv) const {
+  if (argv.size() < 2 || ConfigEpochFrozenBy().empty()) return false;
+  std::string sub = argv[1];
+  std::transform(sub.begin(), sub.end(), sub.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  if (sub == "bumpepoch") return argv.size() == 2;
+  if (sub != "setslot" || argv.size() != 5) return false;
+  std::string action = argv[3];
+  std::transform(action.begin(), action.end(), action.begin(),
+                 [](unsigned char ch) { return std::tolower(ch); });
+  int slot = 0;
+  return action == "node" && ParseSlotNumber(argv[2], &slot) && argv[4] == myself_->name &&
+         importing_slots_from_.count(slot) && !env_.BugInjected("setslot-node-without-bump");
 }
 
 std::string Cluster::OpenSlotsDescription() const {

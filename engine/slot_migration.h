@@ -154,6 +154,9 @@ class SlotMigrations {
   // none, or if I am not a primary): my configEpoch must not change until
   // it is answered (Cluster's hooks.config_epoch_frozen_by).
   std::string ExportHandoffInFlight() const;
+  // Whether one of my own jobs of `role` is in its hand-off (whatever my
+  // role now): its end reruns what waits for it.
+  bool HandoffInFlight(SlotMigrationJob::Role role) const;
   // The connections this side keeps state for: export links and import
   // streams.
   void AppendHeldConnections(std::vector<std::pair<ConnId, std::string>>* out) const;
@@ -220,8 +223,6 @@ class SlotMigrations {
   // Answers the source blocked on END on `conn` (hooks.reply_to, or the
   // END command's own reply within TryTakeOverNow).
   void Answer(ConnId conn, const std::string& reply);
-  // Whether one of my own jobs of `role` is in its hand-off.
-  bool HandoffInFlight(SlotMigrationJob::Role role) const;
   void Fail(SlotMigrationJob& job, const std::string& why);
   // Deletes the keys of the job's slots that this node does not own.
   void DropPartialKeys(const SlotMigrationJob& job);
