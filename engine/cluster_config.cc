@@ -37,7 +37,7 @@ void Cluster::SaveConfig(bool fsync) {
   if (fsync) todo_fsync_ = false;
   std::string content;
   content.reserve(last_config_bytes_ + 256);
-  for (const auto& [name, n] : nodes_) {
+  for (const ClusterNode* n : NodesInOrder()) {  // nodes_'s order, without the tree walk
     if (n->InHandshake()) continue;
     AppendNodeDescription(*n, &content);
     content += '\n';

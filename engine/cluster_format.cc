@@ -10,14 +10,14 @@
 namespace slotsim {
 namespace {
 
-// representClusterNodeFlags.
-std::string FlagsString(uint32_t f) {
-  std::string s;
-  auto add = [&](uint32_t bit, const char* name) {
-    if (f & bit) {
-      if (!s.empty()) s += ',';
-      s += name;
-    }
+// representClusterNodeFlags, appended to *out.
+void AppendFlags(uint32_t f, std::string* out) {
+  bool any = false;
+  auto add = [&](uint32_t bit, std::string_view name) {
+    if (!(f & bit)) return;
+    if (any) out->push_back(',');
+    out->append(name);
+    any = true;
   };
   add(kNodeMyself, "myself");
   add(kNodePrimary, "master");
@@ -27,7 +27,7 @@ std::string FlagsString(uint32_t f) {
   add(kNodeHandshake, "handshake");
   add(kNodeNoAddr, "noaddr");
   add(kNodeNoFailover, "nofailover");
-  return s.empty() ? "noflags" : s;
+  if (!any) out->append("noflags");
 }
 
 void AppendNodeEntry(const ClusterNode& n, std::string* out) {
@@ -53,7 +53,9 @@ void Cluster::AppendNodeDescription(const ClusterNode& n, std::string* out) cons
   number(n.port);
   out->append("@");
   number(n.cport);
-  out->append(" ").append(FlagsString(n.flags)).append(" ");
+  out->push_back(' ');
+  AppendFlags(n.flags, out);
+  out->push_back(' ');
   out->append(n.primary_name.empty() ? std::string_view("-") : std::string_view(n.primary_name));
   out->append(" ");
   number(n.ping_sent_ms);

@@ -150,10 +150,22 @@ bool Validate(const std::string& path, scenario::Scenario& s,
   auto* topo = s.mutable_topology();
   auto* ttree = v.Nested(s, &tree, "topology");
   if (topo->base_port() == 0) topo->set_base_port(7000);
-  if (!v.Range(*topo, ttree, "primaries", topo->primaries(), 1, 100, err) ||
+  // Up to 1000 nodes, the size Redis Cluster is specified for; each takes
+  // base_port + i and, for its bus, 10000 above.
+  constexpr int kNodesMax = 1000;
+  if (!v.Range(*topo, ttree, "primaries", topo->primaries(), 1, 500, err) ||
       !v.Range(*topo, ttree, "replicas_per_primary", topo->replicas_per_primary(), 0, 5, err) ||
-      !v.Range(*topo, ttree, "base_port", topo->base_port(), 1024, 55000 - 600, err) ||
       !v.Range(*topo, ttree, "spare_nodes", topo->spare_nodes(), 0, 20, err))
+    return false;
+  const int all_nodes =
+      topo->primaries() * (1 + topo->replicas_per_primary()) + topo->spare_nodes();
+  if (all_nodes > kNodesMax) {
+    *err = v.Where(*topo, ttree, "primaries") + ": " + std::to_string(all_nodes) +
+           " nodes (primaries x (1 + replicas_per_primary) + spare_nodes); at most " +
+           std::to_string(kNodesMax);
+    return false;
+  }
+  if (!v.Range(*topo, ttree, "base_port", topo->base_port(), 1024, 55535 - all_nodes, err))
     return false;
   if (!v.Range(s, &tree, "duration_ms", static_cast<double>(s.duration_ms()), 1,
                24.0 * 3600 * 1000, err))

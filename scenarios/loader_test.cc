@@ -41,7 +41,19 @@ TEST(Loader, RangeErrorPointsAtTheField) {
   auto r = ParseScenario("r.textproto",
                          "name: \"t\"\ntopology {\n  primaries: 0\n}\nduration_ms: 10\n");
   ASSERT_FALSE(r.ok);
-  EXPECT_EQ(r.error, "r.textproto:3:3: primaries must be in [1, 100], got 0");
+  EXPECT_EQ(r.error, "r.textproto:3:3: primaries must be in [1, 500], got 0");
+}
+
+// Redis Cluster is specified for up to 1000 nodes: so are scenarios.
+TEST(Loader, AtMostAThousandNodes) {
+  auto ok = ParseScenario("k.textproto", "name: \"k\"\ntopology { primaries: 500 replicas_per_primary: 1 }\n"
+                                         "duration_ms: 1000\nconvergence_bound_ms: 1000\n");
+  EXPECT_TRUE(ok.ok) << ok.error;
+  auto big = ParseScenario("k.textproto", "name: \"k\"\ntopology { primaries: 500 replicas_per_primary: 2 }\n"
+                                          "duration_ms: 1000\nconvergence_bound_ms: 1000\n");
+  EXPECT_FALSE(big.ok);
+  EXPECT_NE(big.error.find("1500 nodes"), std::string::npos) << big.error;
+  EXPECT_NE(big.error.find("at most 1000"), std::string::npos) << big.error;
 }
 
 TEST(Loader, NestedRangeErrorInEngine) {

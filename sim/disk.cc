@@ -14,6 +14,10 @@ bool SimDisk::Write(const std::string& name, std::string_view data, int64_t now_
   auto it = live_.find(name);
   int64_t ino = it != live_.end() ? it->second : (live_[name] = NewInode());
   Inode& in = inodes_[ino];
+  if (in.synced_is_prefix) {  // the synced bytes are about to be overwritten
+    in.synced.assign(in.Synced());
+    in.synced_is_prefix = false;
+  }
   in.data.assign(data);
   if (in.unsynced_since_us < 0) in.unsynced_since_us = now_us;
   bytes_written_ += static_cast<int64_t>(data.size());
@@ -34,7 +38,9 @@ bool SimDisk::SyncFile(const std::string& name) {
   auto it = live_.find(name);
   if (it == live_.end()) return false;
   Inode& in = inodes_[it->second];
-  in.synced = in.data;
+  in.synced_is_prefix = true;
+  in.synced_len = in.data.size();
+  std::string().swap(in.synced);
   in.unsynced_since_us = -1;
   syncs_++;
   return true;
@@ -82,11 +88,12 @@ std::vector<SimDisk::Unsynced> SimDisk::UnsyncedFiles() const {
   std::vector<Unsynced> out;
   for (const auto& [name, ino] : live_) {
     const Inode& in = inodes_.at(ino);
-    if (in.unsynced_since_us < 0 || in.data == in.synced) continue;
-    const bool appended = in.data.size() > in.synced.size() &&
-                          in.data.compare(0, in.synced.size(), in.synced) == 0;
+    const std::string_view synced = in.Synced();
+    if (in.unsynced_since_us < 0 || in.data == synced) continue;
+    const bool appended = in.data.size() > synced.size() &&
+                          std::string_view(in.data).substr(0, synced.size()) == synced;
     out.push_back({name, in.unsynced_since_us,
-                   appended ? static_cast<int64_t>(in.data.size() - in.synced.size()) : 0});
+                   appended ? static_cast<int64_t>(in.data.size() - synced.size()) : 0});
   }
   return out;
 }
@@ -95,7 +102,14 @@ void SimDisk::Crash() {
   live_ = durable_;
   CollectInodes();
   for (auto& [ino, in] : inodes_) {
-    in.data = in.synced;
+    if (in.synced_is_prefix) {
+      in.data.resize(in.synced_len);
+    } else {
+      in.data = std::move(in.synced);
+      in.synced.clear();
+    }
+    in.synced_is_prefix = true;
+    in.synced_len = in.data.size();
     in.unsynced_since_us = -1;
   }
 }

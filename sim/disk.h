@@ -43,10 +43,20 @@ class SimDisk {
   int64_t syncs() const { return syncs_; }
 
  private:
+  // What survives a crash is the first synced_len bytes of `data` while
+  // synced_is_prefix (a sync, then only appends: an AOF), else `synced`
+  // (a rewrite since the last sync). A sync is then O(1) rather than a
+  // copy of the whole file (issue 16).
   struct Inode {
-    std::string data;    // what reads see
-    std::string synced;  // what survives a crash
+    std::string data;  // what reads see
+    bool synced_is_prefix = true;
+    size_t synced_len = 0;
+    std::string synced;
     int64_t unsynced_since_us = -1;  // oldest write since the last sync
+    std::string_view Synced() const {
+      return synced_is_prefix ? std::string_view(data).substr(0, synced_len)
+                              : std::string_view(synced);
+    }
   };
   int64_t NewInode();
   // Frees the inodes no name reaches, now or after a crash: a file

@@ -75,6 +75,34 @@ TEST(SimDisk, ReplacedFilesAreFreedButTheDurableOneIsKept) {
   EXPECT_EQ(d.inode_count(), 1u);
 }
 
+// A sync keeps a prefix of the file (appends after it are what a crash
+// drops), until a rewrite replaces the synced bytes themselves.
+TEST(SimDisk, RewritesAndAppendsAfterASyncAreLostButTheSyncedBytesAreNot) {
+  SimDisk d;
+  d.Write("aof", "abc", 0);
+  d.SyncFile("aof");
+  d.SyncDir();
+  d.Append("aof", "def", 5);
+  auto unsynced = d.UnsyncedFiles();
+  ASSERT_EQ(unsynced.size(), 1u);
+  EXPECT_EQ(unsynced[0].bytes, 3);
+  EXPECT_EQ(unsynced[0].since_us, 5);
+  d.Write("aof", "xyzxyz", 6);  // a rewrite: "abc" must survive a crash
+  d.Append("aof", "!", 7);
+  unsynced = d.UnsyncedFiles();
+  ASSERT_EQ(unsynced.size(), 1u);
+  EXPECT_EQ(unsynced[0].bytes, 0);  // not an extension of what is synced
+  SimDisk crashed = d;
+  crashed.Crash();
+  EXPECT_EQ(*crashed.Read("aof"), "abc");
+  d.SyncFile("aof");
+  EXPECT_TRUE(d.UnsyncedFiles().empty());
+  d.Append("aof", "?", 8);
+  d.Crash();
+  EXPECT_EQ(*d.Read("aof"), "xyzxyz!");
+  EXPECT_TRUE(d.UnsyncedFiles().empty());
+}
+
 TEST(SimDisk, RenameWithoutContentSyncLosesData) {
   SimDisk d;
   d.Write("tmp", "v2", 0);
