@@ -9,6 +9,7 @@ Three panels, log-log where sizes double:
 A small SVG writer of our own: no plotting package is needed.
 
   bench/scale_curve.py            render bench/scale.svg from the data file
+  bench/scale_curve.py --out F    write the picture to F instead
   bench/scale_curve.py --measure  first re-measure slotsim (bench/scale_bench.sh) and real
                                   Redis (bench/redis_scale.sh) at the data file's sizes,
                                   and rewrite the data file (about 10 minutes)
@@ -155,15 +156,22 @@ def measure(d):
 
 
 def main():
+    args = sys.argv[1:]
+    out = OUT
+    if len(args) == 2 and args[0] == "--out":
+        out = args[1]
+    elif args == ["--measure"]:
+        pass
+    elif args:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
     with open(DATA) as f:
         d = json.load(f)
-    if "--measure" in sys.argv[1:]:
+    if args == ["--measure"]:
         measure(d)
-    elif sys.argv[1:]:
-        sys.exit(__doc__)
-    with open(OUT, "w") as f:
+    with open(out, "w") as f:
         f.write(render(d))
-    print(f"wrote {OUT}")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":
