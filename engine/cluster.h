@@ -295,8 +295,11 @@ class Cluster {
   void AppendSlotsReply(std::string* out) const;   // CLUSTER SLOTS
   void AppendShardsReply(std::string* out) const;  // CLUSTER SHARDS
   std::string NodeDescription(const ClusterNode& n) const;
-  // The same line, appended to *out.
+  // The same line, appended to *out (from the node's cached line while
+  // nothing in it changed).
   void AppendNodeDescription(const ClusterNode& n, std::string* out) const;
+  // The line without myself's open slots, formatted afresh.
+  void FormatNodeLine(const ClusterNode& n, std::string* out) const;
 
   // ---- Commands (cluster_commands.cc) ------------------------------------
   void CommandAddSlots(const std::vector<std::string>& argv, bool ranges,

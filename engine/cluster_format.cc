@@ -41,7 +41,7 @@ void AppendNodeEntry(const ClusterNode& n, std::string* out) {
 
 }  // namespace
 
-void Cluster::AppendNodeDescription(const ClusterNode& n, std::string* out) const {
+void Cluster::FormatNodeLine(const ClusterNode& n, std::string* out) const {
   // Appended in place, with no temporaries: every nodes.conf save writes
   // a line per known node (issue 16: most of a 200-node formation).
   auto number = [out](auto v) {
@@ -73,6 +73,25 @@ void Cluster::AppendNodeDescription(const ClusterNode& n, std::string* out) cons
     }
     if (!n.slots_formatted.empty()) out->append(" ").append(n.slots_formatted);
   }
+}
+
+void Cluster::AppendNodeDescription(const ClusterNode& n, std::string* out) const {
+  const bool connected = n.IsMyself() || n.link != kNoConn || n.inbound_link != kNoConn;
+  const ClusterNode::LineOf of{n.flags,           n.port,          n.cport,
+                               n.ping_sent_ms,    n.pong_received_ms, n.config_epoch,
+                               n.IsPrimary() ? n.slots_version : 0, connected};
+  const bool fresh = of == n.line_of && n.line_ip == n.ip &&
+                     n.line_primary_name == n.primary_name && n.line.size() > n.name.size() &&
+                     n.line.compare(0, n.name.size(), n.name) == 0 &&
+                     n.line[n.name.size()] == ' ';
+  if (!fresh) {
+    n.line.clear();
+    FormatNodeLine(n, &n.line);
+    n.line_of = of;
+    n.line_ip = n.ip;
+    n.line_primary_name = n.primary_name;
+  }
+  out->append(n.line);
   if (n.IsMyself()) out->append(OpenSlotsDescription());
 }
 
