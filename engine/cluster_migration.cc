@@ -261,15 +261,11 @@ bool Cluster::Blacklisted(const std::string& name) {
 
 bool Cluster::WaitsForFrozenEpoch(const std::vector<std::string>& argv) const {
   if (argv.size() < 2 || ConfigEpochFrozenBy().empty()) return false;
-  std::string sub = argv[1];
-  std::transform(sub.begin(), sub.end(), sub.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  const std::string sub = Lower(argv[1]);
   if (sub == "bumpepoch") return argv.size() == 2;
-  if (sub != "setslot" || argv.size() != 5) return false;
-  std::string action = argv[3];
-  std::transform(action.begin(), action.end(), action.begin(),
-                 [](unsigned char ch) { return std::tolower(ch); });
   int slot = 0;
-  return action == "node" && ParseSlotNumber(argv[2], &slot) && argv[4] == myself_->name &&
+  return sub == "setslot" && argv.size() == 5 && Lower(argv[3]) == "node" &&
+         ParseSlotNumber(argv[2], &slot) && argv[4] == myself_->name &&
          importing_slots_from_.count(slot) && !env_.BugInjected("setslot-node-without-bump");
 }
 

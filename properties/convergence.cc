@@ -112,23 +112,19 @@ bool ClusterConverged(const std::vector<const Cluster*>& nodes,
   return true;
 }
 
-std::vector<UnsettledSlot> UnsettledSlots(const std::vector<const Cluster*>& nodes) {
-  std::vector<UnsettledSlot> out;
+std::vector<int> UnsettledSlots(const std::vector<const Cluster*>& nodes) {
+  std::vector<int> out;
   if (nodes.empty()) return out;
   std::set<std::string> live;
   for (const Cluster* c : nodes) live.insert(c->myself().name);
   for (int s = 0; s < kClusterSlots; ++s) {
     const ClusterNode* ref = nodes[0]->SlotOwner(s);
-    UnsettledSlot u{s, {}};
     bool unsettled = ref == nullptr || !live.count(ref->name);
-    for (size_t i = 1; i < nodes.size(); ++i) {
+    for (size_t i = 1; i < nodes.size() && !unsettled; ++i) {
       const ClusterNode* o = nodes[i]->SlotOwner(s);
-      if ((o == nullptr) != (ref == nullptr) || (o != nullptr && o->name != ref->name)) {
-        u.differing.push_back(i);
-        unsettled = true;
-      }
+      unsettled = o == nullptr || o->name != ref->name;
     }
-    if (unsettled) out.push_back(std::move(u));
+    if (unsettled) out.push_back(s);
   }
   return out;
 }

@@ -27,15 +27,10 @@ bool ClusterConverged(const std::vector<const Cluster*>& nodes,
 // ClusterConverged's second part alone: every node agrees with every
 // other on who replicates whom. Otherwise *why names the first pair.
 bool RolesAgree(const std::vector<const Cluster*>& nodes, std::string* why);
-// ClusterConverged's third part, in full: each slot that is unassigned on
-// nodes[0], owned by a node not among `nodes`, or owned by another node
-// on some node, with the index (into `nodes`) of each node whose view
-// differs from nodes[0]'s (empty when nodes[0]'s own view is the fault).
-struct UnsettledSlot {
-  int slot = 0;
-  std::vector<size_t> differing;
-};
-std::vector<UnsettledSlot> UnsettledSlots(const std::vector<const Cluster*>& nodes);
+// ClusterConverged's third part, in full: the slots that are unassigned
+// on nodes[0], owned by a node not among `nodes`, or owned by another
+// node on some node.
+std::vector<int> UnsettledSlots(const std::vector<const Cluster*>& nodes);
 
 // Property "ops-succeed-after-convergence": every client operation invoked
 // at or after `since_us` got a non-error answer.
