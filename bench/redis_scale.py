@@ -9,7 +9,12 @@ Starts N redis-server (Debian's 7.0) processes on loopback, forms them with
     every replica (what slotsim's converged-in-time also requires);
   - cpu_per_wall: CPU seconds per wall second that all N processes burn,
     over --idle seconds once formed (from /proc/PID/stat);
-  - rss_mb_per_node: their mean resident memory (VmRSS) at the end.
+  - rss_mb_per_node: their mean resident memory (VmRSS) at the end;
+  - describe_us_per_node: what generating one node's CLUSTER NODES line
+    costs the server's thread (clusterGenNodesDescription, which also
+    writes nodes.conf), from SLOWLOG's own timing of CLUSTER NODES on a few
+    nodes (--describe-samples), divided by N. slotsim's cost model charges
+    this per line (CostModel::node_line_ns).
 Prints one JSON object. Needs redis-server, redis-cli and python3-redis
 (scripts/setup.sh --tests). Ports: --port-base .. +N-1, bus ports +10000.
 
@@ -76,12 +81,33 @@ def proc_rss_mb(pid):
     return 0.0
 
 
+def describe_us(clients, samples):
+    """Median server-side microseconds of one CLUSTER NODES, over `samples`
+    calls on each of the first few nodes (SLOWLOG with a 0 threshold)."""
+    times = []
+    for c in clients[:4]:
+        old = c.config_get("slowlog-log-slower-than")["slowlog-log-slower-than"]
+        c.config_set("slowlog-log-slower-than", 0)
+        c.execute_command("SLOWLOG", "RESET")
+        for _ in range(samples):
+            c.execute_command("CLUSTER", "NODES")
+        for entry in c.execute_command("SLOWLOG", "GET", samples + 10):
+            args = [x.decode() if isinstance(x, bytes) else x for x in entry[3]]
+            if [x.upper() for x in args[:2]] == ["CLUSTER", "NODES"]:
+                times.append(entry[2])
+        c.config_set("slowlog-log-slower-than", old)
+    times.sort()
+    return times[len(times) // 2] if times else None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("nodes", type=int)
     ap.add_argument("--idle", type=float, default=60.0)
     ap.add_argument("--node-timeout", type=int, default=15000)
     ap.add_argument("--port-base", type=int, default=21000)
+    ap.add_argument("--describe-samples", type=int, default=50,
+                    help="CLUSTER NODES calls timed per node (0: skip)")
     a = ap.parse_args()
     if a.nodes < 6 or a.nodes % 2:
         sys.exit("redis_scale: N must be even and at least 6 (N/2 primaries, one replica each)")
@@ -138,6 +164,7 @@ def main():
         cpu1 = sum(proc_cpu_s(p.pid) for p in procs)
         wall = time.monotonic() - t0
         rss = [proc_rss_mb(p.pid) for p in procs]
+        desc_us = describe_us(clients, a.describe_samples) if a.describe_samples > 0 else None
         print(json.dumps({
             "nodes": a.nodes, "node_timeout_ms": a.node_timeout,
             "create_s": round(create_s, 2), "formed_s": round(formed_s, 2),
@@ -145,6 +172,8 @@ def main():
             "cpu_per_wall": round((cpu1 - cpu0) / wall, 4),
             "rss_mb_per_node": round(sum(rss) / len(rss), 2),
             "rss_mb_total": round(sum(rss), 1),
+            "describe_us": desc_us,
+            "describe_us_per_node": None if desc_us is None else round(desc_us / a.nodes, 3),
             "redis_server": subprocess.run(["redis-server", "--version"], stdout=subprocess.PIPE,
                                            text=True).stdout.split()[2]}))
     finally:

@@ -13,7 +13,7 @@ namespace slotsim {
 
 Cluster::Cluster(Env& env, const EngineConfig& config, Keyspace& keyspace,
                  MemoryAccount& memory)
-    : env_(env), config_(config), keyspace_(keyspace), memory_(memory),
+    : env_(env), config_(config), meter_(env_, config_.cost), keyspace_(keyspace), memory_(memory),
       slots_(kClusterSlots, nullptr) {
   SLOTSIM_CHECK(config_.node_timeout_ms > 0);
   SLOTSIM_CHECK(config_.cron_period_ms > 0);
@@ -386,10 +386,7 @@ void Cluster::UpdateState() {
 void Cluster::AfterEvent() {
   if (todo_handle_failover_) HandleReplicaFailover();
   if (todo_update_state_) UpdateState();
-  if (todo_save_) {
-    SaveConfig(todo_fsync_);
-    todo_save_ = todo_fsync_ = false;
-  }
+  if (todo_save_) SaveAtEndOfPass();
   if (slot_table_version_ != traced_slot_table_version_) TraceSlotView();
   // Trace this node's state whenever any part of it changed (the viewer's
   // scrubber and the checkers read these rows).
@@ -414,6 +411,17 @@ void Cluster::AfterEvent() {
   }
   env_.Trace({NodeStateRecord::kKind, "", "", rec.Format()});
   last_traced_ = std::move(now);
+}
+
+void Cluster::SaveAtEndOfPass() {
+  if (save_at_end_of_pass_scheduled_) return;
+  save_at_end_of_pass_scheduled_ = true;
+  env_.AddTimer(0, "clusterBeforeSleep", [this] {
+    save_at_end_of_pass_scheduled_ = false;
+    if (!todo_save_) return;  // a synced save of its own came first
+    SaveConfig(todo_fsync_);
+    todo_save_ = todo_fsync_ = false;
+  });
 }
 
 void Cluster::TraceSlotView() {

@@ -91,9 +91,12 @@ class Cluster {
   void OnBusData(ConnId conn, std::string_view bytes);
   void OnBusClosed(ConnId conn);
 
-  // clusterBeforeSleep: recompute the cluster state if something changed,
-  // and trace any change of this node's own state.
+  // After each event: recompute the cluster state if something changed,
+  // and trace any change of this node's own state. A pending nodes.conf
+  // save waits for the end of the event-loop pass (SaveAtEndOfPass).
   void AfterEvent();
+  // What the node's CPU meter charged for config saves and CLUSTER NODES.
+  int64_t cpu_ns() const { return meter_.total_ns(); }
   // Saves nodes.conf durably now (prepareForShutdown's clusterSaveConfig).
   void SaveConfigForShutdown() { SaveConfig(true); }
 
@@ -281,6 +284,12 @@ class Cluster {
   void SaveConfig(bool fsync);
   // Loads nodes.conf if present. False (and *error) if it is corrupt.
   bool LoadConfig(std::string* error);
+  // clusterBeforeSleep's save: one per event-loop pass, however many of
+  // the pass's events asked for it. A timer due now runs after the events
+  // already waiting for the node's thread, so a busy node's backlog is one
+  // pass, as it is for Redis's aeProcessEvents.
+  void SaveAtEndOfPass();
+  bool save_at_end_of_pass_scheduled_ = false;
   // clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG [| FSYNC_CONFIG]).
   void TodoSave(bool fsync) {
     todo_save_ = true;
@@ -321,6 +330,7 @@ class Cluster {
   Env& env_;
   ClusterHooks hooks_;
   const EngineConfig config_;
+  CpuMeter meter_;  // config saves and CLUSTER NODES (Server meters the rest)
   Keyspace& keyspace_;
   MemoryAccount& memory_;  // the node's temporary allocations
   // Ordered by name: iteration order is deterministic.
@@ -387,6 +397,11 @@ class Cluster {
   // BuildHeader's cache of the advertised slot bitmap in wire form.
   mutable SlotBitmap header_slots_;
   mutable std::string header_slots_bytes_;
+  // Scratch messages, cleared and refilled for every ping sent and every
+  // frame received: protobuf keeps a cleared message's gossip entries and
+  // their strings, so a big cluster's gossip stops allocating per entry.
+  bus::BusMessage ping_scratch_;
+  bus::BusMessage received_scratch_;
   mutable bool header_slots_valid_ = false;
   bool todo_save_ = false, todo_fsync_ = false;
   size_t last_config_bytes_ = 0;  // the last save's size, to reserve the next

@@ -70,7 +70,7 @@ void Cluster::OnBusData(ConnId conn, std::string_view bytes) {
   if (it == links_.end()) return;
   BusLink* link = it->second.get();
   link->decoder.Feed(bytes);
-  bus::BusMessage msg;
+  bus::BusMessage& msg = received_scratch_;
   // Each iteration consumes a frame; a delivery holds a bounded number.
   for (int frames = 0;; ++frames) {
     SLOTSIM_CHECK(frames <= 1 << 20);
@@ -141,7 +141,8 @@ void Cluster::SendPing(ConnId conn, bus::MessageType type) {
   if (link->node != nullptr && type == bus::PING)
     link->node->ping_sent_ms = env_.NowMs();
 
-  bus::BusMessage msg;
+  bus::BusMessage& msg = ping_scratch_;
+  msg.Clear();
   BuildHeader(type, &msg);
   const int known = static_cast<int>(nodes_.size());
   int freshnodes = known - 2;

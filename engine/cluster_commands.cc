@@ -43,6 +43,7 @@ void Cluster::Command(const std::vector<std::string>& argv, std::string* out) {
   if (sub == "myid" && argc == 2) {
     resp::AppendBulk(out, myself_->name);
   } else if (sub == "nodes" && argc == 2) {
+    meter_.NodeLines(nodes_.size());
     resp::AppendBulk(out, NodesDescription());
   } else if (sub == "info" && argc == 2) {
     resp::AppendBulk(out, InfoSection());

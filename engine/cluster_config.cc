@@ -37,14 +37,19 @@ void Cluster::SaveConfig(bool fsync) {
   if (fsync) todo_fsync_ = false;
   std::string content;
   content.reserve(last_config_bytes_ + 256);
+  size_t lines = 0;
   for (const ClusterNode* n : NodesInOrder()) {  // nodes_'s order, without the tree walk
     if (n->InHandshake()) continue;
     AppendNodeDescription(*n, &content);
     content += '\n';
+    ++lines;
   }
   content += "vars currentEpoch " + std::to_string(current_epoch_) +
              " lastVoteEpoch " + std::to_string(last_vote_epoch_) + "\n";
   last_config_bytes_ = content.size();
+  // clusterGenNodesDescription, then the write(2) of the whole file.
+  meter_.NodeLines(lines);
+  meter_.Io(content.size());
   bool ok = env_.WriteFile(kConfigTemp, content);
   // The temp file's contents are synced before every rename, even when the
   // caller does not ask for durability. Redis 7.0's clusterSaveConfig(0)

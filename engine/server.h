@@ -73,7 +73,7 @@ class Server : public NetHandler {
   const MemoryAccount& memory() const { return memory_; }
   const EngineConfig& config() const { return config_; }
   // Work charged to this node's thread so far (the cost model), in ns.
-  int64_t cpu_ns() const { return meter_.total_ns(); }
+  int64_t cpu_ns() const { return meter_.total_ns() + cluster_.cpu_ns(); }
   size_t connected_clients() const { return clients_.size(); }
   int64_t protocol_errors() const { return protocol_errors_; }
 

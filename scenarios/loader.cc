@@ -185,7 +185,8 @@ bool Validate(const std::string& path, scenario::Scenario& s,
     for (auto [name, val] : {std::pair{"command_ns", c.command_ns()},
                              std::pair{"io_ns_per_kib", c.io_ns_per_kib()},
                              std::pair{"serialize_ns_per_kib", c.serialize_ns_per_kib()},
-                             std::pair{"load_ns_per_kib", c.load_ns_per_kib()}})
+                             std::pair{"load_ns_per_kib", c.load_ns_per_kib()},
+                             std::pair{"node_line_ns", c.node_line_ns()}})
       if (!v.Range(c, ctree, name, static_cast<double>(val), 0, 1e9, err)) return false;
   }
 

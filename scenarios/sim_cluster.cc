@@ -125,6 +125,7 @@ EngineConfig SimCluster::ConfigFor(int i) const {
   if (cost.has_io_ns_per_kib()) c.cost.io_ns_per_kib = cost.io_ns_per_kib();
   if (cost.has_serialize_ns_per_kib()) c.cost.serialize_ns_per_kib = cost.serialize_ns_per_kib();
   if (cost.has_load_ns_per_kib()) c.cost.load_ns_per_kib = cost.load_ns_per_kib();
+  if (cost.has_node_line_ns()) c.cost.node_line_ns = cost.node_line_ns();
   c.appendonly = scenario_.engine().appendonly();
   c.appendfsync = AofFsyncOf(scenario_.engine());
   return c;

@@ -85,6 +85,39 @@ TEST_F(CostModelTest, ChargedWorkDelaysLaterEventsAndSends) {
   EXPECT_EQ(fired, t0 + 10'000 + 2000 + 1000);
 }
 
+// Cluster::SaveAtEndOfPass relies on this: a zero-delay timer that an
+// event adds while others wait for the busy thread runs after all of them,
+// so a busy node's backlog ends with one save, as a pass of Redis's event
+// loop ends with one clusterBeforeSleep.
+TEST_F(CostModelTest, ZeroDelayTimerFromABacklogRunsAfterTheBacklog) {
+  ASSERT_TRUE(sim_.env(b_).Listen(7000));
+  ConnId c = sim_.env(a_).Connect("127.0.0.1", 7000);
+  sim_.RunUntil(1000);
+  ASSERT_EQ(nb_.accepted.size(), 1u);
+  struct Counting : Node {
+    int timers_added = 0;
+    void OnData(ConnId conn, std::string_view b) override {
+      Node::OnData(conn, b);
+      if (timers_added++ == 0)
+        env->AddTimer(0, "beforeSleep", [this] { log.emplace_back(sim->now_us(), "pass-end"); });
+    }
+  } counting;
+  counting.sim = &sim_;
+  counting.env = &sim_.env(b_);
+  counting.charge_us = 1000;
+  sim_.env(b_).SetNetHandler(&counting);
+  // b is busy when all three arrive; the first one's work queues the rest.
+  sim_.env(b_).ChargeCpu(500);
+  for (const char* m : {"m1", "m2", "m3"}) sim_.env(a_).Send(c, m, "m");
+  sim_.RunUntil(20'000);
+  ASSERT_EQ(counting.log.size(), 4u);
+  EXPECT_EQ(counting.log[0].second, "m1");
+  EXPECT_EQ(counting.log[1].second, "m2");
+  EXPECT_EQ(counting.log[2].second, "m3");
+  EXPECT_EQ(counting.log[3].second, "pass-end");
+  EXPECT_EQ(counting.log[3].first, counting.log[2].first + 1000);
+}
+
 TEST_F(CostModelTest, BlockingReadHoldsOtherConnectionsAndTimersInOrder) {
   ASSERT_TRUE(sim_.env(b_).Listen(7000));
   ASSERT_TRUE(sim_.env(a_).Listen(7001));
