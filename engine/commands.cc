@@ -228,7 +228,7 @@ void Restore(Keyspace& ks, const std::vector<std::string>& argv, std::string* ou
 const CommandSpec kCommands[] = {
     {"get", 2, kCmdReadOnly, 1, 1, 1, Get},
     {"set", -3, kCmdWrite, 1, 1, 1, Set},
-    {"del", -2, kCmdWrite, 1, -1, 1, Del},
+    {"del", -2, kCmdWrite | kCmdFree, 1, -1, 1, Del},
     {"exists", -2, kCmdReadOnly, 1, -1, 1, Exists},
     {"incr", 2, kCmdWrite, 1, 1, 1, Incr},
     {"hset", -4, kCmdWrite, 1, 1, 1, HSet},

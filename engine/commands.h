@@ -17,6 +17,7 @@ enum CommandFlag : uint32_t {
   kCmdAsking = 4,     // CMD_ASKING: served on an importing slot as if ASKING
   kCmdSerialize = 8,  // its reply is a serialized value (cost model)
   kCmdLoad = 16,      // argv[3] is a serialized value to load (cost model)
+  kCmdFree = 32,      // frees its keys synchronously (cost model)
 };
 
 struct CommandSpec {

@@ -63,6 +63,16 @@ std::string DumpValue(const Value& value) {
   return out;
 }
 
+size_t DumpPayloadElements(std::string_view payload) {
+  if (payload.empty() || payload[0] != 'h') return 0;
+  Reader r{payload.substr(1)};
+  uint64_t count = 0;
+  if (!r.Varint(&count)) return 0;
+  // A declared count beyond what the payload can hold is refused by
+  // RestoreValue; never charge more than the bytes allow.
+  return static_cast<size_t>(std::min<uint64_t>(count, payload.size() / 2));
+}
+
 DumpStatus RestoreValue(std::string_view payload, Value* out) {
   if (payload.size() < 1 + 2 + 4) return DumpStatus::kBadChecksum;
   const size_t body_end = payload.size() - 6;

@@ -28,5 +28,9 @@ std::string DumpValue(const Value& value);
 // "DUMP payload version or checksum are wrong"); kBadFormat: checksum fine
 // but the body does not parse ("Bad data format").
 DumpStatus RestoreValue(std::string_view payload, Value* out);
+// The field count a hash payload declares (0 for a string or anything that
+// does not start like a payload): what loading it will cost per element,
+// read without parsing the body.
+size_t DumpPayloadElements(std::string_view payload);
 
 }  // namespace slotsim

@@ -28,6 +28,9 @@ struct Value {
   HashValue& hash() { return std::get<1>(data); }
   const std::string& str() const { return std::get<0>(data); }
   const HashValue& hash() const { return std::get<1>(data); }
+  // The fields of a collection, 0 for a string (what the cost model
+  // charges per element).
+  size_t elements() const { return IsHash() ? hash().size() : 0; }
 };
 
 class Keyspace {

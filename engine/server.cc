@@ -6,6 +6,7 @@
 
 #include "engine/check.h"
 #include "engine/commands.h"
+#include "engine/dump.h"
 #include "engine/introspection.h"
 #include "engine/keyslot.h"
 #include "engine/text.h"
@@ -141,6 +142,27 @@ void Server::ServerCron() {
   cluster_.AfterEvent();
 }
 
+namespace {
+
+// The payload of the bulk reply appended to `out` at `from` ("" for a nil
+// or an error).
+std::string_view LastBulk(const std::string& out, size_t from) {
+  if (from >= out.size() || out[from] != '$') return {};
+  const size_t eol = out.find("\r\n", from);
+  if (eol == std::string::npos) return {};
+  return std::string_view(out).substr(eol + 2);
+}
+
+}  // namespace
+
+void Server::ChargeCommandWork(const CommandSpec& cmd, const std::vector<std::string>& argv) {
+  if ((cmd.flags & kCmdLoad) && argv.size() > 3)
+    meter_.Load(argv[3].size(), DumpPayloadElements(argv[3]));
+  if (cmd.flags & kCmdFree)
+    for (size_t i = 1; i < argv.size(); ++i)
+      if (const Value* v = keyspace_.Find(argv[i])) meter_.Free(v->elements());
+}
+
 void Server::ApplyFromPrimary(const std::vector<std::string>& argv) {
   if (argv.size() >= 2 && Lower(argv[0]) == "cluster" && Lower(argv[1]) == "syncslots-log") {
     migrations_.ApplyLog(argv);
@@ -152,7 +174,7 @@ void Server::ApplyFromPrimary(const std::vector<std::string>& argv) {
     return;
   }
   meter_.Command();
-  if (cmd->flags & kCmdLoad) meter_.Load(argv[3].size());
+  ChargeCommandWork(*cmd, argv);
   std::string discard;
   cmd->proc(keyspace_, argv, &discard);
 }
@@ -307,9 +329,10 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
   if (cmd->proc != nullptr) {
     const uint64_t dirty_before = keyspace_.dirty();
     const size_t out_before = out->size();
-    if (cmd->flags & kCmdLoad) meter_.Load(argv[3].size());
+    ChargeCommandWork(*cmd, argv);
     cmd->proc(keyspace_, argv, out);
-    if (cmd->flags & kCmdSerialize) meter_.Serialize(out->size() - out_before);
+    if (cmd->flags & kCmdSerialize)
+      meter_.Serialize(out->size() - out_before, DumpPayloadElements(LastBulk(*out, out_before)));
     // Propagate what changed the data (call(): server.dirty).
     if (keyspace_.dirty() != dirty_before) {
       Propagate(argv);
@@ -610,7 +633,11 @@ void Server::ExecuteImported(Client& c, const CommandSpec& cmd,
   if (!migrations_.AcceptImportCommand(c.conn, keys, out)) return;
   size_t bytes = 0;
   for (const auto& a : argv) bytes += a.size();
-  migrations_.CountImported(c.conn, bytes);
+  // A chunk is a RESTORE of a whole value or an HSET of some fields.
+  const size_t elements = (cmd.flags & kCmdLoad) && argv.size() > 3
+                              ? DumpPayloadElements(argv[3])
+                              : (argv.size() - 2) / 2;
+  migrations_.CountImported(c.conn, bytes, elements);
   const uint64_t dirty_before = keyspace_.dirty();
   cmd.proc(keyspace_, argv, out);
   if (keyspace_.dirty() != dirty_before) Propagate(argv);  // to my replicas

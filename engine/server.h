@@ -110,6 +110,10 @@ class Server : public NetHandler {
   // this side closes the connection, after whatever the pass owes it.
   void FreeClient(ConnId conn, bool close);
   void ProcessInput(Client& c);
+  // What a command costs before it runs, beyond command_ns: loading a
+  // serialized value (kCmdLoad), freeing the collections it deletes
+  // (kCmdFree).
+  void ChargeCommandWork(const CommandSpec& cmd, const std::vector<std::string>& argv);
   // processCommand: lookup, arity, cluster redirection, execution.
   // Returns false if the connection must be closed after the reply.
   bool ExecuteCommand(Client& c, const std::vector<std::string>& argv,

@@ -280,11 +280,11 @@ bool SlotMigrations::AcceptImportCommand(ConnId conn, const std::vector<std::str
   return true;
 }
 
-void SlotMigrations::CountImported(ConnId conn, size_t bytes) {
+void SlotMigrations::CountImported(ConnId conn, size_t bytes, size_t elements) {
   SlotMigrationJob& job = jobs_.at(by_import_conn_.at(conn));
   job.keys++;
   job.bytes += static_cast<int64_t>(bytes);
-  meter_.Load(bytes);
+  meter_.Load(bytes, elements);
 }
 
 bool SlotMigrations::CommandSyncEnd(ConnId conn, const std::vector<std::string>& argv,
@@ -468,7 +468,7 @@ bool SlotMigrations::NextChunk(SlotMigrationJob& job,
       size += it->first.size() + it->second.size();
     }
     link.partial_fields += (hset.size() - 2) / 2;
-    meter_.Serialize(size);
+    meter_.Serialize(size, (hset.size() - 2) / 2);
     cmds->push_back(std::move(hset));
     return true;
   }
@@ -506,7 +506,7 @@ bool SlotMigrations::NextChunk(SlotMigrationJob& job,
             size += f.size() + val.size();
           }
           std::string dump = DumpValue(first);
-          meter_.Serialize(dump.size());
+          meter_.Serialize(dump.size(), first.hash().size());
           cmds->push_back({"RESTORE", key, "0", std::move(dump), "REPLACE"});
           link.partial_key = key;
           link.partial_fields = first.hash().size();
@@ -515,7 +515,7 @@ bool SlotMigrations::NextChunk(SlotMigrationJob& job,
         }
       }
       std::string dump = DumpValue(*v);
-      meter_.Serialize(dump.size());
+      meter_.Serialize(dump.size(), v->elements());
       const size_t size = dump.size();
       cmds->push_back({"RESTORE", key, "0", std::move(dump), "REPLACE"});
       link.last_key = key;
@@ -530,17 +530,31 @@ bool SlotMigrations::NextChunk(SlotMigrationJob& job,
 void SlotMigrations::Pump(SlotMigrationJob& job) {
   if (job.state != SlotMigrationJob::State::kSnapshot) return;
   ExportLink& link = *exports_.at(job.id);
-  // Bounded by the window: each round adds at least one command's bytes.
-  while (link.pending_bytes < static_cast<size_t>(config_.slot_migration_window_bytes)) {
-    std::vector<std::vector<std::string>> cmds;
-    if (!NextChunk(job, &cmds)) {
-      // The same rule the other way: no END while an import of mine is
-      // about to bump my epoch (Check retries).
-      if (link.pending.empty() && !HandoffInFlight(SlotMigrationJob::Role::kImport))
-        BeginHandoff(job);
-      return;
-    }
-    for (const auto& cmd : cmds) SendOnLink(job, cmd);
+  const auto window = static_cast<size_t>(config_.slot_migration_window_bytes);
+  if (link.pending_bytes >= window) return;  // the target's replies reopen it
+  std::vector<std::vector<std::string>> cmds;
+  if (!NextChunk(job, &cmds)) {
+    // The same rule the other way: no END while an import of mine is
+    // about to bump my epoch (Check retries).
+    if (link.pending.empty() && !HandoffInFlight(SlotMigrationJob::Role::kImport))
+      BeginHandoff(job);
+    return;
+  }
+  for (const auto& cmd : cmds) SendOnLink(job, cmd);
+  // One chunk per event-loop pass: the clients that queued while it was
+  // serialized are served before the next one. (Filling the whole window
+  // at once held them for four chunks: 1.5 ms at the measured prices.)
+  if (link.pending_bytes < window && !link.pump_scheduled) {
+    link.pump_scheduled = true;
+    const std::string id = job.id;
+    env_.AddTimer(0, "slotMigrationPump", [this, id] {
+      auto e = exports_.find(id);
+      auto it = jobs_.find(id);
+      if (e == exports_.end() || it == jobs_.end()) return;
+      e->second->pump_scheduled = false;
+      Pump(it->second);
+      cluster_.AfterEvent();
+    });
   }
 }
 

@@ -111,7 +111,9 @@ class SlotMigrations {
   // slots; false with *out set otherwise.
   bool AcceptImportCommand(ConnId conn, const std::vector<std::string_view>& keys,
                            std::string* out);
-  void CountImported(ConnId conn, size_t bytes);
+  // Counts (and charges the loading of) one imported chunk: `bytes` of
+  // arguments holding `elements` hash fields (0 for a string).
+  void CountImported(ConnId conn, size_t bytes, size_t elements);
 
   // Writes to slots being exported are postponed during the hand-off.
   bool WritePaused(int slot) const { return paused_slots_.test(slot); }
@@ -189,6 +191,7 @@ class SlotMigrations {
     size_t partial_fields = 0;
     int64_t last_progress_ms = 0;
     TimerId handoff_timer = kNoTimer;
+    bool pump_scheduled = false;  // a "slotMigrationPump" timer is pending
   };
   struct ImportState {
     ConnId conn = kNoConn;

@@ -186,7 +186,10 @@ bool Validate(const std::string& path, scenario::Scenario& s,
                              std::pair{"io_ns_per_kib", c.io_ns_per_kib()},
                              std::pair{"serialize_ns_per_kib", c.serialize_ns_per_kib()},
                              std::pair{"load_ns_per_kib", c.load_ns_per_kib()},
-                             std::pair{"node_line_ns", c.node_line_ns()}})
+                             std::pair{"node_line_ns", c.node_line_ns()},
+                             std::pair{"serialize_ns_per_element", c.serialize_ns_per_element()},
+                             std::pair{"load_ns_per_element", c.load_ns_per_element()},
+                             std::pair{"free_ns_per_element", c.free_ns_per_element()}})
       if (!v.Range(c, ctree, name, static_cast<double>(val), 0, 1e9, err)) return false;
   }
 
@@ -399,6 +402,21 @@ bool Validate(const std::string& path, scenario::Scenario& s,
       case scenario::Step::kDelNode:
         if (!node_ok(st.del_node(), "del_node")) return false;
         break;
+      case scenario::Step::kBigKeys: {
+        auto* bk = s.mutable_steps(i)->mutable_big_keys();
+        if (bk->keys() == 0) bk->set_keys(1);
+        if (bk->field_bytes() == 0) bk->set_field_bytes(100);
+        const double total = static_cast<double>(bk->keys()) * bk->fields() * bk->field_bytes();
+        if (bk->slot() < 0 || bk->slot() >= 16384 || bk->keys() < 1 || bk->keys() > 1000 ||
+            bk->fields() < 1 || bk->fields() > 10'000'000 || bk->field_bytes() < 1 ||
+            bk->field_bytes() > 1'000'000 || total > 4e9) {
+          *err = where +
+                 ": big_keys needs slot 0..16383, keys 1..1000, fields 1..10000000, "
+                 "field_bytes 1..1000000, and at most 4 GB in all";
+          return false;
+        }
+        break;
+      }
       default:
         break;
     }

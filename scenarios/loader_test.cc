@@ -144,6 +144,18 @@ TEST(LoaderSteps, AdminStepsAreValidated) {
             "spare nodes (topology.spare_nodes)");
   EXPECT_EQ(bad("steps { at_ms: 1 del_node: 7 }\n"),
             "f.textproto:4:1: del_node names node 7; nodes are 0..5");
+  const std::string big_keys_error =
+      "f.textproto:4:1: big_keys needs slot 0..16383, keys 1..1000, fields 1..10000000, "
+      "field_bytes 1..1000000, and at most 4 GB in all";
+  EXPECT_EQ(bad("steps { at_ms: 1 big_keys { slot: 16384 fields: 10 } }\n"), big_keys_error);
+  EXPECT_EQ(bad("steps { at_ms: 1 big_keys { slot: 1 } }\n"), big_keys_error);  // no fields
+  EXPECT_EQ(bad("steps { at_ms: 1 big_keys { slot: 1 keys: 1000 fields: 10000000 } }\n"),
+            big_keys_error);  // 1000 x 10M fields x 100 bytes
+  auto bk = ParseScenario("f.textproto", std::string(kBase) +
+                                             "steps { at_ms: 1 big_keys { slot: 7 fields: 10 } }\n");
+  ASSERT_TRUE(bk.ok) << bk.error;
+  EXPECT_EQ(bk.scenario.steps(0).big_keys().keys(), 1);           // default
+  EXPECT_EQ(bk.scenario.steps(0).big_keys().field_bytes(), 100);  // default
   auto ok = ParseScenario("f.textproto",
                           "name: \"f\"\ntopology { primaries: 3 spare_nodes: 1 }\n"
                           "duration_ms: 60000\n"

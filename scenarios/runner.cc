@@ -10,6 +10,7 @@
 #include "client/cluster_admin.h"
 #include "engine/check.h"
 #include "engine/config.h"
+#include "engine/keyslot.h"
 #include "engine/probes.h"
 #include "engine/trace_records.h"
 #include "properties/ack_epoch_checker.h"
@@ -155,6 +156,50 @@ void SpawnAdminStep(SimCluster& cluster, AdminSteps* admin_steps, const std::str
   });
 }
 
+// A hash tag whose keys land in `slot`: the first of "0", "1", ... that
+// hashes there (CRC16 spreads them, so a few hundred thousand tries cover
+// every slot; the bound is a safety net).
+std::string TagForSlot(int slot) {
+  constexpr int kTriesMax = 4'000'000;
+  for (int i = 0; i < kTriesMax; ++i) {
+    std::string tag = std::to_string(i);
+    if (KeyHashSlot(tag) == slot) return tag;
+  }
+  SLOTSIM_CHECK_MSG(false, "no hash tag found for a slot");
+  return "";
+}
+
+// The big_keys step: HSETs of up to 1000 fields, sent to the slot's owner.
+std::string WriteBigKeys(ClusterClient& client, const scenario::BigKeys& bk, std::string* extra) {
+  constexpr int kFieldsPerHset = 1000;
+  if (!client.RefreshSlotMap()) return "no node answered CLUSTER SLOTS";
+  const std::string owner = client.SlotOwner(bk.slot());
+  if (owner.empty()) return "slot " + std::to_string(bk.slot()) + " has no owner";
+  const std::string tag = TagForSlot(bk.slot());
+  // Distinct, deterministic bytes per field, with no PRNG stream to draw.
+  auto value = [&](int64_t n) {
+    std::string v(static_cast<size_t>(bk.field_bytes()), 'v');
+    for (size_t j = 0; j < v.size(); ++j) v[j] = static_cast<char>('a' + (n + j) % 26);
+    return v;
+  };
+  int64_t bytes = 0;
+  for (int k = 0; k < bk.keys(); ++k) {
+    const std::string key = "{" + tag + "}:big:" + std::to_string(k);
+    for (int f = 0; f < bk.fields(); f += kFieldsPerHset) {
+      std::vector<std::string> argv = {"HSET", key};
+      for (int j = f; j < std::min(bk.fields(), f + kFieldsPerHset); ++j) {
+        argv.push_back("f" + std::to_string(j));
+        argv.push_back(value(j));
+        bytes += bk.field_bytes();
+      }
+      const RespValue r = client.ExecuteOn(owner, argv);
+      if (r.IsError()) return "HSET " + key + " on " + owner + ": " + r.str;
+    }
+  }
+  *extra = " keys=" + std::to_string(bk.keys()) + " tag=" + tag + " bytes=" + std::to_string(bytes);
+  return "";
+}
+
 // A process step found its node in the wrong state and did nothing.
 void StepSkipped(Simulation& sim, const scenario::Step& step, AdminSteps* admin_steps,
                  const char* what, int node, const char* reason) {
@@ -262,6 +307,14 @@ void RunStep(SimCluster& cluster, const scenario::Step& step, AdminSteps* admin_
                                                  ParseSlotList(mv.slots()));
                        *extra = " slots_moved=" + std::to_string(admin.stats().slots_moved);
                        return err;
+                     });
+      break;
+    }
+    case scenario::Step::kBigKeys: {
+      const auto bk = step.big_keys();
+      SpawnAdminStep(cluster, admin_steps, "big_keys", "admin-big-keys", step.at_ms(), -1,
+                     [bk](ClusterClient& client, std::string* extra) {
+                       return WriteBigKeys(client, bk, extra);
                      });
       break;
     }

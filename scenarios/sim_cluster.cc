@@ -96,6 +96,11 @@ ClusterClient& SimCluster::NewAdminClient() {
   const int m = sim_->AddMachine("admin" + std::to_string(n + 1));
   ClientOptions co;
   co.seeds = addrs_;
+  // redis-cli --cluster reads its replies without a timeout (a blocking
+  // hiredis context); MIGRATE's own timeout (60 s) bounds the longest
+  // wait, so a source blocked by a big key is waited for, as redis-cli
+  // waits for it.
+  co.request_timeout_ms = kAdminRequestTimeoutMs;
   step_admins_.push_back(std::make_unique<ClusterClient>(*sim_, m, -2 - n, co, nullptr));
   return *step_admins_.back();
 }
@@ -126,6 +131,10 @@ EngineConfig SimCluster::ConfigFor(int i) const {
   if (cost.has_serialize_ns_per_kib()) c.cost.serialize_ns_per_kib = cost.serialize_ns_per_kib();
   if (cost.has_load_ns_per_kib()) c.cost.load_ns_per_kib = cost.load_ns_per_kib();
   if (cost.has_node_line_ns()) c.cost.node_line_ns = cost.node_line_ns();
+  if (cost.has_serialize_ns_per_element())
+    c.cost.serialize_ns_per_element = cost.serialize_ns_per_element();
+  if (cost.has_load_ns_per_element()) c.cost.load_ns_per_element = cost.load_ns_per_element();
+  if (cost.has_free_ns_per_element()) c.cost.free_ns_per_element = cost.free_ns_per_element();
   c.appendonly = scenario_.engine().appendonly();
   c.appendfsync = AofFsyncOf(scenario_.engine());
   return c;

@@ -56,6 +56,8 @@ class SimCluster {
   // A fresh admin client on its own machine: each admin step is its own
   // redis-cli process, so concurrent steps never share a connection.
   ClusterClient& NewAdminClient();
+  // An admin client's wait for one reply: MIGRATE's 60 s and a margin.
+  static constexpr int64_t kAdminRequestTimeoutMs = 70'000;
 
   // Starts the bootstrap driver (if the scenario asks for one) and the
   // workload fibers. `*bootstrap_error` is set when the driver finishes.

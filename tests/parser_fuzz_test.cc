@@ -205,6 +205,9 @@ RC_GTEST_PROP(DumpFuzz, ValuesRoundTripAndFlippedBytesAreRefused,
   Value back;
   RC_ASSERT(RestoreValue(payload, &back) == DumpStatus::kOk);
   RC_ASSERT(DumpValue(back) == payload);
+  // The cost model's element count, read from the payload's head, is the
+  // value's own.
+  RC_ASSERT(DumpPayloadElements(payload) == v.elements());
   std::string bad = payload;
   const uint8_t x = flip == 0 ? 1 : flip;
   bad[flip_at % bad.size()] = static_cast<char>(bad[flip_at % bad.size()] ^ x);
@@ -213,6 +216,8 @@ RC_GTEST_PROP(DumpFuzz, ValuesRoundTripAndFlippedBytesAreRefused,
 }
 
 RC_GTEST_PROP(DumpFuzz, ArbitraryBytesNeverCrashRestore, (const std::string& bytes)) {
+  // Whatever a peer sends, the charge stays within what its bytes allow.
+  RC_ASSERT(DumpPayloadElements(bytes) <= bytes.size() / 2);
   Value v;
   if (RestoreValue(bytes, &v) == DumpStatus::kOk) RC_ASSERT(DumpValue(v) == bytes);
 }

@@ -89,7 +89,9 @@ TEST(ProbesFire, VoteRefusalAndUpdateWhenAPausedPrimaryIsReplaced) {
 
 // Three refusal reasons and a manual failover's FORCEACK vote.
 TEST(ProbesFire, RefusalReasonsAreTellApart) {
-  RunResult r = RunWith(Library("stale-election-after-demotion"), 1, nullptr);
+  // The scenario's pinned seed: its two rounds of elections refuse votes
+  // for both reasons.
+  RunResult r = RunWith(Library("stale-election-after-demotion"), 107, nullptr);
   EXPECT_GT(Hits(r, Probe::kVoteRefusedRequesterIsPrimary), 0);
   EXPECT_GT(Hits(r, Probe::kVoteRefusedVotedRecently), 0);
   RunResult mf = RunWith(Library("manual-failover-under-load"), 1, nullptr);
