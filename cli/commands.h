@@ -101,6 +101,9 @@ int MergeCommand(const MergeCommandOptions& o);
 int RunsCommand(const RunsCommandOptions& o);
 int ViewCommand(const ViewCommandOptions& o);
 int NodeCommand(const NodeCommandOptions& o);
+// `slotsim node CONFIG_FILE [--name value ...]`: redis-server's command
+// line (runtime/redis_conf.h). args[0] is the config file.
+int NodeFromRedisConfig(const std::vector<std::string>& args);
 
 // The build identity recorded with runs.
 const char* BuildId();

@@ -123,7 +123,9 @@ int main(int argc, char** argv) {
       "node",
       "Run one engine node on real sockets and files: RESP2 on --port, the cluster\n"
       "bus on --bus-port, state in --dir. Real Redis clients and redis-cli --cluster\n"
-      "work against it. SIGTERM or Ctrl-C stops it cleanly.");
+      "work against it. SIGTERM or Ctrl-C stops it cleanly.\n"
+      "Also as redis-server: slotsim node CONFIG_FILE [--name value ...] reads\n"
+      "redis.conf syntax and Redis's option names (scripts/redis-server).");
   node_cmd->add_option("--port", node.port, "Client (RESP) port")
       ->check(CLI::Range(1, 55535))
       ->capture_default_str();
@@ -214,6 +216,11 @@ int main(int argc, char** argv) {
   explore_cmd->add_option("--show", explore.show_seed,
                           "Print the scenario that seed SEED would run, and exit")
       ->check(CLI::Range(int64_t{0}, int64_t{INT64_MAX / 2}));
+
+  // redis-server's command line: `slotsim node FILE [--name value ...]`
+  // (what scripts/redis-server passes on), read as Redis reads it.
+  if (argc > 2 && std::string(argv[1]) == "node" && argv[2][0] != '-')
+    return NodeFromRedisConfig(std::vector<std::string>(argv + 2, argv + argc));
 
   // CLI11 reports an unknown subcommand as a missing one; say what it is.
   const std::string first = argc > 1 ? argv[1] : "";

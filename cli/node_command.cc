@@ -1,10 +1,18 @@
 // `slotsim node`: one engine node on real sockets (runtime/).
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "engine/check.h"
 #include "runtime/node.h"
+#include "runtime/redis_conf.h"
 #include "traces/trace_db.h"
 
 namespace slotsim {
@@ -61,6 +69,50 @@ int NodeCommand(const NodeCommandOptions& o) {
     s.events = counter->records;
     trace->FinishRun(s);
   }
+  return rc == 0 ? kExitPass : kExitUsage;
+}
+
+int NodeFromRedisConfig(const std::vector<std::string>& args) {
+  SLOTSIM_CHECK(!args.empty());
+  auto read = [](const std::string& path) -> std::optional<std::string> {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) return std::nullopt;
+    return text.str();
+  };
+  const std::string& file = args[0];
+  std::optional<std::string> text = read(file);
+  if (!text) {
+    std::cerr << "slotsim node: cannot read config file " << file << "\n";
+    return kExitUsage;
+  }
+  std::vector<ConfDirective> directives;
+  std::string error;
+  NodeConf conf;
+  conf.node.dir = ".";  // Redis's default: the working directory
+  if (!ParseRedisConf(*text, file, read, &directives, &error) ||
+      !ConfFromArgs({args.begin() + 1, args.end()}, &directives, &error) ||
+      !ApplyRedisConf(directives, &conf, &error)) {
+    std::cerr << "slotsim node: " << error << "\n";
+    return kExitUsage;
+  }
+  if (conf.node.bus_port == 0 && conf.node.port + 10000 > 65535) {
+    std::cerr << "slotsim node: port " << conf.node.port
+              << " + 10000 is not a port; set cluster-port\n";
+    return kExitUsage;
+  }
+  // Redis changes into `dir` as it reads it, so the logfile and the data
+  // files are relative to it (and the directory must exist).
+  if (::chdir(conf.node.dir.c_str()) != 0) {
+    std::cerr << "slotsim node: Can't chdir to '" << conf.node.dir << "': " << std::strerror(errno)
+              << "\n";
+    return kExitUsage;
+  }
+  conf.node.dir = ".";
+  const int rc = RunNode(conf.node, nullptr, &error);
+  if (rc != 0) std::cerr << "slotsim node: " << error << "\n";
   return rc == 0 ? kExitPass : kExitUsage;
 }
 

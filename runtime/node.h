@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "sim/trace.h"
 
@@ -17,6 +18,13 @@ struct NodeOptions {
   int64_t node_timeout_ms = 15000;
   bool appendonly = false;
   std::string appendfsync = "everysec";  // always | everysec | no
+  int64_t replica_validity_factor = 10;  // cluster-replica-validity-factor
+  bool require_full_coverage = true;     // cluster-require-full-coverage
+  bool allow_reads_when_down = false;    // cluster-allow-reads-when-down
+  // Redis's log lines go here (appended); "": standard output.
+  std::string logfile;
+  // Lines for the log once it is open (what the config file left unused).
+  std::vector<std::string> startup_notes;
 };
 
 // Runs the node until SIGTERM or SIGINT, then shuts down cleanly (data log

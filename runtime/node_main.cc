@@ -4,10 +4,13 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <string>
+#include <unistd.h>
 
 #include "engine/server.h"
 #include "runtime/node.h"
 #include "runtime/real_env.h"
+#include "runtime/redis_log.h"
 
 namespace slotsim {
 
@@ -39,6 +42,11 @@ int RunNode(const NodeOptions& o, TraceSink* trace, std::string* error) {
     *error = o.dir + " is not a directory";
     return 2;
   }
+  RedisLog log;
+  if (!log.Open(o.logfile, error)) return 2;
+  log.Notice("slotsim node (a Redis Cluster 7.0 engine), pid=" + std::to_string(getpid()) +
+             ", just started");
+  for (const std::string& note : o.startup_notes) log.Warning(note);
   RaiseFileLimit();
   EngineConfig config;
   config.port = o.port;
@@ -47,6 +55,9 @@ int RunNode(const NodeOptions& o, TraceSink* trace, std::string* error) {
                        : o.bind == "0.0.0.0"  ? "127.0.0.1"
                                               : o.bind;
   config.node_timeout_ms = o.node_timeout_ms;
+  config.replica_validity_factor = o.replica_validity_factor;
+  config.require_full_coverage = o.require_full_coverage;
+  config.allow_reads_when_down = o.allow_reads_when_down;
   config.appendonly = o.appendonly;
   config.appendfsync = o.appendfsync == "always" ? AofFsync::kAlways
                        : o.appendfsync == "no"   ? AofFsync::kNo
@@ -60,23 +71,24 @@ int RunNode(const NodeOptions& o, TraceSink* trace, std::string* error) {
   Server server(env, config);
   if (!server.Start()) {
     *error = server.start_error();
+    log.Warning(*error);
     return 2;
   }
-  std::printf("slotsim node %s: serving RESP on %s:%u, cluster bus on %u, data in %s\n",
-              server.cluster().myself().name.c_str(), o.bind.c_str(), config.port,
-              config.bus_port(), o.dir.c_str());
-  std::fflush(stdout);
+  log.Notice("Node configuration loaded, I'm " + server.cluster().myself().name);
+  log.Notice("Serving RESP on " + o.bind + ":" + std::to_string(config.port) +
+             ", cluster bus on " + std::to_string(config.bus_port()) + ", data in " + o.dir);
+  log.Notice("Ready to accept connections");
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
-    std::printf("slotsim node: %s, shutting down\n", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+    log.Warning(signo == SIGTERM ? "Received SIGTERM scheduling shutdown..."
+                                 : "Received SIGINT scheduling shutdown...");
     server.PrepareForShutdown();
     env.Shutdown();
     io.stop();
   });
   io.run();
-  std::printf("slotsim node: stopped\n");
-  std::fflush(stdout);
+  log.Warning("slotsim node is now ready to exit, bye bye...");
   return 0;
 }
 

@@ -141,6 +141,29 @@ try:
     node_fails(["--port", str(PORTS[6]), "--appendonly", "maybe"], "appendonly")
     node_fails(["--port", "60000"], "60000")
 
+    # as redis-server: a redis.conf, Redis's names, the log in `dir`, nothing on stderr
+    conf_dir = os.path.join(work, "as-redis")
+    os.makedirs(conf_dir)
+    with open(os.path.join(conf_dir, "redis.conf"), "w") as f:
+        f.write(f"port {PORTS[6]}\ncluster-enabled yes\ndir {conf_dir}\nlogfile log.txt\n"
+                "appendonly yes\nenable-debug-command yes\ncluster-node-timeout 3000\n")
+    launcher = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "redis-server")
+    as_redis = subprocess.Popen([launcher, os.path.join(conf_dir, "redis.conf"), "--save", ""],
+                                env={**os.environ, "SLOTSIM": BIN},
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for("the node started from redis.conf", lambda: ping(PORTS[6]), 10)
+    as_redis.send_signal(signal.SIGTERM)
+    out, err = as_redis.communicate(timeout=15)
+    log = open(os.path.join(conf_dir, "log.txt")).read()
+    check(as_redis.returncode == 0 and err == "" and out == "" and "Ready to accept connections" in log
+          and "no effect in slotsim: enable-debug-command, save" in log
+          and os.path.exists(os.path.join(conf_dir, "nodes.conf")),
+          f"scripts/redis-server runs slotsim from a redis.conf (exit {as_redis.returncode}, stderr {err[:80]!r})")
+    r = subprocess.run([launcher, os.path.join(conf_dir, "redis.conf"), "--tls-port", "7443"],
+                       env={**os.environ, "SLOTSIM": BIN}, capture_output=True, text=True, timeout=20)
+    check(r.returncode == 2 and "TLS is not supported" in r.stderr, f"a TLS port is refused (exit {r.returncode})")
+    subprocess.run(["rm", "-rf", conf_dir])
+
     # --trace records the node's engine records into a trace database
     trace_db = os.path.join(work, "node-trace.db")
     traced = subprocess.Popen([BIN, "node", "--port", str(PORTS[6]), "--dir", os.path.join(work, "traced"),
