@@ -329,7 +329,7 @@ class Cluster {
 
   Env& env_;
   ClusterHooks hooks_;
-  const EngineConfig config_;
+  const EngineConfig& config_;  // the Server's (CONFIG SET changes it)
   CpuMeter meter_;  // config saves and CLUSTER NODES (Server meters the rest)
   Keyspace& keyspace_;
   MemoryAccount& memory_;  // the node's temporary allocations

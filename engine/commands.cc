@@ -225,6 +225,17 @@ void Restore(Keyspace& ks, const std::vector<std::string>& argv, std::string* ou
   resp::AppendSimple(out, "OK");
 }
 
+// FLUSHALL / FLUSHDB [ASYNC|SYNC]: cluster mode has one database, so both
+// empty it (flushallCommand).
+void FlushAll(Keyspace& ks, const std::vector<std::string>& argv, std::string* out) {
+  if (argv.size() > 2 || (argv.size() == 2 && Lower(argv[1]) != "async" && Lower(argv[1]) != "sync")) {
+    resp::AppendError(out, "ERR syntax error");
+    return;
+  }
+  ks.Clear();
+  resp::AppendSimple(out, "OK");
+}
+
 const CommandSpec kCommands[] = {
     {"get", 2, kCmdReadOnly, 1, 1, 1, Get},
     {"set", -3, kCmdWrite, 1, 1, 1, Set},
@@ -258,6 +269,11 @@ const CommandSpec kCommands[] = {
     {"migrate", -6, kCmdWrite, 0, 0, 0, nullptr},
     {"command", -1, 0, 0, 0, 0, nullptr},
     {"config", -2, 0, 0, 0, 0, nullptr},
+    {"flushall", -1, kCmdWrite, 0, 0, 0, FlushAll},
+    {"flushdb", -1, kCmdWrite, 0, 0, 0, FlushAll},
+    {"multi", 1, 0, 0, 0, 0, nullptr},
+    {"exec", 1, 0, 0, 0, 0, nullptr},
+    {"discard", 1, 0, 0, 0, 0, nullptr},
 };
 
 }  // namespace

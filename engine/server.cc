@@ -87,6 +87,15 @@ Server::Server(Env& env, EngineConfig config)
 }
 
 void Server::Propagate(const std::vector<std::string>& argv) {
+  if (exec_multi_pending_) {
+    exec_multi_pending_ = false;
+    exec_multi_propagated_ = true;
+    PropagateOne({"MULTI"});
+  }
+  PropagateOne(argv);
+}
+
+void Server::PropagateOne(const std::vector<std::string>& argv) {
   aof_.Append(argv);
   AfterAofAppend();
   if (cluster_.myself().IsPrimary()) {
@@ -130,6 +139,12 @@ bool Server::Start() {
     return false;
   }
   aof_.Load([this](const std::vector<std::string>& argv) { ApplyFromPrimary(argv); });
+  if (applying_multi_) {
+    // A MULTI block the log ends inside was cut by a crash: dropped whole.
+    env_.Trace({"AofIncompleteMulti", "", "", "commands=" + std::to_string(apply_queue_.size())});
+    applying_multi_ = false;
+    apply_queue_.clear();
+  }
   migrations_.AfterRestart();
   aof_.Start();
   env_.AddTimer(1000, "serverCron", [this] { ServerCron(); });
@@ -164,6 +179,29 @@ void Server::ChargeCommandWork(const CommandSpec& cmd, const std::vector<std::st
 }
 
 void Server::ApplyFromPrimary(const std::vector<std::string>& argv) {
+  const std::string name = Lower(argv[0]);
+  if (name == "multi") {
+    applying_multi_ = true;
+    apply_queue_.clear();
+    return;
+  }
+  if (name == "exec") {
+    if (!applying_multi_) return;
+    applying_multi_ = false;
+    std::vector<std::vector<std::string>> queued;
+    queued.swap(apply_queue_);
+    for (const auto& a : queued) ApplyOne(a);
+    return;
+  }
+  if (applying_multi_) {
+    SLOTSIM_CHECK_MSG(apply_queue_.size() < kMultiQueueMax, "replicated transaction too long");
+    apply_queue_.push_back(argv);
+    return;
+  }
+  ApplyOne(argv);
+}
+
+void Server::ApplyOne(const std::vector<std::string>& argv) {
   if (argv.size() >= 2 && Lower(argv[0]) == "cluster" && Lower(argv[1]) == "syncslots-log") {
     migrations_.ApplyLog(argv);
     return;
@@ -285,11 +323,13 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
   meter_.Command();
   const CommandSpec* cmd = LookupCommand(argv[0]);
   if (cmd == nullptr) {
+    if (c.multi) c.multi_dirty = true;  // flagTransaction
     resp::AppendError(out, UnknownCommandError(argv));
     return true;
   }
   const int argc = static_cast<int>(argv.size());
   if ((cmd->arity > 0 && argc != cmd->arity) || argc < -cmd->arity) {
+    if (c.multi) c.multi_dirty = true;
     resp::AppendError(out, std::string("ERR wrong number of arguments for '") +
                                cmd->name + "' command");
     return true;
@@ -304,19 +344,90 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
     return true;
   }
   const bool is_migrate = name == "migrate";
+  const bool is_exec = name == "exec" && c.multi;
   auto keys = is_migrate ? MigrateKeys(argv) : CommandKeys(*cmd, argv);
+  bool is_write = cmd->flags & kCmdWrite;
+  if (is_exec) {
+    // getNodeByQuery over the whole transaction: every queued key must
+    // hash to one slot, served here.
+    for (const auto& q : c.multi_queue) {
+      const CommandSpec* qc = LookupCommand(q[0]);
+      for (std::string_view k : CommandKeys(*qc, q)) keys.push_back(k);
+      is_write = is_write || (qc->flags & kCmdWrite);
+    }
+  }
   int slot = -1;
   if (!keys.empty()) {
     Cluster::RouteQuery q;
-    q.is_write = cmd->flags & kCmdWrite;
+    q.is_write = is_write;
     q.readonly_client = c.readonly;
     q.asking = asking || (cmd->flags & kCmdAsking);
     q.is_migrate = is_migrate;
     Redirect r = cluster_.Route(keys, q, &slot);
     if (r != Redirect::kNone) {
+      // A refused EXEC discards the transaction; a refused queued
+      // command dooms it (processCommand).
+      if (is_exec) DiscardTransaction(c);
+      else if (c.multi) c.multi_dirty = true;
       cluster_.AppendRedirectError(r, slot, out);
       return true;
     }
+  } else if ((cmd->flags & kCmdWrite) && !is_migrate && cluster_.myself().IsReplica()) {
+    // A keyless write (FLUSHALL) on a read-only replica (processCommand's
+    // replica-read-only check).
+    if (c.multi) c.multi_dirty = true;
+    resp::AppendError(out, "READONLY You can't write against a read only replica.");
+    return true;
+  }
+  if (c.multi && name != "exec" && name != "discard" && name != "multi" && name != "quit") {
+    if (!AllowedInMulti(name, argv)) {
+      c.multi_dirty = true;
+      resp::AppendError(out, "ERR Command not allowed inside a transaction");
+    } else if (c.multi_queue.size() >= kMultiQueueMax) {
+      c.multi_dirty = true;
+      resp::AppendError(out, "ERR transaction holds " + std::to_string(kMultiQueueMax) +
+                                 " commands, the most slotsim queues");
+    } else {
+      c.multi_queue.push_back(argv);
+      resp::AppendSimple(out, "QUEUED");
+    }
+    return true;
+  }
+  if (name == "multi") {
+    if (c.multi) {
+      resp::AppendError(out, "ERR MULTI calls can not be nested");
+    } else {
+      c.multi = true;
+      resp::AppendSimple(out, "OK");
+    }
+    return true;
+  }
+  if (name == "discard") {
+    if (!c.multi) {
+      resp::AppendError(out, "ERR DISCARD without MULTI");
+    } else {
+      DiscardTransaction(c);
+      resp::AppendSimple(out, "OK");
+    }
+    return true;
+  }
+  if (name == "exec") {
+    if (!c.multi) {
+      resp::AppendError(out, "ERR EXEC without MULTI");
+      return true;
+    }
+    if (c.multi_dirty) {
+      DiscardTransaction(c);
+      resp::AppendError(out, "EXECABORT Transaction discarded because of previous errors.");
+      return true;
+    }
+    // A transaction with writes waits out a write pause as a whole.
+    if (is_write && (writes_paused_until_ms_ != 0 || (slot >= 0 && migrations_.WritePaused(slot)))) {
+      c.blocked = true;
+      c.postponed = argv;
+      return true;
+    }
+    return Exec(c, argv, out);
   }
   // Writes wait while a manual failover has them paused, or an atomic
   // migration is handing their slot over.
@@ -326,6 +437,43 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
     c.postponed = argv;
     return true;
   }
+  return Call(c, *cmd, argv, /*in_exec=*/false, out);
+}
+
+bool Server::AllowedInMulti(std::string_view name, const std::vector<std::string>& argv) {
+  if (name == "migrate" || name == "wait" || name == "psync" || name == "replconf") return false;
+  if (name == "cluster" && argv.size() >= 2 && SlotMigrations::IsMigrationCommand(Lower(argv[1])))
+    return false;
+  return true;
+}
+
+void Server::DiscardTransaction(Client& c) {
+  c.multi = false;
+  c.multi_dirty = false;
+  c.multi_queue.clear();
+}
+
+bool Server::Exec(Client& c, const std::vector<std::string>& argv, std::string* out) {
+  std::vector<std::vector<std::string>> queued;
+  queued.swap(c.multi_queue);
+  DiscardTransaction(c);
+  resp::AppendArrayHeader(out, static_cast<int64_t>(queued.size()));
+  exec_multi_pending_ = true;
+  exec_multi_propagated_ = false;
+  bool keep = true;
+  for (const auto& q : queued) keep = Call(c, *LookupCommand(q[0]), q, /*in_exec=*/true, out) && keep;
+  exec_multi_pending_ = false;
+  if (exec_multi_propagated_) PropagateOne({"EXEC"});
+  exec_multi_propagated_ = false;
+  (void)argv;
+  return keep;
+}
+
+bool Server::Call(Client& c, const CommandSpec& command, const std::vector<std::string>& argv,
+                  bool in_exec, std::string* out) {
+  const CommandSpec* cmd = &command;
+  const std::string_view name = cmd->name;
+  const int argc = static_cast<int>(argv.size());
   if (cmd->proc != nullptr) {
     const uint64_t dirty_before = keyspace_.dirty();
     const size_t out_before = out->size();
@@ -343,6 +491,11 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
   if (name == "cluster") {
     if (SlotMigrations::IsMigrationCommand(Lower(argv[1]))) {
       if (!migrations_.Command(c.conn, argv, out)) c.blocked = true;
+    } else if (cluster_.WaitsForFrozenEpoch(argv) && in_exec) {
+      // Inside EXEC nothing may wait: the same answer a frozen epoch gave
+      // before postponing existed.
+      resp::AppendError(out, "TRYAGAIN configEpoch frozen by an atomic migration's hand-off; "
+                             "retry after it");
     } else if (cluster_.WaitsForFrozenEpoch(argv)) {
       // An atomic hand-off freezes my configEpoch for the few ms until
       // its target answers. A native reshard's SETSLOT NODE on me (or a

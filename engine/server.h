@@ -100,6 +100,11 @@ class Server : public NetHandler {
     // A write postponed while writes are paused (blockPostponeClient): it
     // runs again, routing included, when the pause ends.
     std::vector<std::string> postponed;
+    // MULTI: the commands queued for EXEC, and whether one of them was
+    // refused (EXEC then aborts: flagTransaction / EXECABORT).
+    bool multi = false;
+    bool multi_dirty = false;
+    std::vector<std::vector<std::string>> multi_queue;
     MemoryAccount::Charge query_buffer;  // the parser's unconsumed input
     Client(const RespLimits& limits, MemoryAccount& memory)
         : parser(limits), query_buffer(memory, MemoryKind::kQueryBuffer) {}
@@ -118,6 +123,17 @@ class Server : public NetHandler {
   // Returns false if the connection must be closed after the reply.
   bool ExecuteCommand(Client& c, const std::vector<std::string>& argv,
                       std::string* out);
+  // call(): runs a command that passed routing (or was queued in MULTI).
+  // `in_exec`: it runs inside EXEC, where it must not block.
+  bool Call(Client& c, const CommandSpec& cmd, const std::vector<std::string>& argv,
+            bool in_exec, std::string* out);
+  // MULTI / EXEC / DISCARD (multi.c). Commands that would block or hand
+  // the connection over are refused inside a transaction.
+  static bool AllowedInMulti(std::string_view name, const std::vector<std::string>& argv);
+  bool Exec(Client& c, const std::vector<std::string>& argv, std::string* out);
+  static void DiscardTransaction(Client& c);
+  // At most this many commands wait in one MULTI.
+  static constexpr size_t kMultiQueueMax = 100'000;
   std::string InfoReply(const std::string& section) const;
   // Replication commands (PSYNC, REPLCONF, WAIT); false closes.
   bool ReplicationCommand(Client& c, const std::vector<std::string>& argv,
@@ -152,9 +168,19 @@ class Server : public NetHandler {
   void ExecuteImported(Client& c, const CommandSpec& cmd,
                        const std::vector<std::string>& argv, std::string* out);
   // Executes a write from the primary's replication stream (or the AOF).
+  // A MULTI ... EXEC block is applied at its EXEC, all at once.
   void ApplyFromPrimary(const std::vector<std::string>& argv);
+  void ApplyOne(const std::vector<std::string>& argv);
+  bool applying_multi_ = false;
+  std::vector<std::vector<std::string>> apply_queue_;
   // A write this node made: into the AOF, and to replicas if primary.
+  // Inside EXEC the first write is preceded by MULTI, and EXEC closes the
+  // block (execCommand's propagation), so replicas and the AOF apply a
+  // transaction whole.
   void Propagate(const std::vector<std::string>& argv);
+  void PropagateOne(const std::vector<std::string>& argv);
+  bool exec_multi_pending_ = false;     // inside EXEC, nothing propagated yet
+  bool exec_multi_propagated_ = false;  // inside EXEC, MULTI went out
   // Traces a write a primary applied (WriteRecord) with its stream offset.
   void TraceWrite(const std::vector<std::string>& argv);
 
@@ -162,7 +188,7 @@ class Server : public NetHandler {
   void ServerCron();
 
   Env& env_;
-  const EngineConfig config_;
+  EngineConfig config_;  // CONFIG SET changes it; every part holds a reference
   CpuMeter meter_;
   Keyspace keyspace_;
   MemoryAccount memory_;

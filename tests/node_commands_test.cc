@@ -224,3 +224,132 @@ TEST_F(SingleNodeTest, GarbledBusFrameIsDroppedAndCounted) {
 
 }  // namespace
 }  // namespace slotsim
+
+namespace slotsim {
+namespace {
+
+// MULTI/EXEC as multi.c has it: commands queue with +QUEUED, EXEC runs them
+// in order and answers with their replies; a refused command dooms the
+// transaction; keys of one transaction must share a slot.
+class TransactionTest : public ::testing::Test {
+ protected:
+  TransactionTest() : sim_(Quiet()) {
+    machine_ = sim_.AddMachine("node0");
+    EngineConfig cfg;
+    cfg.port = 7000;
+    cfg.appendonly = true;
+    server_ = std::make_unique<Server>(sim_.env(machine_), cfg);
+    EXPECT_TRUE(server_->Start());
+    client_ = std::make_unique<RawConn>(sim_, "client");
+    client_->Connect(7000);
+    EXPECT_EQ(client_->Call({"CLUSTER", "ADDSLOTSRANGE", "0", "16383"}).str, "OK");
+    client_->Replies(2500);  // past the writable delay
+  }
+  std::string Aof() { return sim_.disk(machine_).Read("appendonly.aof").value_or(""); }
+  Simulation sim_;
+  int machine_ = 0;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<RawConn> client_;
+};
+
+TEST_F(TransactionTest, QueuesAndExecutesInOrderAndPropagatesAsOneBlock) {
+  EXPECT_EQ(client_->Call({"MULTI"}).str, "OK");
+  EXPECT_EQ(client_->Call({"SET", "{t}a", "1"}).str, "QUEUED");
+  EXPECT_EQ(client_->Call({"INCR", "{t}a"}).str, "QUEUED");
+  EXPECT_EQ(client_->Call({"GET", "{t}a"}).str, "QUEUED");
+  RawConn other(sim_, "other");
+  other.Connect(7000);
+  EXPECT_EQ(other.Call({"GET", "{t}a"}).type, RespValue::Type::kNullBulk);  // not run yet
+  RespValue r = client_->Call({"EXEC"});
+  ASSERT_EQ(r.elements.size(), 3u);
+  EXPECT_EQ(r.elements[0].str, "OK");
+  EXPECT_EQ(r.elements[1].integer, 2);
+  EXPECT_EQ(r.elements[2].str, "2");
+  EXPECT_EQ(other.Call({"GET", "{t}a"}).str, "2");
+  // The data log holds the writes between MULTI and EXEC, the reads not.
+  const std::string aof = Aof();
+  const size_t multi = aof.find("MULTI");
+  ASSERT_NE(multi, std::string::npos) << aof;
+  EXPECT_LT(multi, aof.find("INCR"));
+  EXPECT_LT(aof.find("INCR"), aof.find("EXEC"));
+  EXPECT_EQ(aof.find("GET"), std::string::npos);
+  // A transaction of reads propagates nothing.
+  const size_t before = Aof().size();
+  EXPECT_EQ(client_->Call({"MULTI"}).str, "OK");
+  EXPECT_EQ(client_->Call({"GET", "{t}a"}).str, "QUEUED");
+  EXPECT_EQ(client_->Call({"EXEC"}).elements.size(), 1u);
+  EXPECT_EQ(Aof().size(), before);
+}
+
+// A transaction is applied whole or not at all when the data log is
+// loaded: a MULTI block cut off by a crash is dropped (as Redis reverts an
+// incomplete MULTI/EXEC at the end of the AOF).
+TEST(TransactionLoad, AnAofCutInsideMultiLoadsWithoutTheBlock) {
+  Simulation sim(Quiet());
+  const int m = sim.AddMachine("node0");
+  std::string aof;
+  for (const std::vector<std::string>& cmd :
+       std::vector<std::vector<std::string>>{{"SET", "a", "1"}, {"MULTI"}, {"SET", "{b}1", "2"},
+                                             {"EXEC"}, {"MULTI"}, {"SET", "{b}2", "3"}})
+    aof += resp::EncodeCommand(cmd);
+  ASSERT_TRUE(sim.disk(m).Write("appendonly.aof", aof, 0));
+  EngineConfig cfg;
+  cfg.port = 7000;
+  cfg.appendonly = true;
+  Server server(sim.env(m), cfg);
+  ASSERT_TRUE(server.Start());
+  RawConn c(sim, "client");
+  c.Connect(7000);
+  EXPECT_EQ(c.Call({"DBSIZE"}).integer, 2);  // a and {b}1; not {b}2
+}
+
+TEST_F(TransactionTest, ErrorsFollowRedis) {
+  EXPECT_EQ(client_->Call({"EXEC"}).str, "ERR EXEC without MULTI");
+  EXPECT_EQ(client_->Call({"DISCARD"}).str, "ERR DISCARD without MULTI");
+  EXPECT_EQ(client_->Call({"MULTI"}).str, "OK");
+  EXPECT_EQ(client_->Call({"MULTI"}).str, "ERR MULTI calls can not be nested");
+  EXPECT_EQ(client_->Call({"SET", "k", "v"}).str, "QUEUED");
+  EXPECT_EQ(client_->Call({"DISCARD"}).str, "OK");
+  EXPECT_EQ(client_->Call({"GET", "k"}).type, RespValue::Type::kNullBulk);  // discarded
+  // A refused command (unknown, bad arity, not allowed) aborts EXEC.
+  EXPECT_EQ(client_->Call({"MULTI"}).str, "OK");
+  EXPECT_EQ(client_->Call({"SET", "k", "v"}).str, "QUEUED");
+  EXPECT_EQ(client_->Call({"GET"}).str, "ERR wrong number of arguments for 'get' command");
+  EXPECT_EQ(client_->Call({"EXEC"}).str,
+            "EXECABORT Transaction discarded because of previous errors.");
+  EXPECT_EQ(client_->Call({"GET", "k"}).type, RespValue::Type::kNullBulk);
+  EXPECT_EQ(client_->Call({"MULTI"}).str, "OK");
+  EXPECT_EQ(client_->Call({"WAIT", "1", "0"}).str, "ERR Command not allowed inside a transaction");
+  EXPECT_EQ(client_->Call({"EXEC"}).str,
+            "EXECABORT Transaction discarded because of previous errors.");
+  // Keys of one transaction in two slots: CROSSSLOT at EXEC, which
+  // discards it (getNodeByQuery over the queued commands).
+  EXPECT_EQ(client_->Call({"MULTI"}).str, "OK");
+  EXPECT_EQ(client_->Call({"SET", "a", "1"}).str, "QUEUED");
+  EXPECT_EQ(client_->Call({"SET", "b", "1"}).str, "QUEUED");
+  EXPECT_EQ(client_->Call({"EXEC"}).str, "CROSSSLOT Keys in request don't hash to the same slot");
+  EXPECT_EQ(client_->Call({"EXEC"}).str, "ERR EXEC without MULTI");
+  EXPECT_EQ(client_->Call({"GET", "a"}).type, RespValue::Type::kNullBulk);
+}
+
+TEST_F(TransactionTest, ClusterResetInsideMultiAndFlushAll) {
+  EXPECT_EQ(client_->Call({"SET", "k", "v"}).str, "OK");
+  EXPECT_EQ(client_->Call({"FLUSHALL", "maybe"}).str, "ERR syntax error");
+  EXPECT_EQ(client_->Call({"FLUSHALL"}).str, "OK");
+  EXPECT_EQ(client_->Call({"DBSIZE"}).integer, 0);
+  EXPECT_NE(Aof().find("FLUSHALL"), std::string::npos);
+  // What the Redis cluster suite's init-tests send to every node.
+  const std::string before = client_->Call({"CLUSTER", "MYID"}).str;
+  EXPECT_EQ(client_->Call({"MULTI"}).str, "OK");
+  EXPECT_EQ(client_->Call({"CLUSTER", "RESET", "HARD"}).str, "QUEUED");
+  EXPECT_EQ(client_->Call({"CLUSTER", "SET-CONFIG-EPOCH", "3"}).str, "QUEUED");
+  RespValue r = client_->Call({"EXEC"});
+  ASSERT_EQ(r.elements.size(), 2u);
+  EXPECT_EQ(r.elements[0].str, "OK");
+  EXPECT_EQ(r.elements[1].str, "OK");
+  EXPECT_NE(client_->Call({"CLUSTER", "MYID"}).str, before);  // a hard reset's new id
+  EXPECT_NE(client_->Call({"CLUSTER", "INFO"}).str.find("cluster_my_epoch:3\r\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace slotsim
