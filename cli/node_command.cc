@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -102,6 +103,11 @@ int NodeFromRedisConfig(const std::vector<std::string>& args) {
     std::cerr << "slotsim node: port " << conf.node.port
               << " + 10000 is not a port; set cluster-port\n";
     return kExitUsage;
+  }
+  // CONFIG REWRITE finds the file again after the chdir below.
+  if (char* abs = ::realpath(file.c_str(), nullptr)) {
+    conf.node.config_file = abs;
+    std::free(abs);
   }
   // Redis changes into `dir` as it reads it, so the logfile and the data
   // files are relative to it (and the directory must exist).

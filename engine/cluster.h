@@ -95,6 +95,9 @@ class Cluster {
   // and trace any change of this node's own state. A pending nodes.conf
   // save waits for the end of the event-loop pass (SaveAtEndOfPass).
   void AfterEvent();
+  // DEBUG DROP-CLUSTER-PACKET-FILTER: received bus messages of this type
+  // are dropped unprocessed (-1: none). Not saved; a restart clears it.
+  void set_drop_packet_filter(int64_t type) { drop_packet_filter_ = type; }
   // What the node's CPU meter charged for config saves and CLUSTER NODES.
   int64_t cpu_ns() const { return meter_.total_ns(); }
   // Saves nodes.conf durably now (prepareForShutdown's clusterSaveConfig).
@@ -290,6 +293,7 @@ class Cluster {
   // pass, as it is for Redis's aeProcessEvents.
   void SaveAtEndOfPass();
   bool save_at_end_of_pass_scheduled_ = false;
+  int64_t drop_packet_filter_ = -1;
   // clusterDoBeforeSleep(CLUSTER_TODO_SAVE_CONFIG [| FSYNC_CONFIG]).
   void TodoSave(bool fsync) {
     todo_save_ = true;

@@ -199,6 +199,11 @@ void Cluster::ProcessPacket(BusLink* link, const bus::BusMessage& msg) {
   const auto type = h.type();
   const int64_t now = env_.NowMs();
   stats_.messages_received[type]++;
+  if (type == drop_packet_filter_) {
+    // DEBUG DROP-CLUSTER-PACKET-FILTER (clusterProcessPacket's debug drop).
+    env_.Trace({"BusPacketFiltered", "", TypeName(type), ""});
+    return;
+  }
 
   ClusterNode* sender = Lookup(h.sender());
   if (sender == myself_) {

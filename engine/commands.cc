@@ -271,6 +271,7 @@ const CommandSpec kCommands[] = {
     {"config", -2, 0, 0, 0, 0, nullptr},
     {"flushall", -1, kCmdWrite, 0, 0, 0, FlushAll},
     {"flushdb", -1, kCmdWrite, 0, 0, 0, FlushAll},
+    {"debug", -2, 0, 0, 0, 0, nullptr},
     {"multi", 1, 0, 0, 0, 0, nullptr},
     {"exec", 1, 0, 0, 0, 0, nullptr},
     {"discard", 1, 0, 0, 0, 0, nullptr},

@@ -6,6 +6,7 @@
 
 #include "engine/check.h"
 #include "engine/commands.h"
+#include "engine/config_command.h"
 #include "engine/dump.h"
 #include "engine/introspection.h"
 #include "engine/keyslot.h"
@@ -519,7 +520,23 @@ bool Server::Call(Client& c, const CommandSpec& command, const std::vector<std::
   } else if (name == "command") {
     CommandCommand(argv, out);
   } else if (name == "config") {
-    ConfigCommand(config_, argv, out);
+    ConfigState state{config_, accepted_config_, config_rewriter_};
+    ConfigCommand(state, argv, out);
+  } else if (name == "debug") {
+    const std::string sub = Lower(argv[1]);
+    int64_t type = 0;
+    if (sub == "drop-cluster-packet-filter" && argc == 3) {
+      auto [p, ec] = std::from_chars(argv[2].data(), argv[2].data() + argv[2].size(), type);
+      if (ec != std::errc() || p != argv[2].data() + argv[2].size()) {
+        resp::AppendError(out, "ERR value is not an integer or out of range");
+      } else {
+        cluster_.set_drop_packet_filter(type);
+        resp::AppendSimple(out, "OK");
+      }
+    } else {
+      resp::AppendError(out, "ERR unknown subcommand or wrong number of arguments for '" +
+                                 argv[1].substr(0, 128) + "'. Try DEBUG HELP.");
+    }
   } else if (name == "echo") {
     resp::AppendBulk(out, argv[1]);
   } else if (name == "dbsize") {
@@ -579,10 +596,17 @@ std::string Server::InfoReply(const std::string& section) const {
     s += "# Clients\r\nconnected_clients:" + std::to_string(clients_.size()) +
          "\r\n\r\n";
   }
+  if (want("persistence")) {
+    // What tools and Redis's tests read; slotsim has no RDB and rewrites
+    // its AOF synchronously (never "in progress").
+    s += std::string("# Persistence\r\nloading:0\r\naof_enabled:") + (config_.appendonly ? "1" : "0") +
+         "\r\naof_rewrite_in_progress:0\r\nrdb_bgsave_in_progress:0\r\n\r\n";
+  }
   if (want("stats")) {
     s += "# Stats\r\ntotal_commands_processed:" +
          std::to_string(commands_processed_) +
-         "\r\nprotocol_errors:" + std::to_string(protocol_errors_) + "\r\n\r\n";
+         "\r\nprotocol_errors:" + std::to_string(protocol_errors_) +
+         "\r\ndump_payload_sanitizations:0\r\n\r\n";
   }
   if (want("replication")) {
     s += "# Replication\r\n" + repl_.InfoSection(cluster_.myself().IsPrimary()) + "\r\n";

@@ -16,6 +16,7 @@
 #include "engine/cluster.h"
 #include "engine/commands.h"
 #include "engine/config.h"
+#include "engine/config_command.h"
 #include "engine/env.h"
 #include "engine/keyspace.h"
 #include "engine/migrate.h"
@@ -74,6 +75,9 @@ class Server : public NetHandler {
   const EngineConfig& config() const { return config_; }
   // Work charged to this node's thread so far (the cost model), in ns.
   int64_t cpu_ns() const { return meter_.total_ns() + cluster_.cpu_ns(); }
+  // CONFIG REWRITE writes through this (real mode, started from a config
+  // file); without it the command is refused, as Redis refuses it.
+  void set_config_rewriter(ConfigRewriter rewriter) { config_rewriter_ = std::move(rewriter); }
   size_t connected_clients() const { return clients_.size(); }
   int64_t protocol_errors() const { return protocol_errors_; }
 
@@ -189,6 +193,8 @@ class Server : public NetHandler {
 
   Env& env_;
   EngineConfig config_;  // CONFIG SET changes it; every part holds a reference
+  std::map<std::string, std::string> accepted_config_;  // CONFIG SET without effect
+  ConfigRewriter config_rewriter_;
   CpuMeter meter_;
   Keyspace keyspace_;
   MemoryAccount memory_;

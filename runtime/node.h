@@ -23,6 +23,8 @@ struct NodeOptions {
   bool allow_reads_when_down = false;    // cluster-allow-reads-when-down
   // Redis's log lines go here (appended); "": standard output.
   std::string logfile;
+  // The config file (an absolute path) CONFIG REWRITE writes; "": none.
+  std::string config_file;
   // Lines for the log once it is open (what the config file left unused).
   std::vector<std::string> startup_notes;
 };

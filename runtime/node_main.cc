@@ -10,6 +10,7 @@
 #include "engine/server.h"
 #include "runtime/node.h"
 #include "runtime/real_env.h"
+#include "runtime/redis_conf.h"
 #include "runtime/redis_log.h"
 
 namespace slotsim {
@@ -69,6 +70,11 @@ int RunNode(const NodeOptions& o, TraceSink* trace, std::string* error) {
   env_options.trace = trace;
   RealEnv env(io, env_options);
   Server server(env, config);
+  if (!o.config_file.empty())
+    server.set_config_rewriter(
+        [path = o.config_file](const std::vector<std::pair<std::string, std::string>>& settings) {
+          return RewriteRedisConf(path, settings);
+        });
   if (!server.Start()) {
     *error = server.start_error();
     log.Warning(*error);

@@ -1,5 +1,11 @@
 #include "runtime/redis_conf.h"
 
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "engine/config_command.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -21,64 +27,6 @@ int HexDigit(char c) {
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-// Redis 7.0.15's config names (src/config.c's table) that slotsim takes
-// without effect. The ones it honours or refuses are handled below.
-const std::set<std::string, std::less<>>& IgnoredNames() {
-  static const std::set<std::string, std::less<>> names = {
-      "rdbchecksum", "io-threads-do-reads", "always-show-logo", "protected-mode",
-      "rdbcompression", "rdb-del-sync-files", "activerehashing", "stop-writes-on-bgsave-error",
-      "set-proc-title", "dynamic-hz", "lazyfree-lazy-eviction", "lazyfree-lazy-expire",
-      "lazyfree-lazy-server-del", "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush",
-      "repl-disable-tcp-nodelay", "repl-diskless-sync", "aof-rewrite-incremental-fsync",
-      "no-appendfsync-on-rewrite", "rdb-save-incremental-fsync", "aof-load-truncated",
-      "aof-use-rdb-preamble", "aof-timestamp-enabled", "cluster-replica-no-failover",
-      "cluster-slave-no-failover", "replica-lazy-flush", "slave-lazy-flush",
-      "replica-serve-stale-data", "slave-serve-stale-data", "replica-read-only",
-      "slave-read-only", "replica-ignore-maxmemory", "slave-ignore-maxmemory",
-      "jemalloc-bg-thread", "activedefrag", "syslog-enabled",
-      "cluster-allow-pubsubshard-when-down", "crash-log-enabled", "crash-memcheck-enabled",
-      "use-exit-on-panic", "disable-thp", "cluster-allow-replica-migration",
-      "replica-announced", "latency-tracking", "aof-disable-auto-gc",
-      "replica-ignore-disk-write-errors", "aclfile", "unixsocket", "pidfile",
-      "replica-announce-ip", "slave-announce-ip", "masteruser", "cluster-announce-hostname",
-      "syslog-ident", "dbfilename", "appendfilename", "appenddirname", "ignore-warnings",
-      "proc-title-template", "bind-source-addr", "masterauth", "requirepass", "supervised",
-      "syslog-facility", "repl-diskless-load", "loglevel", "maxmemory-policy", "oom-score-adj",
-      "acl-pubsub-default", "sanitize-dump-payload", "enable-protected-configs",
-      "enable-debug-command", "enable-module-command", "cluster-preferred-endpoint-type",
-      "propagation-error-behavior", "shutdown-on-sigint", "shutdown-on-sigterm", "databases",
-      "io-threads", "auto-aof-rewrite-percentage", "list-max-listpack-size",
-      "list-max-ziplist-size", "tcp-keepalive", "cluster-migration-barrier",
-      "active-defrag-cycle-min", "active-defrag-cycle-max", "active-defrag-threshold-lower",
-      "active-defrag-threshold-upper", "lfu-log-factor", "lfu-decay-time", "replica-priority",
-      "slave-priority", "repl-diskless-sync-delay", "maxmemory-samples",
-      "maxmemory-eviction-tenacity", "timeout", "replica-announce-port", "slave-announce-port",
-      "tcp-backlog", "repl-timeout", "repl-ping-replica-period", "repl-ping-slave-period",
-      "list-compress-depth", "rdb-key-save-delay", "key-load-delay", "active-expire-effort",
-      "hz", "min-replicas-to-write", "min-slaves-to-write", "min-replicas-max-lag",
-      "min-slaves-max-lag", "watchdog-period", "shutdown-timeout",
-      "repl-diskless-sync-max-replicas", "maxclients", "unixsocketperm", "socket-mark-id",
-      "active-defrag-max-scan-fields", "slowlog-max-len", "acllog-max-len",
-      "busy-reply-threshold", "lua-time-limit", "slowlog-log-slower-than",
-      "latency-monitor-threshold", "proto-max-bulk-len", "stream-node-max-entries",
-      "repl-backlog-size", "maxmemory", "cluster-link-sendbuf-limit",
-      "hash-max-listpack-entries", "hash-max-ziplist-entries", "set-max-intset-entries",
-      "zset-max-listpack-entries", "zset-max-ziplist-entries", "active-defrag-ignore-bytes",
-      "hash-max-listpack-value", "hash-max-ziplist-value", "stream-node-max-bytes",
-      "zset-max-listpack-value", "zset-max-ziplist-value", "hll-sparse-max-bytes",
-      "tracking-table-max-keys", "client-query-buffer-limit", "maxmemory-clients",
-      "repl-backlog-ttl", "auto-aof-rewrite-min-size", "loading-process-events-interval-bytes",
-      "tls-session-cache-size", "tls-session-cache-timeout", "tls-auth-clients",
-      "tls-prefer-server-ciphers", "tls-session-caching", "tls-cert-file", "tls-key-file",
-      "tls-key-file-pass", "tls-client-cert-file", "tls-client-key-file",
-      "tls-client-key-file-pass", "tls-dh-params-file", "tls-ca-cert-file", "tls-ca-cert-dir",
-      "tls-protocols", "tls-ciphers", "tls-ciphersuites", "save", "client-output-buffer-limit",
-      "oom-score-adj-values", "notify-keyspace-events", "latency-tracking-info-percentiles",
-      "cluster-announce-tls-port", "user",
-  };
-  return names;
 }
 
 bool ParseInt(const std::string& s, int64_t lo, int64_t hi, int64_t* v) {
@@ -211,7 +159,9 @@ bool ApplyRedisConf(const std::vector<ConfDirective>& directives, NodeConf* out,
   NodeOptions& o = out->node;
   std::set<std::string> ignored_seen;
   for (const ConfDirective& d : directives) {
-    const std::string& n = d.name;
+    // Aliases (cluster-slave-validity-factor, ...) read as their canonical names.
+    const std::string canonical = CanonicalConfigName(d.name);
+    const std::string& n = canonical.empty() ? d.name : canonical;
     auto fail = [&](const std::string& why) {
       std::string line = n;
       for (const auto& a : d.args) line += " " + a;
@@ -271,7 +221,7 @@ bool ApplyRedisConf(const std::vector<ConfDirective>& directives, NodeConf* out,
                     "cannot be honoured");
     } else if (n == "cluster-node-timeout") {
       if (!integer(100, 3600000, &o.node_timeout_ms)) return false;
-    } else if (n == "cluster-replica-validity-factor" || n == "cluster-slave-validity-factor") {
+    } else if (n == "cluster-replica-validity-factor") {
       if (!integer(0, 1000000, &o.replica_validity_factor)) return false;
     } else if (n == "cluster-require-full-coverage") {
       if (!yes_no(&o.require_full_coverage)) return false;
@@ -295,9 +245,9 @@ bool ApplyRedisConf(const std::vector<ConfDirective>& directives, NodeConf* out,
       return fail("modules are not supported by slotsim node");
     } else if (n == "rename-command") {
       return fail("rename-command cannot be honoured by slotsim node");
-    } else if (n == "replicaof" || n == "slaveof") {
+    } else if (n == "replicaof") {
       return fail("replicaof does not apply in cluster mode (use CLUSTER REPLICATE)");
-    } else if (IgnoredNames().count(n) != 0) {
+    } else if (!canonical.empty() || n == "user") {
       if (ignored_seen.insert(n).second) out->ignored.push_back(n);
     } else if (n.find('.') != std::string::npos) {
       return fail("module configs are not supported by slotsim node");
@@ -311,6 +261,84 @@ bool ApplyRedisConf(const std::vector<ConfDirective>& directives, NodeConf* out,
     out->node.startup_notes.push_back("config directives with no effect in slotsim: " + list);
   }
   return true;
+}
+
+namespace {
+
+// A value as redis.conf reads it back: double-quoted, with \\ \" and \xHH.
+std::string Quote(const std::string& v) {
+  std::string q = "\"";
+  for (unsigned char c : v) {
+    if (c == '"' || c == '\\') {
+      q += '\\';
+      q += static_cast<char>(c);
+    } else if (c < 0x20 || c >= 0x7f) {
+      char hex[5];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      q += hex;
+    } else {
+      q += static_cast<char>(c);
+    }
+  }
+  return q + "\"";
+}
+
+}  // namespace
+
+std::string RewriteRedisConfText(std::string_view text,
+                                 const std::vector<std::pair<std::string, std::string>>& settings) {
+  std::map<std::string, std::string> pending(settings.begin(), settings.end());
+  std::set<std::string> written;
+  std::string out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string_view::npos) eol = text.size();
+    const std::string_view line = text.substr(pos, eol - pos);
+    pos = eol + 1;
+    std::vector<std::string> words;
+    std::string name;
+    if (SplitConfigLine(line, &words) && !words.empty() && words[0][0] != '#') {
+      name = CanonicalConfigName(words[0]);
+    }
+    auto it = name.empty() ? pending.end() : pending.find(name);
+    if (it == pending.end() && written.count(name) == 0) {
+      out.append(line);
+      out += '\n';
+      continue;
+    }
+    if (it != pending.end()) {  // the first line of a set option takes its new value
+      out += name + " " + Quote(it->second) + "\n";
+      written.insert(name);
+      pending.erase(it);
+    }  // later lines of it are dropped: the last would win otherwise
+  }
+  for (const auto& [name, value] : settings)
+    if (pending.count(name) != 0) {
+      out += name + " " + Quote(value) + "\n";
+      pending.erase(name);
+    }
+  return out;
+}
+
+std::string RewriteRedisConf(const std::string& path,
+                             const std::vector<std::pair<std::string, std::string>>& settings) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "cannot read " + path;
+  std::ostringstream text;
+  text << in.rdbuf();
+  const std::string content = RewriteRedisConfText(text.str(), settings);
+  // Temp file, then rename over the original (rewriteConfigOverwriteFile
+  // writes in place; a rename cannot leave half a file behind).
+  const std::string tmp = path + ".slotsim-rewrite";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << content;
+    f.flush();
+    if (!f) return "cannot write " + tmp;
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return "cannot rename " + tmp + " to " + path;
+  return "";
 }
 
 }  // namespace slotsim

@@ -63,4 +63,13 @@ struct NodeConf {
 bool ApplyRedisConf(const std::vector<ConfDirective>& directives, NodeConf* out,
                     std::string* error);
 
+// CONFIG REWRITE: `text` with each of `settings` (canonical name, value)
+// written over the first line that sets it (later ones dropped), the rest
+// appended; every other line, comments included, kept as it was.
+std::string RewriteRedisConfText(std::string_view text,
+                                 const std::vector<std::pair<std::string, std::string>>& settings);
+// The same on the file at `path` (replaced by rename). "" or the error.
+std::string RewriteRedisConf(const std::string& path,
+                             const std::vector<std::pair<std::string, std::string>>& settings);
+
 }  // namespace slotsim

@@ -122,6 +122,45 @@ TEST(RedisConf, BadInputSaysWhereAndWhy) {
             std::string::npos);
 }
 
+// CONFIG REWRITE keeps the file's own lines and writes what SET changed
+// where it was, in a form this reader (and Redis's) takes back.
+TEST(RedisConf, RewriteKeepsTheFileAndReadsBack) {
+  const std::string before =
+      "# written by the harness\n"
+      "port 30001\n"
+      "cluster-node-timeout 15000\n"
+      "cluster-enabled yes\n"
+      "cluster-node-timeout 20000\n"
+      "dir ./redis_1\n";
+  const std::string after = RewriteRedisConfText(
+      before, {{"cluster-node-timeout", "3000"},
+               {"cluster-replica-validity-factor", "10"},
+               {"cluster-announce-hostname", ""},
+               {"repl-diskless-load", "disabled"}});
+  EXPECT_EQ(after,
+            "# written by the harness\n"
+            "port 30001\n"
+            "cluster-node-timeout \"3000\"\n"
+            "cluster-enabled yes\n"
+            "dir ./redis_1\n"
+            "cluster-replica-validity-factor \"10\"\n"
+            "cluster-announce-hostname \"\"\n"
+            "repl-diskless-load \"disabled\"\n");
+  NodeConf c;
+  ASSERT_EQ(Load(after, &c), "");
+  EXPECT_EQ(c.node.node_timeout_ms, 3000);
+  EXPECT_EQ(c.node.dir, "./redis_1");
+  // A value with quotes, backslashes and control bytes survives the trip.
+  const std::string odd = "a \"b\" \\ \x01";
+  std::vector<ConfDirective> d;
+  std::string error;
+  ASSERT_TRUE(ParseRedisConf(RewriteRedisConfText("", {{"masteruser", odd}}), "f", NoIncludes(), &d,
+                             &error))
+      << error;
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].args, std::vector<std::string>{odd});
+}
+
 // Whatever a file holds, parsing ends with directives or an error that
 // names the file and line; it never crashes or loops.
 RC_GTEST_PROP(RedisConfFuzz, AnyTextParsesOrSaysWhere, (const std::string& text)) {

@@ -119,7 +119,44 @@ TEST_F(SingleNodeTest, CommandAndConfigGetAnswerClientsAndTools) {
   EXPECT_EQ(cfg.elements[1].str, "15000");
   EXPECT_EQ(client_->Call({"CONFIG", "GET", "PORT", "nothing*"}).elements[1].str, "7000");
   EXPECT_EQ(client_->Call({"CONFIG", "SET", "port", "1"}).str,
-            "ERR Unknown option or number of arguments for CONFIG SET - 'port'");
+            "ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable "
+            "config");
+}
+
+// What the Redis cluster suite's init-tests set on every node: the cluster
+// settings take effect, Redis's other options are accepted and read back,
+// a bad or unknown one changes nothing, and REWRITE needs a config file.
+TEST_F(SingleNodeTest, ConfigSetChangesTheClusterSettings) {
+  EXPECT_EQ(client_->Call({"CONFIG", "SET", "cluster-node-timeout", "3000",
+                           "cluster-slave-validity-factor", "7", "cluster-announce-hostname", "",
+                           "repl-diskless-load", "disabled"})
+                .str,
+            "OK");
+  EXPECT_EQ(server_->config().node_timeout_ms, 3000);
+  EXPECT_EQ(server_->config().replica_validity_factor, 7);
+  RespValue got = client_->Call({"CONFIG", "GET", "cluster-replica-validity-factor"});
+  ASSERT_EQ(got.elements.size(), 2u);
+  EXPECT_EQ(got.elements[1].str, "7");
+  got = client_->Call({"CONFIG", "GET", "repl-diskless-load"});
+  ASSERT_EQ(got.elements.size(), 2u);
+  EXPECT_EQ(got.elements[1].str, "disabled");
+  // All or none: the bad second pair leaves the first unapplied.
+  EXPECT_EQ(client_->Call({"CONFIG", "SET", "cluster-node-timeout", "5000",
+                           "cluster-require-full-coverage", "maybe"})
+                .str,
+            "ERR CONFIG SET failed (possibly related to argument 'cluster-require-full-coverage') "
+            "- argument must be 'yes' or 'no'");
+  EXPECT_EQ(server_->config().node_timeout_ms, 3000);
+  EXPECT_EQ(client_->Call({"CONFIG", "SET", "no-such-thing", "1"}).str,
+            "ERR Unknown option or number of arguments for CONFIG SET - 'no-such-thing'");
+  EXPECT_EQ(client_->Call({"CONFIG", "SET", "cluster-node-timeout", "x"}).str,
+            "ERR CONFIG SET failed (possibly related to argument 'cluster-node-timeout') - "
+            "argument couldn't be parsed into an integer");
+  EXPECT_EQ(client_->Call({"CONFIG", "SET", "cluster-allow-reads-when-down", "yes"}).str, "OK");
+  EXPECT_TRUE(server_->config().allow_reads_when_down);
+  EXPECT_EQ(client_->Call({"CONFIG", "REWRITE"}).str,
+            "ERR The server is running without a config file");
+  EXPECT_EQ(client_->Call({"CONFIG", "RESETSTAT"}).str, "OK");
 }
 
 TEST(GlobMatch, FollowsRedisStringmatch) {
@@ -349,6 +386,46 @@ TEST_F(TransactionTest, ClusterResetInsideMultiAndFlushAll) {
   EXPECT_EQ(r.elements[1].str, "OK");
   EXPECT_NE(client_->Call({"CLUSTER", "MYID"}).str, before);  // a hard reset's new id
   EXPECT_NE(client_->Call({"CLUSTER", "INFO"}).str.find("cluster_my_epoch:3\r\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace slotsim
+
+namespace slotsim {
+namespace {
+
+// DEBUG DROP-CLUSTER-PACKET-FILTER type: the node drops received bus
+// messages of that type (MEET is 2), until -1 lifts it.
+TEST(DebugCommand, DropClusterPacketFilterDropsThatTypeUntilLifted) {
+  Simulation sim(Quiet());
+  std::vector<std::unique_ptr<Server>> servers;
+  for (int i = 0; i < 2; ++i) {
+    const int m = sim.AddMachine("node" + std::to_string(i));
+    EngineConfig cfg;
+    cfg.port = static_cast<uint16_t>(7000 + i);
+    cfg.node_timeout_ms = 1000;  // a handshake that got no answer expires in 1 s
+    servers.push_back(std::make_unique<Server>(sim.env(m), cfg));
+    ASSERT_TRUE(servers.back()->Start());
+  }
+  RawConn a(sim, "a"), b(sim, "b");
+  a.Connect(7000);
+  b.Connect(7001);
+  EXPECT_EQ(b.Call({"DEBUG", "DROP-CLUSTER-PACKET-FILTER", "2"}).str, "OK");
+  EXPECT_EQ(a.Call({"CLUSTER", "MEET", "127.0.0.1", "7001"}).str, "OK");
+  a.Replies(500);
+  EXPECT_EQ(servers[1]->cluster().known_nodes(), 1u);  // the MEET was dropped
+  EXPECT_EQ(b.Call({"DEBUG", "DROP-CLUSTER-PACKET-FILTER", "-1"}).str, "OK");
+  a.Replies(1500);  // A's unanswered handshake with B expires
+  EXPECT_EQ(a.Call({"CLUSTER", "MEET", "127.0.0.1", "7001"}).str, "OK");
+  a.Replies(500);
+  EXPECT_EQ(servers[1]->cluster().known_nodes(), 2u);
+  EXPECT_EQ(b.Call({"DEBUG", "DROP-CLUSTER-PACKET-FILTER", "x"}).str,
+            "ERR value is not an integer or out of range");
+  EXPECT_EQ(b.Call({"DEBUG", "NOPE"}).str,
+            "ERR unknown subcommand or wrong number of arguments for 'NOPE'. Try DEBUG HELP.");
+  const std::string info = b.Call({"INFO"}).str;
+  EXPECT_NE(info.find("aof_enabled:0\r\n"), std::string::npos);
+  EXPECT_NE(info.find("dump_payload_sanitizations:0\r\n"), std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,43 @@
+// CONFIG GET / SET / REWRITE / RESETSTAT (config.c) over the engine's
+// settings, under Redis 7.0.15's config names; and those names, which
+// `slotsim node`'s redis.conf reader shares.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/config.h"
+
+namespace slotsim {
+
+// The canonical name of a Redis 7.0.15 config option (an alias such as
+// cluster-slave-validity-factor resolved; lower case), or "" if Redis has
+// no option of that name.
+std::string CanonicalConfigName(std::string_view name);
+
+// Writes the given settings into the node's config file, leaving its other
+// lines as they are; returns "" or the error. Null: the node runs without a
+// config file (CONFIG REWRITE is refused, as Redis refuses it).
+using ConfigRewriter =
+    std::function<std::string(const std::vector<std::pair<std::string, std::string>>&)>;
+
+// What CONFIG works on: the engine's settings (SET changes the ones with
+// an effect here: cluster-node-timeout, cluster-replica-validity-factor,
+// cluster-require-full-coverage, cluster-allow-reads-when-down), the
+// values of Redis options that have no effect here (kept so GET and
+// REWRITE answer what SET was told), and the rewriter.
+struct ConfigState {
+  EngineConfig& config;
+  std::map<std::string, std::string>& accepted;
+  const ConfigRewriter& rewrite;
+};
+
+// CONFIG GET pattern... | SET name value [name value ...] (all or none) |
+// REWRITE | RESETSTAT, with Redis 7.0's replies and error texts.
+void ConfigCommand(ConfigState& state, const std::vector<std::string>& argv, std::string* out);
+
+}  // namespace slotsim
