@@ -42,12 +42,14 @@ void Aof::Start() {
     bool ok = env_.WriteFile(kAofFile, "") && env_.SyncFile(kAofFile) && env_.SyncDir();
     SLOTSIM_CHECK_MSG(ok, "cannot create the aof");
   }
-  if (config_.appendfsync != AofFsync::kAlways) ScheduleSync();
+  if (config_.appendfsync != AofFsync::kAlways && !timer_armed_) ScheduleSync();
 }
 
 void Aof::ScheduleSync() {
   const int64_t period = config_.appendfsync == AofFsync::kEverySec ? 1000 : config_.os_writeback_ms;
+  timer_armed_ = true;
   env_.AddTimer(period, "aofSync", [this] {
+    timer_armed_ = false;
     if (unsynced_) {
       SLOTSIM_CHECK_MSG(env_.SyncFile(kAofFile), "aof fsync failed");
       unsynced_ = false;
@@ -69,6 +71,12 @@ void Aof::Flush() {
   SLOTSIM_CHECK_MSG(env_.SyncFile(kAofFile), "aof fsync failed");
   unsynced_ = false;
   if (config_.appendfsync != AofFsync::kAlways) TraceSynced();
+}
+
+void Aof::SyncAfterStop() {
+  if (!unsynced_) return;
+  SLOTSIM_CHECK_MSG(env_.SyncFile(kAofFile), "aof fsync failed");
+  unsynced_ = false;
 }
 
 void Aof::TraceSynced() {

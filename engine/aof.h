@@ -30,7 +30,8 @@ class Aof {
   // mid-append) is dropped, as aof-load-truncated does; returns the number
   // of commands replayed.
   int64_t Load(const ApplyFn& apply);
-  // Starts the fsync (or write-back) timer.
+  // Creates the log if missing and starts the fsync (or write-back) timer
+  // once; call again after appendonly or appendfsync changed.
   void Start();
   // Appends one write. With always it is synced by the next Flush(),
   // which the owner runs before any reply acknowledging it leaves
@@ -47,6 +48,9 @@ class Aof {
   // Makes every appended write durable now: the end of an event-loop pass
   // under always, or a clean shutdown.
   void Flush();
+  // stopAppendOnly: what was appended is synced even though the log is
+  // now off (appendonly was just set to no).
+  void SyncAfterStop();
   // Where the node's replication stream stands (replid, offset): traced
   // with each completed fsync (AofSynced) so the oracle knows what a crash
   // may lose.
@@ -60,6 +64,7 @@ class Aof {
   Env& env_;
   const EngineConfig& config_;
   bool unsynced_ = false;
+  bool timer_armed_ = false;  // the aofSync timer re-arms itself
 };
 
 }  // namespace slotsim

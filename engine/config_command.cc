@@ -139,22 +139,34 @@ std::string SetEngineSetting(EngineConfig& config, const std::string& name,
     if (apply) (name == "cluster-node-timeout" ? config.node_timeout_ms : config.replica_validity_factor) = v;
     return "";
   }
+  if (name == "appendfsync") {
+    if (lower != "always" && lower != "everysec" && lower != "no")
+      return "argument(s) must be one of the following: always, everysec, no";
+    if (apply)
+      config.appendfsync = lower == "always" ? AofFsync::kAlways
+                           : lower == "no"   ? AofFsync::kNo
+                                             : AofFsync::kEverySec;
+    return "";
+  }
   if (lower != "yes" && lower != "no") return "argument must be 'yes' or 'no'";
-  if (apply) (name == "cluster-require-full-coverage" ? config.require_full_coverage
-                                                      : config.allow_reads_when_down) = lower == "yes";
+  if (apply)
+    (name == "cluster-require-full-coverage" ? config.require_full_coverage
+     : name == "appendonly"                  ? config.appendonly
+                                             : config.allow_reads_when_down) = lower == "yes";
   return "";
 }
 
 bool SetWithEffect(const std::string& name) {
   return name == "cluster-node-timeout" || name == "cluster-replica-validity-factor" ||
-         name == "cluster-require-full-coverage" || name == "cluster-allow-reads-when-down";
+         name == "cluster-require-full-coverage" || name == "cluster-allow-reads-when-down" ||
+         name == "appendonly" || name == "appendfsync";
 }
 
 // Options CONFIG SET refuses here: Redis's immutable ones, and the ones
 // whose change slotsim cannot make while running.
 bool Immutable(const std::string& name) {
   static const std::vector<std::string_view> names = {
-      "appendfsync", "appendonly", "bind", "cluster-announce-bus-port", "cluster-announce-ip",
+      "bind", "cluster-announce-bus-port", "cluster-announce-ip",
       "cluster-announce-port", "cluster-config-file", "cluster-enabled", "cluster-port",
       "daemonize", "databases", "dir", "logfile", "port", "replicaof", "tls-cluster",
       "tls-port", "tls-replication"};
@@ -210,10 +222,15 @@ void ConfigCommand(ConfigState& state, const std::vector<std::string>& argv, std
       }
       pairs.emplace_back(name, argv[i + 1]);
     }
+    const bool was_appendonly = state.config.appendonly;
+    const AofFsync was_fsync = state.config.appendfsync;
     for (const auto& [name, value] : pairs) {
       if (SetWithEffect(name)) SetEngineSetting(state.config, name, value, true);
       else state.accepted[name] = value;
     }
+    if (state.aof_changed &&
+        (was_appendonly != state.config.appendonly || was_fsync != state.config.appendfsync))
+      state.aof_changed(was_appendonly, was_fsync);
     resp::AppendSimple(out, "OK");
   } else if (sub == "set") {
     resp::AppendError(out, "ERR wrong number of arguments for 'config|set' command");

@@ -27,13 +27,18 @@ using ConfigRewriter =
 
 // What CONFIG works on: the engine's settings (SET changes the ones with
 // an effect here: cluster-node-timeout, cluster-replica-validity-factor,
-// cluster-require-full-coverage, cluster-allow-reads-when-down), the
+// cluster-require-full-coverage, cluster-allow-reads-when-down,
+// appendonly, appendfsync), the
 // values of Redis options that have no effect here (kept so GET and
 // REWRITE answer what SET was told), and the rewriter.
 struct ConfigState {
   EngineConfig& config;
   std::map<std::string, std::string>& accepted;
   const ConfigRewriter& rewrite;
+  // Called after SET changed appendonly or appendfsync, with the values
+  // before, so the owner can start or stop the AOF (startAppendOnly /
+  // stopAppendOnly).
+  std::function<void(bool was_appendonly, AofFsync was_fsync)> aof_changed;
 };
 
 // CONFIG GET pattern... | SET name value [name value ...] (all or none) |

@@ -391,6 +391,32 @@ int64_t Replication::DataAgeMs() const {
   return link_up() ? now - last_interaction_ms_ : now - down_since_ms_;
 }
 
+void Replication::AppendRoleReply(bool is_primary, std::string* out) const {
+  if (is_primary) {
+    resp::AppendArrayHeader(out, 3);
+    resp::AppendBulk(out, "master");
+    resp::AppendInteger(out, offset_);
+    resp::AppendArrayHeader(out, static_cast<int64_t>(replicas_.size()));
+    for (const auto& [conn, r] : replicas_) {
+      resp::AppendArrayHeader(out, 3);
+      resp::AppendBulk(out, r.ip);
+      resp::AppendBulk(out, std::to_string(r.listening_port));
+      resp::AppendBulk(out, std::to_string(r.ack_offset));
+    }
+    return;
+  }
+  const char* state = state_ == LinkState::kNone         ? "connect"
+                      : state_ == LinkState::kConnecting ? "connecting"
+                      : state_ == LinkState::kConnected  ? "connected"
+                                                         : "sync";
+  resp::AppendArrayHeader(out, 5);
+  resp::AppendBulk(out, "slave");
+  resp::AppendBulk(out, primary_host_);
+  resp::AppendInteger(out, primary_port_);
+  resp::AppendBulk(out, state);
+  resp::AppendInteger(out, offset_);
+}
+
 std::string Replication::InfoSection(bool is_primary) const {
   std::string s;
   auto line = [&](const std::string& k, const std::string& v) { s += k + ":" + v + "\r\n"; };

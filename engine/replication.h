@@ -104,6 +104,10 @@ class Replication {
   int64_t DataAgeMs() const;
   // The "# Replication" INFO section (without the header line).
   std::string InfoSection(bool is_primary) const;
+  // ROLE's reply (roleCommand): on a primary ["master", offset,
+  // [[ip, port, acked offset], ...]]; on a replica ["slave", host, port,
+  // link state ("connect", "connecting", "sync", "connected"), offset].
+  void AppendRoleReply(bool is_primary, std::string* out) const;
 
  private:
   enum class LinkState { kNone, kConnecting, kHandshake, kTransfer, kConnected };

@@ -520,7 +520,19 @@ bool Server::Call(Client& c, const CommandSpec& command, const std::vector<std::
   } else if (name == "command") {
     CommandCommand(argv, out);
   } else if (name == "config") {
-    ConfigState state{config_, accepted_config_, config_rewriter_};
+    ConfigState state{config_, accepted_config_, config_rewriter_,
+                      [this](bool was_appendonly, AofFsync) {
+                        if (!was_appendonly && config_.appendonly) {
+                          // startAppendOnly: the log begins as a rewrite
+                          // of what the node holds.
+                          aof_.Rewrite(keyspace_.SnapshotAsCommands());
+                          env_.Trace({"AofEnabled", "", "", ""});
+                        } else if (was_appendonly && !config_.appendonly) {
+                          aof_.SyncAfterStop();
+                          env_.Trace({"AofDisabled", "", "", ""});
+                        }
+                        aof_.Start();  // the timer the (new) policy needs
+                      }};
     ConfigCommand(state, argv, out);
   } else if (name == "debug") {
     const std::string sub = Lower(argv[1]);
@@ -537,6 +549,8 @@ bool Server::Call(Client& c, const CommandSpec& command, const std::vector<std::
       resp::AppendError(out, "ERR unknown subcommand or wrong number of arguments for '" +
                                  argv[1].substr(0, 128) + "'. Try DEBUG HELP.");
     }
+  } else if (name == "role") {
+    repl_.AppendRoleReply(cluster_.myself().IsPrimary(), out);
   } else if (name == "echo") {
     resp::AppendBulk(out, argv[1]);
   } else if (name == "dbsize") {

@@ -340,6 +340,31 @@ TEST(TransactionLoad, AnAofCutInsideMultiLoadsWithoutTheBlock) {
   EXPECT_EQ(c.Call({"DBSIZE"}).integer, 2);  // a and {b}1; not {b}2
 }
 
+// CONFIG SET appendonly yes starts the log from what the node holds
+// (startAppendOnly's rewrite); no stops appending; ROLE answers as Redis.
+TEST_F(SingleNodeTest, AppendonlyTurnsOnAndOffAndRoleAnswers) {
+  EXPECT_EQ(client_->Call({"CLUSTER", "ADDSLOTSRANGE", "0", "16383"}).str, "OK");
+  client_->Replies(2500);
+  EXPECT_EQ(client_->Call({"SET", "before", "1"}).str, "OK");
+  EXPECT_FALSE(sim_.disk(0).Read("appendonly.aof").has_value());
+  EXPECT_EQ(client_->Call({"CONFIG", "SET", "appendonly", "yes", "appendfsync", "always"}).str, "OK");
+  EXPECT_EQ(client_->Call({"SET", "after", "2"}).str, "OK");
+  std::string aof = sim_.disk(0).Read("appendonly.aof").value_or("");
+  EXPECT_NE(aof.find("before"), std::string::npos) << aof;  // the rewrite
+  EXPECT_NE(aof.find("after"), std::string::npos) << aof;   // appended since
+  EXPECT_EQ(client_->Call({"CONFIG", "SET", "appendonly", "no"}).str, "OK");
+  EXPECT_EQ(client_->Call({"SET", "later", "3"}).str, "OK");
+  aof = sim_.disk(0).Read("appendonly.aof").value_or("");
+  EXPECT_EQ(aof.find("later"), std::string::npos);
+  EXPECT_EQ(client_->Call({"CONFIG", "SET", "appendfsync", "sometimes"}).str,
+            "ERR CONFIG SET failed (possibly related to argument 'appendfsync') - argument(s) must "
+            "be one of the following: always, everysec, no");
+  RespValue role = client_->Call({"ROLE"});
+  ASSERT_EQ(role.elements.size(), 3u);
+  EXPECT_EQ(role.elements[0].str, "master");
+  EXPECT_EQ(role.elements[2].type, RespValue::Type::kArray);
+}
+
 TEST_F(TransactionTest, ErrorsFollowRedis) {
   EXPECT_EQ(client_->Call({"EXEC"}).str, "ERR EXEC without MULTI");
   EXPECT_EQ(client_->Call({"DISCARD"}).str, "ERR DISCARD without MULTI");
