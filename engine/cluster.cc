@@ -384,6 +384,14 @@ void Cluster::UpdateState() {
 }
 
 void Cluster::AfterEvent() {
+  // clusterUpdateMyselfFlags: CONFIG SET may have changed
+  // cluster-replica-no-failover.
+  const uint32_t nofailover = config_.replica_no_failover ? kNodeNoFailover : 0;
+  if ((myself_->flags & kNodeNoFailover) != nofailover) {
+    myself_->flags ^= kNodeNoFailover;
+    TodoSave(false);
+    todo_update_state_ = true;
+  }
   if (todo_handle_failover_) HandleReplicaFailover();
   if (todo_update_state_) UpdateState();
   if (todo_save_) SaveAtEndOfPass();

@@ -310,6 +310,11 @@ void Cluster::ProcessPacket(BusLink* link, const bus::BusMessage& msg) {
     }
   }
 
+  // The sender's nofailover flag is the latest word on it
+  // (clusterProcessPacket): replicas rank their elections by who competes.
+  if (sender != nullptr && (type == bus::PING || type == bus::PONG || type == bus::MEET))
+    sender->flags = (sender->flags & ~kNodeNoFailover) | (h.flags() & kNodeNoFailover);
+
   if (!link->inbound && link->node != nullptr && type == bus::PONG) {
     ClusterNode* node = link->node;
     node->pong_received_ms = now;

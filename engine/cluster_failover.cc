@@ -342,6 +342,7 @@ void Cluster::HandleReplicaFailover() {
   const bool manual = mf_end_ms_ != 0 && mf_can_start_;
   ClusterNode* primary = myself_->IsReplica() ? Lookup(myself_->primary_name) : nullptr;
   if (primary == nullptr || (!primary->Failed() && !manual) || primary->numslots == 0) return;
+  if (config_.replica_no_failover && !manual) return;  // cluster-replica-no-failover
 
   // Is my data recent enough? (cluster-replica-validity-factor; a manual
   // failover skips this)

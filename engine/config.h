@@ -25,6 +25,10 @@ struct EngineConfig {
   bool require_full_coverage = true;
   // cluster-allow-reads-when-down.
   bool allow_reads_when_down = false;
+  // cluster-replica-no-failover: a replica never starts an election of its
+  // own (a manual failover still works), and says so with the nofailover
+  // flag.
+  bool replica_no_failover = false;
   // The period of clusterCron (Redis: 100 ms, from serverCron at hz 10).
   int64_t cron_period_ms = 100;
   RespLimits resp_limits;

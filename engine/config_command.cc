@@ -114,6 +114,7 @@ std::vector<std::pair<std::string, std::string>> EngineSettings(const EngineConf
       {"cluster-node-timeout", std::to_string(config.node_timeout_ms)},
       {"cluster-port", std::to_string(config.bus_port())},
       {"cluster-replica-validity-factor", std::to_string(config.replica_validity_factor)},
+      {"cluster-replica-no-failover", YesNo(config.replica_no_failover)},
       {"cluster-require-full-coverage", YesNo(config.require_full_coverage)},
       {"databases", "1"},
       {"maxclients", std::to_string(config.clients_max)},
@@ -152,6 +153,7 @@ std::string SetEngineSetting(EngineConfig& config, const std::string& name,
   if (apply)
     (name == "cluster-require-full-coverage" ? config.require_full_coverage
      : name == "appendonly"                  ? config.appendonly
+     : name == "cluster-replica-no-failover" ? config.replica_no_failover
                                              : config.allow_reads_when_down) = lower == "yes";
   return "";
 }
@@ -159,7 +161,7 @@ std::string SetEngineSetting(EngineConfig& config, const std::string& name,
 bool SetWithEffect(const std::string& name) {
   return name == "cluster-node-timeout" || name == "cluster-replica-validity-factor" ||
          name == "cluster-require-full-coverage" || name == "cluster-allow-reads-when-down" ||
-         name == "appendonly" || name == "appendfsync";
+         name == "appendonly" || name == "appendfsync" || name == "cluster-replica-no-failover";
 }
 
 // Options CONFIG SET refuses here: Redis's immutable ones, and the ones

@@ -21,6 +21,7 @@ struct NodeOptions {
   int64_t replica_validity_factor = 10;  // cluster-replica-validity-factor
   bool require_full_coverage = true;     // cluster-require-full-coverage
   bool allow_reads_when_down = false;    // cluster-allow-reads-when-down
+  bool replica_no_failover = false;      // cluster-replica-no-failover
   // Redis's log lines go here (appended); "": standard output.
   std::string logfile;
   // The config file (an absolute path) CONFIG REWRITE writes; "": none.

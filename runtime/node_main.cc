@@ -59,6 +59,7 @@ int RunNode(const NodeOptions& o, TraceSink* trace, std::string* error) {
   config.replica_validity_factor = o.replica_validity_factor;
   config.require_full_coverage = o.require_full_coverage;
   config.allow_reads_when_down = o.allow_reads_when_down;
+  config.replica_no_failover = o.replica_no_failover;
   config.appendonly = o.appendonly;
   config.appendfsync = o.appendfsync == "always" ? AofFsync::kAlways
                        : o.appendfsync == "no"   ? AofFsync::kNo

@@ -223,6 +223,8 @@ bool ApplyRedisConf(const std::vector<ConfDirective>& directives, NodeConf* out,
       if (!integer(100, 3600000, &o.node_timeout_ms)) return false;
     } else if (n == "cluster-replica-validity-factor") {
       if (!integer(0, 1000000, &o.replica_validity_factor)) return false;
+    } else if (n == "cluster-replica-no-failover") {
+      if (!yes_no(&o.replica_no_failover)) return false;
     } else if (n == "cluster-require-full-coverage") {
       if (!yes_no(&o.require_full_coverage)) return false;
     } else if (n == "cluster-allow-reads-when-down") {

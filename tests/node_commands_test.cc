@@ -455,3 +455,42 @@ TEST(DebugCommand, DropClusterPacketFilterDropsThatTypeUntilLifted) {
 
 }  // namespace
 }  // namespace slotsim
+
+namespace slotsim {
+namespace {
+
+// CONFIG SET cluster-replica-no-failover yes raises my nofailover flag
+// (clusterUpdateMyselfFlags), and peers learn it from my messages.
+TEST(NoFailover, TheFlagFollowsTheSettingAndSpreads) {
+  Simulation sim(Quiet());
+  std::vector<std::unique_ptr<Server>> servers;
+  for (int i = 0; i < 2; ++i) {
+    const int m = sim.AddMachine("node" + std::to_string(i));
+    EngineConfig cfg;
+    cfg.port = static_cast<uint16_t>(7000 + i);
+    cfg.node_timeout_ms = 1000;
+    servers.push_back(std::make_unique<Server>(sim.env(m), cfg));
+    ASSERT_TRUE(servers.back()->Start());
+  }
+  RawConn a(sim, "a"), b(sim, "b");
+  a.Connect(7000);
+  b.Connect(7001);
+  EXPECT_EQ(a.Call({"CLUSTER", "MEET", "127.0.0.1", "7001"}).str, "OK");
+  a.Replies(1000);
+  const std::string b_id = b.Call({"CLUSTER", "MYID"}).str;
+  auto a_sees_b = [&]() -> uint32_t {
+    const ClusterNode* n = servers[0]->cluster().LookupNode(b_id);
+    return n == nullptr ? 0u : n->flags;
+  };
+  EXPECT_EQ(a_sees_b() & kNodeNoFailover, 0u);
+  EXPECT_EQ(b.Call({"CONFIG", "SET", "cluster-replica-no-failover", "yes"}).str, "OK");
+  EXPECT_NE(b.Call({"CLUSTER", "NODES"}).str.find("myself,master,nofailover"), std::string::npos);
+  a.Replies(2000);  // a ping or two each way
+  EXPECT_NE(a_sees_b() & kNodeNoFailover, 0u);
+  EXPECT_EQ(b.Call({"CONFIG", "SET", "cluster-replica-no-failover", "no"}).str, "OK");
+  a.Replies(2000);
+  EXPECT_EQ(a_sees_b() & kNodeNoFailover, 0u);
+}
+
+}  // namespace
+}  // namespace slotsim
