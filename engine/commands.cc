@@ -225,6 +225,24 @@ void Restore(Keyspace& ks, const std::vector<std::string>& argv, std::string* ou
   resp::AppendSimple(out, "OK");
 }
 
+// MSET key value [key value ...]: every pair, in order (msetGenericCommand).
+void MSet(Keyspace& ks, const std::vector<std::string>& argv, std::string* out) {
+  if (argv.size() % 2 == 0)
+    return resp::AppendError(out, "ERR wrong number of arguments for 'mset' command");
+  for (size_t j = 1; j + 1 < argv.size(); j += 2) ks.SetString(argv[j], argv[j + 1]);
+  resp::AppendSimple(out, "OK");
+}
+
+// MGET key [key ...]: nil for a missing key or one that is not a string.
+void MGet(Keyspace& ks, const std::vector<std::string>& argv, std::string* out) {
+  resp::AppendArrayHeader(out, static_cast<int64_t>(argv.size() - 1));
+  for (size_t j = 1; j < argv.size(); ++j) {
+    const Value* v = ks.Find(argv[j]);
+    if (v == nullptr || !v->IsString()) resp::AppendNullBulk(out);
+    else resp::AppendBulk(out, v->str());
+  }
+}
+
 // FLUSHALL / FLUSHDB [ASYNC|SYNC]: cluster mode has one database, so both
 // empty it (flushallCommand).
 void FlushAll(Keyspace& ks, const std::vector<std::string>& argv, std::string* out) {
@@ -238,6 +256,8 @@ void FlushAll(Keyspace& ks, const std::vector<std::string>& argv, std::string* o
 
 const CommandSpec kCommands[] = {
     {"get", 2, kCmdReadOnly, 1, 1, 1, Get},
+    {"mget", -2, kCmdReadOnly, 1, -1, 1, MGet},
+    {"mset", -3, kCmdWrite, 1, -1, 2, MSet},
     {"set", -3, kCmdWrite, 1, 1, 1, Set},
     {"del", -2, kCmdWrite | kCmdFree, 1, -1, 1, Del},
     {"exists", -2, kCmdReadOnly, 1, -1, 1, Exists},

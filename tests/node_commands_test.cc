@@ -365,6 +365,24 @@ TEST_F(SingleNodeTest, AppendonlyTurnsOnAndOffAndRoleAnswers) {
   EXPECT_EQ(role.elements[2].type, RespValue::Type::kArray);
 }
 
+// MSET / MGET: every key of one call in one slot, as any multi-key
+// command in a cluster.
+TEST_F(TransactionTest, MsetAndMget) {
+  EXPECT_EQ(client_->Call({"MSET", "{m}a", "1", "{m}b", "2"}).str, "OK");
+  EXPECT_EQ(client_->Call({"HSET", "{m}h", "f", "v"}).integer, 1);
+  RespValue r = client_->Call({"MGET", "{m}a", "{m}nope", "{m}b", "{m}h"});
+  ASSERT_EQ(r.elements.size(), 4u);
+  EXPECT_EQ(r.elements[0].str, "1");
+  EXPECT_EQ(r.elements[1].type, RespValue::Type::kNullBulk);
+  EXPECT_EQ(r.elements[2].str, "2");
+  EXPECT_EQ(r.elements[3].type, RespValue::Type::kNullBulk);  // not a string
+  EXPECT_EQ(client_->Call({"MSET", "a", "1", "b", "2"}).str,
+            "CROSSSLOT Keys in request don't hash to the same slot");
+  EXPECT_EQ(client_->Call({"MSET", "{m}a", "1", "{m}b"}).str,
+            "ERR wrong number of arguments for 'mset' command");
+  EXPECT_EQ(client_->Call({"GET", "{m}a"}).str, "1");  // unchanged by the refused ones
+}
+
 TEST_F(TransactionTest, ErrorsFollowRedis) {
   EXPECT_EQ(client_->Call({"EXEC"}).str, "ERR EXEC without MULTI");
   EXPECT_EQ(client_->Call({"DISCARD"}).str, "ERR DISCARD without MULTI");
