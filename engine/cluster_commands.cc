@@ -109,6 +109,24 @@ void Cluster::Command(const std::vector<std::string>& argv, std::string* out) {
   } else if ((sub == "addslots" && argc >= 3) ||
              (sub == "addslotsrange" && argc >= 4)) {
     CommandAddSlots(argv, sub == "addslotsrange", out);
+  } else if ((sub == "replicas" || sub == "slaves") && argc == 3) {
+    // CLUSTER REPLICAS <id>: each replica's CLUSTER NODES line.
+    const ClusterNode* n = LookupNode(argv[2]);
+    if (n == nullptr) {
+      resp::AppendError(out, "ERR Unknown node " + argv[2]);
+    } else if (!n->IsPrimary()) {
+      resp::AppendError(out, "ERR The specified node is not a master");
+    } else {
+      std::vector<const ClusterNode*> replicas;
+      for (const auto& rn : n->replica_names)
+        if (const ClusterNode* r = LookupNode(rn)) replicas.push_back(r);
+      resp::AppendArrayHeader(out, static_cast<int64_t>(replicas.size()));
+      for (const ClusterNode* r : replicas) resp::AppendBulk(out, NodeDescription(*r));
+    }
+  } else if (sub == "count-failure-reports" && argc == 3) {
+    ClusterNode* n = Lookup(argv[2]);
+    if (n == nullptr) resp::AppendError(out, "ERR Unknown node " + argv[2]);
+    else resp::AppendInteger(out, CountFailureReports(n));
   } else if (sub == "replicate" && argc == 3) {
     ClusterNode* n = Lookup(argv[2]);
     if (n == nullptr) {
@@ -173,7 +191,8 @@ void Cluster::Command(const std::vector<std::string>& argv, std::string* out) {
     static const char* kKnown[] = {
         "myid", "nodes", "info", "slots", "shards", "keyslot",
         "countkeysinslot", "getkeysinslot", "meet", "addslots",
-        "addslotsrange", "replicate", "set-config-epoch", "failover", "bumpepoch"};
+        "addslotsrange", "replicate", "set-config-epoch", "failover", "bumpepoch",
+        "replicas", "slaves", "count-failure-reports"};
     if (std::find(std::begin(kKnown), std::end(kKnown), sub) !=
         std::end(kKnown)) {
       WrongArity(argv[1], out);

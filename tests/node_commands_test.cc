@@ -512,3 +512,41 @@ TEST(NoFailover, TheFlagFollowsTheSettingAndSpreads) {
 
 }  // namespace
 }  // namespace slotsim
+
+namespace slotsim {
+namespace {
+
+TEST(ClusterReplicas, ListsAPrimarysReplicasAndCountsReports) {
+  Simulation sim(Quiet());
+  std::vector<std::unique_ptr<Server>> servers;
+  for (int i = 0; i < 2; ++i) {
+    const int m = sim.AddMachine("node" + std::to_string(i));
+    EngineConfig cfg;
+    cfg.port = static_cast<uint16_t>(7000 + i);
+    servers.push_back(std::make_unique<Server>(sim.env(m), cfg));
+    ASSERT_TRUE(servers.back()->Start());
+  }
+  RawConn a(sim, "a"), b(sim, "b");
+  a.Connect(7000);
+  b.Connect(7001);
+  const std::string a_id = a.Call({"CLUSTER", "MYID"}).str;
+  const std::string b_id = b.Call({"CLUSTER", "MYID"}).str;
+  EXPECT_EQ(a.Call({"CLUSTER", "ADDSLOTS", "1"}).str, "OK");
+  EXPECT_EQ(a.Call({"CLUSTER", "MEET", "127.0.0.1", "7001"}).str, "OK");
+  a.Replies(1000);
+  EXPECT_EQ(b.Call({"CLUSTER", "REPLICATE", a_id}).str, "OK");
+  a.Replies(1000);
+  for (const char* sub : {"REPLICAS", "SLAVES"}) {
+    RespValue r = a.Call({"CLUSTER", sub, a_id});
+    ASSERT_EQ(r.elements.size(), 1u) << sub;
+    EXPECT_EQ(r.elements[0].str.rfind(b_id + " 127.0.0.1:7001@17001 slave " + a_id, 0), 0u)
+        << r.elements[0].str;
+  }
+  EXPECT_EQ(a.Call({"CLUSTER", "REPLICAS", b_id}).str, "ERR The specified node is not a master");
+  EXPECT_EQ(a.Call({"CLUSTER", "REPLICAS", "nope"}).str, "ERR Unknown node nope");
+  EXPECT_EQ(a.Call({"CLUSTER", "COUNT-FAILURE-REPORTS", b_id}).integer, 0);
+  EXPECT_EQ(a.Call({"CLUSTER", "COUNT-FAILURE-REPORTS", "nope"}).str, "ERR Unknown node nope");
+}
+
+}  // namespace
+}  // namespace slotsim
