@@ -315,7 +315,8 @@ class Cluster {
   void FormatNodeLine(const ClusterNode& n, std::string* out) const;
 
   // ---- Commands (cluster_commands.cc) ------------------------------------
-  void CommandAddSlots(const std::vector<std::string>& argv, bool ranges,
+  // ADDSLOTS[RANGE], or with `del` DELSLOTS[RANGE].
+  void CommandAddSlots(const std::vector<std::string>& argv, bool ranges, bool del,
                        std::string* out);
 
   // ---- Native migration and node removal (cluster_migration.cc) ----------

@@ -108,7 +108,9 @@ void Cluster::Command(const std::vector<std::string>& argv, std::string* out) {
     resp::AppendSimple(out, "OK");
   } else if ((sub == "addslots" && argc >= 3) ||
              (sub == "addslotsrange" && argc >= 4)) {
-    CommandAddSlots(argv, sub == "addslotsrange", out);
+    CommandAddSlots(argv, sub == "addslotsrange", /*del=*/false, out);
+  } else if ((sub == "delslots" && argc >= 3) || (sub == "delslotsrange" && argc >= 4)) {
+    CommandAddSlots(argv, sub == "delslotsrange", /*del=*/true, out);
   } else if ((sub == "replicas" || sub == "slaves") && argc == 3) {
     // CLUSTER REPLICAS <id>: each replica's CLUSTER NODES line.
     const ClusterNode* n = LookupNode(argv[2]);
@@ -192,7 +194,7 @@ void Cluster::Command(const std::vector<std::string>& argv, std::string* out) {
         "myid", "nodes", "info", "slots", "shards", "keyslot",
         "countkeysinslot", "getkeysinslot", "meet", "addslots",
         "addslotsrange", "replicate", "set-config-epoch", "failover", "bumpepoch",
-        "replicas", "slaves", "count-failure-reports"};
+        "replicas", "slaves", "count-failure-reports", "delslots", "delslotsrange"};
     if (std::find(std::begin(kKnown), std::end(kKnown), sub) !=
         std::end(kKnown)) {
       WrongArity(argv[1], out);
@@ -203,10 +205,11 @@ void Cluster::Command(const std::vector<std::string>& argv, std::string* out) {
   }
 }
 
-// CLUSTER ADDSLOTS slot... / ADDSLOTSRANGE start end...: every argument is
-// checked before any slot is taken, so an error changes nothing.
-void Cluster::CommandAddSlots(const std::vector<std::string>& argv,
-                              bool ranges, std::string* out) {
+// CLUSTER ADDSLOTS slot... / ADDSLOTSRANGE start end... (and with `del`,
+// DELSLOTS / DELSLOTSRANGE): every argument is checked before any slot
+// changes, so an error changes nothing.
+void Cluster::CommandAddSlots(const std::vector<std::string>& argv, bool ranges, bool del,
+                              std::string* out) {
   if (ranges && argv.size() % 2 != 0) {
     WrongArity(argv[1], out);
     return;
@@ -234,8 +237,12 @@ void Cluster::CommandAddSlots(const std::vector<std::string>& argv,
   }
   std::vector<uint8_t> seen(kClusterSlots, 0);
   for (int s : requested) {
-    if (slots_[s] != nullptr) {
+    if (!del && slots_[s] != nullptr) {
       resp::AppendError(out, "ERR Slot " + std::to_string(s) + " is already busy");
+      return;
+    }
+    if (del && slots_[s] == nullptr) {
+      resp::AppendError(out, "ERR Slot " + std::to_string(s) + " is already unassigned");
       return;
     }
     if (seen[s]++) {
@@ -244,9 +251,14 @@ void Cluster::CommandAddSlots(const std::vector<std::string>& argv,
       return;
     }
   }
-  for (int s : requested) SLOTSIM_CHECK(AddSlot(myself_, s));
+  if (del) {
+    for (int s : requested) SLOTSIM_CHECK(DelSlot(s));
+    todo_update_state_ = true;
+  } else {
+    for (int s : requested) SLOTSIM_CHECK(AddSlot(myself_, s));
+  }
   TodoSave(false);
-  env_.Trace({"SlotsAdded", "", "",
+  env_.Trace({del ? "SlotsDeleted" : "SlotsAdded", "", "",
               "count=" + std::to_string(requested.size())});
   resp::AppendSimple(out, "OK");
 }

@@ -77,6 +77,20 @@ TEST_F(SingleNodeTest, AddSlotsValidatesBeforeChanging) {
   EXPECT_EQ(slots.elements[0].elements[2].elements[1].integer, 7000);
 }
 
+// DELSLOTS[RANGE]: ADDSLOTS's checks the other way round.
+TEST_F(SingleNodeTest, DelSlotsValidatesBeforeChanging) {
+  // DELSLOTS[RANGE]: the same checks the other way round.
+  EXPECT_EQ(client_->Call({"CLUSTER", "ADDSLOTSRANGE", "100", "109"}).str, "OK");
+  EXPECT_EQ(client_->Call({"CLUSTER", "DELSLOTS", "100", "200"}).str,
+            "ERR Slot 200 is already unassigned");
+  EXPECT_EQ(server_->cluster().myself().numslots, 10);  // nothing given up
+  EXPECT_EQ(client_->Call({"CLUSTER", "DELSLOTSRANGE", "100", "104"}).str, "OK");
+  EXPECT_EQ(client_->Call({"CLUSTER", "DELSLOTS", "105", "105"}).str,
+            "ERR Slot 105 specified multiple times");
+  EXPECT_EQ(client_->Call({"CLUSTER", "DELSLOTS", "105", "106", "107", "108", "109"}).str, "OK");
+  EXPECT_EQ(server_->cluster().myself().numslots, 0);
+}
+
 TEST_F(SingleNodeTest, ClusterResetSoftAndHard) {
   const std::string id = client_->Call({"CLUSTER", "MYID"}).str;
   ASSERT_EQ(client_->Call({"CLUSTER", "ADDSLOTSRANGE", "0", "16383"}).str, "OK");
