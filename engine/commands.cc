@@ -293,6 +293,7 @@ const CommandSpec kCommands[] = {
     {"flushdb", -1, kCmdWrite, 0, 0, 0, FlushAll},
     {"debug", -2, 0, 0, 0, 0, nullptr},
     {"role", 1, 0, 0, 0, 0, nullptr},
+    {"client", -2, 0, 0, 0, 0, nullptr},
     {"multi", 1, 0, 0, 0, 0, nullptr},
     {"exec", 1, 0, 0, 0, 0, nullptr},
     {"discard", 1, 0, 0, 0, 0, nullptr},

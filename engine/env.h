@@ -161,6 +161,10 @@ class Env {
   // takes no events, its clock reads later by `us`, and what it sends
   // leaves afterwards. us >= 0.
   virtual void ChargeCpu(int64_t us) = 0;
+  // DEBUG SLEEP: the node's thread does nothing for `us` microseconds. In
+  // simulation that is ChargeCpu; a real node's thread really blocks (its
+  // work, unlike charged work, is not already taking the time). us >= 0.
+  virtual void Sleep(int64_t us) = 0;
   // Blocks the node's event loop on one connection, as Redis's synchronous
   // socket calls do (MIGRATE's connSyncWrite/connSyncReadLine): until
   // EndBlockingRead, only events of `conn` (OnConnected, OnData, OnClosed)

@@ -93,6 +93,18 @@ class Replication {
 
   // ---- State ----------------------------------------------------------------
   bool following() const { return !primary_host_.empty(); }
+  // "host:port" of the primary followed ("" when none): the address of
+  // the replica's master client, as CLIENT KILL names it.
+  std::string primary_addr() const {
+    return following() ? primary_host_ + ":" + std::to_string(primary_port_) : "";
+  }
+  // CLIENT KILL on the master client: drops the link (the cron reconnects).
+  // False if there was none.
+  bool KillPrimaryLink() {
+    if (link_ == kNoConn) return false;
+    DropLink();
+    return true;
+  }
   bool link_up() const { return state_ == LinkState::kConnected; }
   // True while a full resync's snapshot is being loaded.
   bool loading_snapshot() const { return state_ == LinkState::kTransfer; }

@@ -232,6 +232,7 @@ void Server::OnAccept(uint16_t local_port, ConnId conn,
     }
     auto c = std::make_unique<Client>(config_.resp_limits, memory_);
     c->conn = conn;
+    c->id = next_client_id_++;
     c->peer_host = peer_host;
     clients_.emplace(conn, std::move(c));
   }
@@ -537,7 +538,17 @@ bool Server::Call(Client& c, const CommandSpec& command, const std::vector<std::
   } else if (name == "debug") {
     const std::string sub = Lower(argv[1]);
     int64_t type = 0;
-    if (sub == "drop-cluster-packet-filter" && argc == 3) {
+    if (sub == "sleep" && argc == 3) {
+      // DEBUG SLEEP seconds (a fraction allowed): the thread blocks.
+      char* end = nullptr;
+      const double seconds = std::strtod(argv[2].c_str(), &end);
+      if (end == argv[2].c_str() || *end != '\0' || !(seconds >= 0) || seconds > 3600) {
+        resp::AppendError(out, "ERR value is not a valid float");
+      } else {
+        env_.Sleep(static_cast<int64_t>(seconds * 1e6));
+        resp::AppendSimple(out, "OK");
+      }
+    } else if (sub == "drop-cluster-packet-filter" && argc == 3) {
       auto [p, ec] = std::from_chars(argv[2].data(), argv[2].data() + argv[2].size(), type);
       if (ec != std::errc() || p != argv[2].data() + argv[2].size()) {
         resp::AppendError(out, "ERR value is not an integer or out of range");
@@ -549,6 +560,8 @@ bool Server::Call(Client& c, const CommandSpec& command, const std::vector<std::
       resp::AppendError(out, "ERR unknown subcommand or wrong number of arguments for '" +
                                  argv[1].substr(0, 128) + "'. Try DEBUG HELP.");
     }
+  } else if (name == "client") {
+    return ClientCommand(c, argv, out);
   } else if (name == "role") {
     repl_.AppendRoleReply(cluster_.myself().IsPrimary(), out);
   } else if (name == "echo") {
@@ -592,6 +605,100 @@ bool Server::Call(Client& c, const CommandSpec& command, const std::vector<std::
     return false;
   } else {
     SLOTSIM_CHECK_MSG(false, "command in table without a handler");
+  }
+  return true;
+}
+
+bool Server::ClientCommand(Client& c, const std::vector<std::string>& argv, std::string* out) {
+  const std::string sub = Lower(argv[1]);
+  const size_t argc = argv.size();
+  if (sub == "id" && argc == 2) {
+    resp::AppendInteger(out, static_cast<int64_t>(c.id));
+  } else if (sub == "getname" && argc == 2) {
+    if (c.name.empty()) resp::AppendNullBulk(out);
+    else resp::AppendBulk(out, c.name);
+  } else if (sub == "setname" && argc == 3) {
+    if (argv[2].find_first_of(" \n") != std::string::npos) {
+      resp::AppendError(out, "ERR Client names cannot contain spaces, newlines or special characters.");
+    } else {
+      c.name = argv[2];
+      resp::AppendSimple(out, "OK");
+    }
+  } else if (sub == "list" && argc == 2) {
+    std::string list;
+    for (const auto& [conn, cl] : clients_)
+      list += "id=" + std::to_string(cl->id) + " addr=" + cl->peer_host + " name=" + cl->name +
+              " flags=" + (cl->is_replica ? "S" : cl->multi ? "x" : "N") + " db=0 multi=" +
+              (cl->multi ? std::to_string(cl->multi_queue.size()) : "-1") + "\n";
+    resp::AppendBulk(out, list);
+  } else if (sub == "kill" && argc == 3) {
+    // The old form, CLIENT KILL ip:port. A replica's master client has its
+    // primary's address; other clients are known by host only here.
+    if (argv[2] == repl_.primary_addr() && repl_.KillPrimaryLink()) resp::AppendSimple(out, "OK");
+    else resp::AppendError(out, "ERR No such client");
+  } else if (sub == "kill" && argc >= 4 && argc % 2 == 0) {
+    std::optional<uint64_t> id;
+    std::string type, addr;
+    bool skipme = true;
+    for (size_t j = 2; j + 1 < argc; j += 2) {
+      const std::string f = Lower(argv[j]);
+      const std::string& v = argv[j + 1];
+      if (f == "id") {
+        uint64_t n = 0;
+        auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+        if (ec != std::errc() || p != v.data() + v.size()) {
+          resp::AppendError(out, "ERR client-id should be greater than 0");
+          return true;
+        }
+        id = n;
+      } else if (f == "type") {
+        type = Lower(v);
+        if (type == "slave") type = "replica";
+        if (type != "normal" && type != "master" && type != "replica" && type != "pubsub") {
+          resp::AppendError(out, "ERR Unknown client type '" + v + "'");
+          return true;
+        }
+      } else if (f == "addr") {
+        addr = v;
+      } else if (f == "skipme") {
+        const std::string y = Lower(v);
+        if (y != "yes" && y != "no") {
+          resp::AppendError(out, "ERR syntax error");
+          return true;
+        }
+        skipme = y == "yes";
+      } else {
+        resp::AppendError(out, "ERR syntax error");
+        return true;
+      }
+    }
+    int64_t killed = 0;
+    // The master client: a type or address filter naming it (no id here).
+    if (!id && (type.empty() || type == "master") && (addr.empty() || addr == repl_.primary_addr()) &&
+        (!type.empty() || !addr.empty()) && repl_.KillPrimaryLink())
+      killed++;
+    bool close_me = false;
+    std::vector<ConnId> victims;
+    if (type != "master" && addr.empty()) {
+      for (const auto& [conn, cl] : clients_) {
+        if (id && cl->id != *id) continue;
+        if (type == "replica" && !cl->is_replica) continue;
+        if (type == "normal" && cl->is_replica) continue;
+        if (type == "pubsub") continue;  // no pub/sub clients yet
+        if (cl.get() == &c) {
+          if (!skipme) close_me = true, killed++;
+          continue;
+        }
+        victims.push_back(conn);
+      }
+    }
+    for (ConnId v : victims) FreeClient(v, /*close=*/true);
+    killed += static_cast<int64_t>(victims.size());
+    resp::AppendInteger(out, killed);
+    return !close_me;
+  } else {
+    resp::AppendError(out, "ERR unknown subcommand or wrong number of arguments for '" +
+                               argv[1].substr(0, 128) + "'. Try CLIENT HELP.");
   }
   return true;
 }

@@ -106,6 +106,8 @@ class Server : public NetHandler {
     std::vector<std::string> postponed;
     // MULTI: the commands queued for EXEC, and whether one of them was
     // refused (EXEC then aborts: flagTransaction / EXECABORT).
+    uint64_t id = 0;   // CLIENT ID
+    std::string name;  // CLIENT SETNAME
     bool multi = false;
     bool multi_dirty = false;
     std::vector<std::vector<std::string>> multi_queue;
@@ -139,6 +141,10 @@ class Server : public NetHandler {
   // At most this many commands wait in one MULTI.
   static constexpr size_t kMultiQueueMax = 100'000;
   std::string InfoReply(const std::string& section) const;
+  // CLIENT ID | GETNAME | SETNAME | LIST | KILL (networking.c's
+  // clientCommand, for the forms tools and Redis's tests use). False if
+  // the calling client itself must close after the reply.
+  bool ClientCommand(Client& c, const std::vector<std::string>& argv, std::string* out);
   // Replication commands (PSYNC, REPLCONF, WAIT); false closes.
   bool ReplicationCommand(Client& c, const std::vector<std::string>& argv,
                           std::string* out);
@@ -205,6 +211,7 @@ class Server : public NetHandler {
   SlotMigrations migrations_;
   std::map<ConnId, std::unique_ptr<Client>> clients_;
   int64_t protocol_errors_ = 0;
+  uint64_t next_client_id_ = 1;
   std::string start_error_;
   int64_t writes_paused_until_ms_ = 0;  // 0: not paused
   TimerId unpause_timer_ = kNoTimer;

@@ -4,7 +4,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <thread>
+
+#include "engine/check.h"
 
 namespace slotsim {
 
@@ -431,6 +435,11 @@ void RealEnv::Trace(const TraceEvent& e) {
   r.msg_type = std::string(e.msg_type);
   r.details = e.details;
   options_.trace->OnTrace(r);
+}
+
+void RealEnv::Sleep(int64_t us) {
+  SLOTSIM_CHECK(us >= 0);
+  std::this_thread::sleep_for(std::chrono::microseconds(us));
 }
 
 }  // namespace slotsim

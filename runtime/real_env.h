@@ -72,6 +72,7 @@ class RealEnv : public Env {
   bool BugInjected(std::string_view) override { return false; }
   // The work itself takes the time here.
   void ChargeCpu(int64_t) override {}
+  void Sleep(int64_t us) override;
   void BeginBlockingRead(ConnId conn, int64_t timeout_ms, std::function<void()> on_timeout) override;
   void EndBlockingRead() override;
 

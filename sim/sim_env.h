@@ -51,6 +51,7 @@ class SimEnv : public Env {
   bool Buggify(std::string_view point) override;
   bool BugInjected(std::string_view name) override;
   void ChargeCpu(int64_t us) override;
+  void Sleep(int64_t us) override { ChargeCpu(us); }
   void BeginBlockingRead(ConnId conn, int64_t timeout_ms,
                          std::function<void()> on_timeout) override;
   void EndBlockingRead() override;

@@ -560,6 +560,31 @@ TEST(ClusterReplicas, ListsAPrimarysReplicasAndCountsReports) {
   EXPECT_EQ(a.Call({"CLUSTER", "REPLICAS", "nope"}).str, "ERR Unknown node nope");
   EXPECT_EQ(a.Call({"CLUSTER", "COUNT-FAILURE-REPORTS", b_id}).integer, 0);
   EXPECT_EQ(a.Call({"CLUSTER", "COUNT-FAILURE-REPORTS", "nope"}).str, "ERR Unknown node nope");
+
+  // CLIENT KILL as Redis's tests use it: on a replica, the old form naming
+  // its primary drops the replication link; TYPE replica on the primary.
+  a.Replies(7000);  // past the 5 s diskless-sync delay: streaming
+  RespValue role = b.Call({"ROLE"});
+  ASSERT_EQ(role.elements.size(), 5u);
+  EXPECT_EQ(role.elements[0].str, "slave");
+  EXPECT_EQ(role.elements[2].integer, 7000);
+  EXPECT_EQ(role.elements[3].str, "connected");
+  EXPECT_EQ(b.Call({"CLIENT", "KILL", "127.0.0.1:7000"}).str, "OK");
+  EXPECT_NE(b.Call({"ROLE"}).elements[3].str, "connected");
+  EXPECT_EQ(b.Call({"CLIENT", "KILL", "127.0.0.1:9"}).str, "ERR No such client");
+  a.Replies(8000);  // the replica reconnects and resyncs
+  EXPECT_EQ(a.Call({"CLIENT", "KILL", "TYPE", "replica"}).integer, 1);
+  EXPECT_EQ(a.Call({"CLIENT", "KILL", "TYPE", "bogus"}).str, "ERR Unknown client type 'bogus'");
+  EXPECT_EQ(a.Call({"CLIENT", "SETNAME", "tester"}).str, "OK");
+  EXPECT_EQ(a.Call({"CLIENT", "GETNAME"}).str, "tester");
+  EXPECT_GT(a.Call({"CLIENT", "ID"}).integer, 0);
+  EXPECT_NE(a.Call({"CLIENT", "LIST"}).str.find("name=tester"), std::string::npos);
+  // DEBUG SLEEP holds the node's thread: the reply comes that much later.
+  b.SendCommand({"DEBUG", "SLEEP", "0.5"});
+  EXPECT_TRUE(b.Replies(400).empty());  // still asleep
+  std::vector<RespValue> woke = b.Replies(200);
+  ASSERT_EQ(woke.size(), 1u);
+  EXPECT_EQ(woke[0].str, "OK");
 }
 
 }  // namespace
