@@ -381,6 +381,15 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
     resp::AppendError(out, "READONLY You can't write against a read only replica.");
     return true;
   }
+  // CLIENT PAUSE holds a normal client's commands (ALL, CLIENT UNPAUSE
+  // included, as in Redis) or those that may write (an EXEC of writes too),
+  // before MULTI would queue them (processCommand).
+  if (client_pause_until_ms_ != 0 && !c.is_replica && name != "psync" && name != "replconf" &&
+      (client_pause_all_ || (cmd->flags & kCmdWrite) || (is_exec && is_write))) {
+    c.blocked = true;
+    c.postponed = argv;
+    return true;
+  }
   if (c.multi && name != "exec" && name != "discard" && name != "multi" && name != "quit") {
     if (!AllowedInMulti(name, argv)) {
       c.multi_dirty = true;
@@ -631,6 +640,34 @@ bool Server::ClientCommand(Client& c, const std::vector<std::string>& argv, std:
               " flags=" + (cl->is_replica ? "S" : cl->multi ? "x" : "N") + " db=0 multi=" +
               (cl->multi ? std::to_string(cl->multi_queue.size()) : "-1") + "\n";
     resp::AppendBulk(out, list);
+  } else if (sub == "pause" && (argc == 3 || argc == 4)) {
+    int64_t ms = 0;
+    auto [p, ec] = std::from_chars(argv[2].data(), argv[2].data() + argv[2].size(), ms);
+    const std::string mode = argc == 4 ? Lower(argv[3]) : "all";
+    if (ec != std::errc() || p != argv[2].data() + argv[2].size() || ms < 0) {
+      resp::AppendError(out, "ERR timeout is not an integer or out of range");
+    } else if (mode != "all" && mode != "write") {
+      resp::AppendError(out, "ERR syntax error");
+    } else {
+      // A later pause extends an earlier one and never narrows it to WRITE.
+      const int64_t until = env_.NowMs() + ms;
+      if (until > client_pause_until_ms_) {
+        if (client_pause_timer_ != kNoTimer) env_.CancelTimer(client_pause_timer_);
+        client_pause_until_ms_ = until;
+        client_pause_timer_ = env_.AddTimer(ms, "clientUnpause", [this] {
+          client_pause_timer_ = kNoTimer;
+          EndClientPause();
+          cluster_.AfterEvent();
+        });
+      }
+      client_pause_all_ = client_pause_all_ || mode == "all";
+      resp::AppendSimple(out, "OK");
+    }
+  } else if (sub == "unpause" && argc == 2) {
+    if (client_pause_timer_ != kNoTimer) env_.CancelTimer(client_pause_timer_);
+    client_pause_timer_ = kNoTimer;
+    EndClientPause();
+    resp::AppendSimple(out, "OK");
   } else if (sub == "kill" && argc == 3) {
     // The old form, CLIENT KILL ip:port. A replica's master client has its
     // primary's address; other clients are known by host only here.
@@ -939,6 +976,13 @@ void Server::ExecuteImported(Client& c, const CommandSpec& cmd,
   const uint64_t dirty_before = keyspace_.dirty();
   cmd.proc(keyspace_, argv, out);
   if (keyspace_.dirty() != dirty_before) Propagate(argv);  // to my replicas
+}
+
+void Server::EndClientPause() {
+  if (client_pause_until_ms_ == 0) return;
+  client_pause_until_ms_ = 0;
+  client_pause_all_ = false;
+  RerunPostponed();
 }
 
 void Server::RerunPostponed() {

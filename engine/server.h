@@ -215,6 +215,13 @@ class Server : public NetHandler {
   std::string start_error_;
   int64_t writes_paused_until_ms_ = 0;  // 0: not paused
   TimerId unpause_timer_ = kNoTimer;
+  // CLIENT PAUSE (pauseClients with PAUSE_BY_CLIENT_COMMAND), apart from a
+  // failover's write pause: clients' commands (all, or only writes) wait
+  // until then; replicas are never paused.
+  int64_t client_pause_until_ms_ = 0;
+  bool client_pause_all_ = false;
+  TimerId client_pause_timer_ = kNoTimer;
+  void EndClientPause();
   int64_t commands_processed_ = 0;
   // Replies waiting for the pass's fsync (appendfsync always), in order;
   // bounded by clients_max connections times what each pipelines.

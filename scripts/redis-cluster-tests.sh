@@ -51,7 +51,8 @@ for target in $targets; do
     start=$(date +%s)
     if (cd "$tree" && timeout "$per_file" ./runtest-cluster --single "$t" >"$log" 2>&1) &&
        grep -q "GOOD! No errors" "$log"; then
-      result="pass"
+      # A file Redis disabled (20, 21 at 7.0.15: `if {false}`) runs no test.
+      if grep -q ": .*OK" "$log"; then result="pass"; else result="no test ran (disabled in this tag)"; fi
     else
       status=1
       # The first failed test and its message, without colour codes.

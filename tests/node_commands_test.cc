@@ -397,6 +397,29 @@ TEST_F(TransactionTest, MsetAndMget) {
   EXPECT_EQ(client_->Call({"GET", "{m}a"}).str, "1");  // unchanged by the refused ones
 }
 
+// CLIENT PAUSE: WRITE holds writes, ALL holds everything (CLIENT UNPAUSE
+// included, as in Redis) until the timeout; held commands then run.
+TEST_F(TransactionTest, ClientPauseHoldsCommandsUntilItEnds) {
+  RawConn other(sim_, "other");
+  other.Connect(7000);
+  EXPECT_EQ(client_->Call({"CLIENT", "PAUSE", "1000", "WRITE"}).str, "OK");
+  other.SendCommand({"SET", "p", "1"});
+  EXPECT_TRUE(other.Replies(200).empty());  // held
+  EXPECT_EQ(client_->Call({"GET", "p"}).type, RespValue::Type::kNullBulk);  // reads go on
+  EXPECT_EQ(client_->Call({"CLIENT", "UNPAUSE"}).str, "OK");
+  std::vector<RespValue> done = other.Replies(50);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].str, "OK");
+  EXPECT_EQ(client_->Call({"CLIENT", "PAUSE", "500"}).str, "OK");  // ALL
+  client_->SendCommand({"GET", "p"});
+  EXPECT_TRUE(client_->Replies(300).empty());
+  std::vector<RespValue> later = client_->Replies(300);
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_EQ(later[0].str, "1");
+  EXPECT_EQ(client_->Call({"CLIENT", "PAUSE", "x"}).str,
+            "ERR timeout is not an integer or out of range");
+}
+
 TEST_F(TransactionTest, ErrorsFollowRedis) {
   EXPECT_EQ(client_->Call({"EXEC"}).str, "ERR EXEC without MULTI");
   EXPECT_EQ(client_->Call({"DISCARD"}).str, "ERR DISCARD without MULTI");
