@@ -63,6 +63,52 @@ std::string DumpValue(const Value& value) {
   return out;
 }
 
+namespace {
+
+constexpr int kDigestWords = 5;  // 5 x 32 bits = 40 hex digits
+
+// FNV-1a over the bytes, then splitmix64's finalizer: non-linear, so the
+// XOR of many keys' digests cannot cancel out the way CRCs (which are
+// linear) do.
+uint64_t HashBytes(uint64_t seed, std::string_view a, std::string_view b) {
+  uint64_t h = 0xcbf29ce484222325ULL ^ (seed * 0x9e3779b97f4a7c15ULL);
+  for (std::string_view part : {a, std::string_view("\0", 1), b})
+    for (unsigned char c : part) h = (h ^ c) * 0x100000001b3ULL;
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebULL;
+  return h ^ (h >> 31);
+}
+
+void MixDigest(std::string_view key, const Value& value, uint32_t* words) {
+  const std::string payload = DumpValue(value);
+  for (int i = 0; i < kDigestWords; ++i)
+    words[i] ^= static_cast<uint32_t>(HashBytes(static_cast<uint64_t>(i) + 1, key, payload));
+}
+
+std::string HexDigest(const uint32_t* words) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < kDigestWords; ++i)
+    for (int shift = 28; shift >= 0; shift -= 4) out += kHex[(words[i] >> shift) & 0xf];
+  return out;
+}
+
+}  // namespace
+
+std::string DigestOf(std::string_view key, const Value* value) {
+  uint32_t words[kDigestWords] = {};
+  if (value != nullptr) MixDigest(key, *value, words);
+  return HexDigest(words);
+}
+
+std::string DatasetDigest(const Keyspace& keyspace) {
+  uint32_t words[kDigestWords] = {};
+  keyspace.ForEach([&](const std::string& key, const Value& v) { MixDigest(key, v, words); });
+  return HexDigest(words);
+}
+
 size_t DumpPayloadElements(std::string_view payload) {
   if (payload.empty() || payload[0] != 'h') return 0;
   Reader r{payload.substr(1)};

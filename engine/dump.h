@@ -33,4 +33,12 @@ DumpStatus RestoreValue(std::string_view payload, Value* out);
 // read without parsing the body.
 size_t DumpPayloadElements(std::string_view payload);
 
+// DEBUG DIGEST-VALUE / DIGEST: 40 hex digits that are equal exactly when
+// the key and value are (our own 64-bit hash mixes, not Redis's SHA-1;
+// what matters is that two nodes holding the same data agree). "0" x 40
+// for a missing key; a dataset's digest XORs its keys' digests, so key
+// order does not matter and the empty dataset is all zeros.
+std::string DigestOf(std::string_view key, const Value* value);
+std::string DatasetDigest(const Keyspace& keyspace);
+
 }  // namespace slotsim

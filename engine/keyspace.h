@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <unordered_map>
 #include <string>
@@ -63,6 +64,11 @@ class Keyspace {
   int64_t DeleteSlot(int slot);
   // Deletes everything.
   void Clear();
+  // Calls fn(key, value) for every key, in slot then key order.
+  void ForEach(const std::function<void(const std::string&, const Value&)>& fn) const {
+    for (const auto& [slot, keys] : slots_)
+      for (const auto& [key, value] : keys) fn(key, value);
+  }
   // The whole keyspace as RESP commands that recreate it (SET, HSET), in
   // slot then key order: the full-sync snapshot format.
   std::string SnapshotAsCommands() const;

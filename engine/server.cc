@@ -547,7 +547,35 @@ bool Server::Call(Client& c, const CommandSpec& command, const std::vector<std::
   } else if (name == "debug") {
     const std::string sub = Lower(argv[1]);
     int64_t type = 0;
-    if (sub == "sleep" && argc == 3) {
+    if (sub == "digest" && argc == 2) {
+      resp::AppendBulk(out, DatasetDigest(keyspace_));
+    } else if (sub == "digest-value" && argc >= 2) {
+      resp::AppendArrayHeader(out, argc - 2);
+      for (int j = 2; j < argc; ++j) resp::AppendBulk(out, DigestOf(argv[j], keyspace_.Find(argv[j])));
+    } else if (sub == "populate" && argc >= 3 && argc <= 5) {
+      // DEBUG POPULATE count [prefix] [size]: "prefix:N" = "value:N"
+      // (padded with zero bytes, or cut, to size), keys that exist kept.
+      // Like Redis it ignores slot ownership and is not propagated.
+      int64_t count = 0, size = 0;
+      auto parse = [](const std::string& a, int64_t* v) {
+        auto [p, ec] = std::from_chars(a.data(), a.data() + a.size(), *v);
+        return ec == std::errc() && p == a.data() + a.size() && *v >= 0;
+      };
+      if (!parse(argv[2], &count) || (argc == 5 && !parse(argv[4], &size)) ||
+          count > 100'000'000 || size > 512 * 1024 * 1024) {
+        resp::AppendError(out, "ERR value is out of range, must be positive");
+      } else {
+        const std::string prefix = argc >= 4 ? argv[3] : "key";
+        for (int64_t j = 0; j < count; ++j) {
+          const std::string key = prefix + ":" + std::to_string(j);
+          if (keyspace_.Contains(key)) continue;
+          std::string value = "value:" + std::to_string(j);
+          if (argc == 5) value.resize(static_cast<size_t>(size), '\0');
+          keyspace_.SetString(key, std::move(value));
+        }
+        resp::AppendSimple(out, "OK");
+      }
+    } else if (sub == "sleep" && argc == 3) {
       // DEBUG SLEEP seconds (a fraction allowed): the thread blocks.
       char* end = nullptr;
       const double seconds = std::strtod(argv[2].c_str(), &end);

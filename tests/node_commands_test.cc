@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/bus_codec.h"
+#include "engine/dump.h"
 #include "engine/introspection.h"
 #include "engine/server.h"
 #include "tests/sim_harness.h"
@@ -602,6 +603,33 @@ TEST(ClusterReplicas, ListsAPrimarysReplicasAndCountsReports) {
   EXPECT_EQ(a.Call({"CLIENT", "GETNAME"}).str, "tester");
   EXPECT_GT(a.Call({"CLIENT", "ID"}).integer, 0);
   EXPECT_NE(a.Call({"CLIENT", "LIST"}).str.find("name=tester"), std::string::npos);
+  // DEBUG POPULATE fills the primary without propagating it; DEBUG DIGEST
+  // and DIGEST-VALUE say what a node holds.
+  const std::string zeros(40, '0');
+  EXPECT_EQ(b.Call({"DEBUG", "DIGEST"}).str, zeros);
+  EXPECT_EQ(a.Call({"DEBUG", "POPULATE", "100", "key", "50"}).str, "OK");
+  EXPECT_EQ(a.Call({"DBSIZE"}).integer, 100);
+  // key:7 holds "value:7" padded with zero bytes to 50 (DIGEST-VALUE of
+  // the same value elsewhere agrees).
+  Keyspace expected;
+  expected.SetString("key:7", std::string("value:7") + std::string(43, '\0'));
+  EXPECT_EQ(a.Call({"DEBUG", "DIGEST-VALUE", "key:7"}).elements.at(0).str,
+            DigestOf("key:7", expected.Find("key:7")));
+  const std::string digest = a.Call({"DEBUG", "DIGEST"}).str;
+  EXPECT_EQ(digest.size(), 40u);
+  EXPECT_NE(digest, zeros);
+  // Not propagated (as in Redis): the replica's reconnection resyncs
+  // partially and still lacks the keys.
+  EXPECT_EQ(a.Call({"CLIENT", "KILL", "TYPE", "replica"}).integer, 1);
+  a.Replies(8000);
+  EXPECT_EQ(b.Call({"DEBUG", "DIGEST"}).str, zeros);
+  RespValue values = a.Call({"DEBUG", "DIGEST-VALUE", "key:1", "nope"});
+  ASSERT_EQ(values.elements.size(), 2u);
+  EXPECT_NE(values.elements[0].str, zeros);
+  EXPECT_EQ(values.elements[1].str, zeros);
+  EXPECT_EQ(a.Call({"DEBUG", "POPULATE", "101", "key", "50"}).str, "OK");  // one more key
+  EXPECT_NE(a.Call({"DEBUG", "DIGEST"}).str, digest);
+
   // DEBUG SLEEP holds the node's thread: the reply comes that much later.
   b.SendCommand({"DEBUG", "SLEEP", "0.5"});
   EXPECT_TRUE(b.Replies(400).empty());  // still asleep
