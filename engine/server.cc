@@ -438,7 +438,7 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
       c.postponed = argv;
       return true;
     }
-    return Exec(c, argv, out);
+    return Exec(c, out);
   }
   // Writes wait while a manual failover has them paused, or an atomic
   // migration is handing their slot over.
@@ -464,7 +464,7 @@ void Server::DiscardTransaction(Client& c) {
   c.multi_queue.clear();
 }
 
-bool Server::Exec(Client& c, const std::vector<std::string>& argv, std::string* out) {
+bool Server::Exec(Client& c, std::string* out) {
   std::vector<std::vector<std::string>> queued;
   queued.swap(c.multi_queue);
   DiscardTransaction(c);
@@ -476,7 +476,6 @@ bool Server::Exec(Client& c, const std::vector<std::string>& argv, std::string* 
   exec_multi_pending_ = false;
   if (exec_multi_propagated_) PropagateOne({"EXEC"});
   exec_multi_propagated_ = false;
-  (void)argv;
   return keep;
 }
 

@@ -136,7 +136,7 @@ class Server : public NetHandler {
   // MULTI / EXEC / DISCARD (multi.c). Commands that would block or hand
   // the connection over are refused inside a transaction.
   static bool AllowedInMulti(std::string_view name, const std::vector<std::string>& argv);
-  bool Exec(Client& c, const std::vector<std::string>& argv, std::string* out);
+  bool Exec(Client& c, std::string* out);
   static void DiscardTransaction(Client& c);
   // At most this many commands wait in one MULTI.
   static constexpr size_t kMultiQueueMax = 100'000;
