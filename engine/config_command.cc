@@ -133,7 +133,7 @@ std::string SetEngineSetting(EngineConfig& config, const std::string& name,
   const std::string lower = Lower(value);
   if (name == "cluster-node-timeout" || name == "cluster-replica-validity-factor") {
     if (!ParseInt(value, &v)) return "argument couldn't be parsed into an integer";
-    if (name == "cluster-node-timeout" && (v < 1 || v > 3'600'000))
+    if (name == "cluster-node-timeout" && (v < 1 || v > 3'600'000))  // redis.conf's too
       return "argument must be between 1 and 3600000 inclusive";
     if (name == "cluster-replica-validity-factor" && (v < 0 || v > 1'000'000))
       return "argument must be between 0 and 1000000 inclusive";
@@ -215,7 +215,9 @@ void ConfigCommand(ConfigState& state, const std::vector<std::string>& argv, std
         return;
       }
       std::string why;
-      if (Immutable(name)) why = "can't set immutable config";
+      if (std::any_of(pairs.begin(), pairs.end(), [&](const auto& p) { return p.first == name; }))
+        why = "duplicate parameter";
+      else if (Immutable(name)) why = "can't set immutable config";
       else if (SetWithEffect(name)) why = SetEngineSetting(state.config, name, argv[i + 1], false);
       if (!why.empty()) {
         resp::AppendError(out, "ERR CONFIG SET failed (possibly related to argument '" +

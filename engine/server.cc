@@ -61,6 +61,7 @@ Server::Server(Env& env, EngineConfig config)
     repl_.SetPrimary(host, port);
   };
   hooks.become_primary = [this] {
+    DropReplicatedMulti("promoted");
     repl_.BecomePrimary();
     migrations_.OnPromoted();
   };
@@ -82,7 +83,10 @@ Server::Server(Env& env, EngineConfig config)
     FreeClient(conn, /*close=*/false);
   });
   repl_.set_snapshot_extra([this] { return migrations_.SnapshotRecords(); });
-  repl_.set_on_snapshot_loading([this] { migrations_.OnFullSync(); });
+  repl_.set_on_snapshot_loading([this] {
+    DropReplicatedMulti("full-sync");
+    migrations_.OnFullSync();
+  });
     repl_.set_on_full_sync([this](const std::string& snapshot) { aof_.Rewrite(snapshot); });
   aof_.set_position([this] { return std::make_pair(repl_.replid(), repl_.offset()); });
 }
@@ -140,12 +144,8 @@ bool Server::Start() {
     return false;
   }
   aof_.Load([this](const std::vector<std::string>& argv) { ApplyFromPrimary(argv); });
-  if (applying_multi_) {
-    // A MULTI block the log ends inside was cut by a crash: dropped whole.
-    env_.Trace({"AofIncompleteMulti", "", "", "commands=" + std::to_string(apply_queue_.size())});
-    applying_multi_ = false;
-    apply_queue_.clear();
-  }
+  // A MULTI block the log ends inside was cut by a crash: dropped whole.
+  DropReplicatedMulti("aof-tail");
   migrations_.AfterRestart();
   aof_.Start();
   env_.AddTimer(1000, "serverCron", [this] { ServerCron(); });
@@ -200,6 +200,14 @@ void Server::ApplyFromPrimary(const std::vector<std::string>& argv) {
     return;
   }
   ApplyOne(argv);
+}
+
+void Server::DropReplicatedMulti(const char* why) {
+  if (!applying_multi_) return;
+  env_.Trace({"ReplicatedMultiDropped", "", "",
+              std::string("reason=") + why + " commands=" + std::to_string(apply_queue_.size())});
+  applying_multi_ = false;
+  apply_queue_.clear();
 }
 
 void Server::ApplyOne(const std::vector<std::string>& argv) {
@@ -336,9 +344,13 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
                                cmd->name + "' command");
     return true;
   }
-  // ASKING lasts for exactly the next command (resetClient).
+  // ASKING lasts for exactly the next command, or, in a transaction,
+  // until its EXEC or DISCARD (resetClient keeps it under CLIENT_MULTI).
   const bool asking = c.asking;
-  c.asking = false;
+  {
+    const std::string_view n = cmd->name;
+    if (!(c.multi || n == "multi") || n == "exec" || n == "discard") c.asking = false;
+  }
 
   const std::string_view name = cmd->name;
   if (cmd->proc != nullptr && migrations_.IsImportLink(c.conn)) {
@@ -469,13 +481,17 @@ bool Server::Exec(Client& c, std::string* out) {
   queued.swap(c.multi_queue);
   DiscardTransaction(c);
   resp::AppendArrayHeader(out, static_cast<int64_t>(queued.size()));
+  // Saved and restored, so an EXEC run from inside another (a postponed
+  // one rerun) cannot close the outer block's propagation.
+  const bool outer_pending = exec_multi_pending_, outer_propagated = exec_multi_propagated_;
   exec_multi_pending_ = true;
   exec_multi_propagated_ = false;
   bool keep = true;
   for (const auto& q : queued) keep = Call(c, *LookupCommand(q[0]), q, /*in_exec=*/true, out) && keep;
   exec_multi_pending_ = false;
   if (exec_multi_propagated_) PropagateOne({"EXEC"});
-  exec_multi_propagated_ = false;
+  exec_multi_pending_ = outer_pending;
+  exec_multi_propagated_ = outer_propagated;
   return keep;
 }
 
@@ -671,7 +687,8 @@ bool Server::ClientCommand(Client& c, const std::vector<std::string>& argv, std:
     int64_t ms = 0;
     auto [p, ec] = std::from_chars(argv[2].data(), argv[2].data() + argv[2].size(), ms);
     const std::string mode = argc == 4 ? Lower(argv[3]) : "all";
-    if (ec != std::errc() || p != argv[2].data() + argv[2].size() || ms < 0) {
+    if (ec != std::errc() || p != argv[2].data() + argv[2].size() || ms < 0 ||
+        ms > kClientPauseMsMax) {
       resp::AppendError(out, "ERR timeout is not an integer or out of range");
     } else if (mode != "all" && mode != "write") {
       resp::AppendError(out, "ERR syntax error");
@@ -1009,7 +1026,12 @@ void Server::EndClientPause() {
   if (client_pause_until_ms_ == 0) return;
   client_pause_until_ms_ = 0;
   client_pause_all_ = false;
-  RerunPostponed();
+  // Not from inside the CLIENT UNPAUSE that ended it: a rerun command
+  // (a CLIENT KILL in an EXEC) could free the client still on the stack.
+  env_.AddTimer(0, "clientsUnpaused", [this] {
+    RerunPostponed();
+    cluster_.AfterEvent();
+  });
 }
 
 void Server::RerunPostponed() {

@@ -222,6 +222,10 @@ class Server : public NetHandler {
   bool client_pause_all_ = false;
   TimerId client_pause_timer_ = kNoTimer;
   void EndClientPause();
+  static constexpr int64_t kClientPauseMsMax = int64_t{1} << 40;  // ~35 years
+  // Forgets a replicated MULTI block whose EXEC will never come (a full
+  // sync replaces the stream, a promotion ends it, the AOF ended in it).
+  void DropReplicatedMulti(const char* why);
   int64_t commands_processed_ = 0;
   // Replies waiting for the pass's fsync (appendfsync always), in order;
   // bounded by clients_max connections times what each pipelines.

@@ -220,7 +220,7 @@ bool ApplyRedisConf(const std::vector<ConfDirective>& directives, NodeConf* out,
         return fail("slotsim keeps its cluster config in DIR/nodes.conf; another name "
                     "cannot be honoured");
     } else if (n == "cluster-node-timeout") {
-      if (!integer(100, 3600000, &o.node_timeout_ms)) return false;
+      if (!integer(1, 3600000, &o.node_timeout_ms)) return false;  // CONFIG SET's range
     } else if (n == "cluster-replica-validity-factor") {
       if (!integer(0, 1000000, &o.replica_validity_factor)) return false;
     } else if (n == "cluster-replica-no-failover") {

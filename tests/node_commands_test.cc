@@ -162,6 +162,10 @@ TEST_F(SingleNodeTest, ConfigSetChangesTheClusterSettings) {
             "ERR CONFIG SET failed (possibly related to argument 'cluster-require-full-coverage') "
             "- argument must be 'yes' or 'no'");
   EXPECT_EQ(server_->config().node_timeout_ms, 3000);
+  EXPECT_EQ(client_->Call({"CONFIG", "SET", "cluster-node-timeout", "4000",
+                           "CLUSTER-NODE-TIMEOUT", "5000"}).str,
+            "ERR CONFIG SET failed (possibly related to argument 'CLUSTER-NODE-TIMEOUT') - "
+            "duplicate parameter");
   EXPECT_EQ(client_->Call({"CONFIG", "SET", "no-such-thing", "1"}).str,
             "ERR Unknown option or number of arguments for CONFIG SET - 'no-such-thing'");
   EXPECT_EQ(client_->Call({"CONFIG", "SET", "cluster-node-timeout", "x"}).str,
@@ -636,6 +640,45 @@ TEST(ClusterReplicas, ListsAPrimarysReplicasAndCountsReports) {
   std::vector<RespValue> woke = b.Replies(200);
   ASSERT_EQ(woke.size(), 1u);
   EXPECT_EQ(woke[0].str, "OK");
+}
+
+}  // namespace
+}  // namespace slotsim
+
+namespace slotsim {
+namespace {
+
+// ASKING before MULTI covers the whole transaction on an importing slot
+// (resetClient keeps the flag under CLIENT_MULTI), and ends with EXEC.
+TEST(TransactionAsking, AskingLastsForTheTransaction) {
+  Simulation sim(Quiet());
+  std::vector<std::unique_ptr<Server>> servers;
+  for (int i = 0; i < 2; ++i) {
+    const int m = sim.AddMachine("node" + std::to_string(i));
+    EngineConfig cfg;
+    cfg.port = static_cast<uint16_t>(7000 + i);
+    servers.push_back(std::make_unique<Server>(sim.env(m), cfg));
+    ASSERT_TRUE(servers.back()->Start());
+  }
+  RawConn a(sim, "a"), b(sim, "b");
+  a.Connect(7000);
+  b.Connect(7001);
+  const std::string a_id = a.Call({"CLUSTER", "MYID"}).str;
+  EXPECT_EQ(a.Call({"CLUSTER", "ADDSLOTSRANGE", "0", "16383"}).str, "OK");
+  EXPECT_EQ(a.Call({"CLUSTER", "MEET", "127.0.0.1", "7001"}).str, "OK");
+  a.Replies(3000);
+  const std::string slot = std::to_string(KeyHashSlot("{x}"));
+  EXPECT_EQ(b.Call({"CLUSTER", "SETSLOT", slot, "IMPORTING", a_id}).str, "OK");
+  EXPECT_EQ(b.Call({"ASKING"}).str, "OK");
+  EXPECT_EQ(b.Call({"MULTI"}).str, "OK");
+  EXPECT_EQ(b.Call({"SET", "{x}1", "a"}).str, "QUEUED");
+  // One key: with two missing keys the EXEC would rightly get TRYAGAIN.
+  EXPECT_EQ(b.Call({"SET", "{x}1", "b"}).str, "QUEUED");
+  RespValue r = b.Call({"EXEC"});
+  ASSERT_EQ(r.elements.size(), 2u) << static_cast<int>(r.type) << " " << r.str;
+  EXPECT_EQ(r.elements[1].str, "OK");
+  // Spent with the EXEC: the next command is redirected again.
+  EXPECT_EQ(b.Call({"GET", "{x}1"}).str.rfind("MOVED", 0), 0u);
 }
 
 }  // namespace
