@@ -19,6 +19,22 @@ SimOptions Quiet() {
   return o;
 }
 
+// `count` started nodes on ports 7000, 7001, ... of `sim` (node_timeout_ms
+// 0: the default).
+std::vector<std::unique_ptr<Server>> StartNodes(Simulation& sim, int count,
+                                                int64_t node_timeout_ms = 0) {
+  std::vector<std::unique_ptr<Server>> servers;
+  for (int i = 0; i < count; ++i) {
+    const int m = sim.AddMachine("node" + std::to_string(i));
+    EngineConfig cfg;
+    cfg.port = static_cast<uint16_t>(7000 + i);
+    if (node_timeout_ms > 0) cfg.node_timeout_ms = node_timeout_ms;
+    servers.push_back(std::make_unique<Server>(sim.env(m), cfg));
+    EXPECT_TRUE(servers.back()->Start());
+  }
+  return servers;
+}
+
 class SingleNodeTest : public ::testing::Test {
  protected:
   SingleNodeTest() : sim_(Quiet()) {
@@ -278,11 +294,6 @@ TEST_F(SingleNodeTest, GarbledBusFrameIsDroppedAndCounted) {
   EXPECT_EQ(client_->Call({"PING"}).str, "PONG");
 }
 
-}  // namespace
-}  // namespace slotsim
-
-namespace slotsim {
-namespace {
 
 // MULTI/EXEC as multi.c has it: commands queue with +QUEUED, EXEC runs them
 // in order and answers with their replies; a refused command dooms the
@@ -473,25 +484,13 @@ TEST_F(TransactionTest, ClusterResetInsideMultiAndFlushAll) {
   EXPECT_NE(client_->Call({"CLUSTER", "INFO"}).str.find("cluster_my_epoch:3\r\n"), std::string::npos);
 }
 
-}  // namespace
-}  // namespace slotsim
-
-namespace slotsim {
-namespace {
 
 // DEBUG DROP-CLUSTER-PACKET-FILTER type: the node drops received bus
 // messages of that type (MEET is 2), until -1 lifts it.
 TEST(DebugCommand, DropClusterPacketFilterDropsThatTypeUntilLifted) {
   Simulation sim(Quiet());
-  std::vector<std::unique_ptr<Server>> servers;
-  for (int i = 0; i < 2; ++i) {
-    const int m = sim.AddMachine("node" + std::to_string(i));
-    EngineConfig cfg;
-    cfg.port = static_cast<uint16_t>(7000 + i);
-    cfg.node_timeout_ms = 1000;  // a handshake that got no answer expires in 1 s
-    servers.push_back(std::make_unique<Server>(sim.env(m), cfg));
-    ASSERT_TRUE(servers.back()->Start());
-  }
+  // A handshake that got no answer expires in 1 s.
+  std::vector<std::unique_ptr<Server>> servers = StartNodes(sim, 2, 1000);
   RawConn a(sim, "a"), b(sim, "b");
   a.Connect(7000);
   b.Connect(7001);
@@ -513,25 +512,12 @@ TEST(DebugCommand, DropClusterPacketFilterDropsThatTypeUntilLifted) {
   EXPECT_NE(info.find("dump_payload_sanitizations:0\r\n"), std::string::npos);
 }
 
-}  // namespace
-}  // namespace slotsim
-
-namespace slotsim {
-namespace {
 
 // CONFIG SET cluster-replica-no-failover yes raises my nofailover flag
 // (clusterUpdateMyselfFlags), and peers learn it from my messages.
 TEST(NoFailover, TheFlagFollowsTheSettingAndSpreads) {
   Simulation sim(Quiet());
-  std::vector<std::unique_ptr<Server>> servers;
-  for (int i = 0; i < 2; ++i) {
-    const int m = sim.AddMachine("node" + std::to_string(i));
-    EngineConfig cfg;
-    cfg.port = static_cast<uint16_t>(7000 + i);
-    cfg.node_timeout_ms = 1000;
-    servers.push_back(std::make_unique<Server>(sim.env(m), cfg));
-    ASSERT_TRUE(servers.back()->Start());
-  }
+  std::vector<std::unique_ptr<Server>> servers = StartNodes(sim, 2, 1000);
   RawConn a(sim, "a"), b(sim, "b");
   a.Connect(7000);
   b.Connect(7001);
@@ -552,22 +538,10 @@ TEST(NoFailover, TheFlagFollowsTheSettingAndSpreads) {
   EXPECT_EQ(a_sees_b() & kNodeNoFailover, 0u);
 }
 
-}  // namespace
-}  // namespace slotsim
-
-namespace slotsim {
-namespace {
 
 TEST(ClusterReplicas, ListsAPrimarysReplicasAndCountsReports) {
   Simulation sim(Quiet());
-  std::vector<std::unique_ptr<Server>> servers;
-  for (int i = 0; i < 2; ++i) {
-    const int m = sim.AddMachine("node" + std::to_string(i));
-    EngineConfig cfg;
-    cfg.port = static_cast<uint16_t>(7000 + i);
-    servers.push_back(std::make_unique<Server>(sim.env(m), cfg));
-    ASSERT_TRUE(servers.back()->Start());
-  }
+  std::vector<std::unique_ptr<Server>> servers = StartNodes(sim, 2);
   RawConn a(sim, "a"), b(sim, "b");
   a.Connect(7000);
   b.Connect(7001);
@@ -642,24 +616,12 @@ TEST(ClusterReplicas, ListsAPrimarysReplicasAndCountsReports) {
   EXPECT_EQ(woke[0].str, "OK");
 }
 
-}  // namespace
-}  // namespace slotsim
-
-namespace slotsim {
-namespace {
 
 // ASKING before MULTI covers the whole transaction on an importing slot
 // (resetClient keeps the flag under CLIENT_MULTI), and ends with EXEC.
 TEST(TransactionAsking, AskingLastsForTheTransaction) {
   Simulation sim(Quiet());
-  std::vector<std::unique_ptr<Server>> servers;
-  for (int i = 0; i < 2; ++i) {
-    const int m = sim.AddMachine("node" + std::to_string(i));
-    EngineConfig cfg;
-    cfg.port = static_cast<uint16_t>(7000 + i);
-    servers.push_back(std::make_unique<Server>(sim.env(m), cfg));
-    ASSERT_TRUE(servers.back()->Start());
-  }
+  std::vector<std::unique_ptr<Server>> servers = StartNodes(sim, 2);
   RawConn a(sim, "a"), b(sim, "b");
   a.Connect(7000);
   b.Connect(7001);
