@@ -14,7 +14,7 @@ struct KnownBug {
   std::string_view what;
 };
 
-inline constexpr std::array<KnownBug, 11> kKnownBugs = {{
+inline constexpr std::array<KnownBug, 12> kKnownBugs = {{
     {"no-epoch-collision-resolution",
      "clusterHandleConfigEpochCollision does nothing: primaries may keep equal configEpochs"},
     {"failover-without-majority",
@@ -46,6 +46,9 @@ inline constexpr std::array<KnownBug, 11> kKnownBugs = {{
     {"replica-clients-kept-on-demotion",
      "a primary demoted to a replica closes its replicas' connections but never frees their "
      "clients (disconnectSlaves without freeClient): every demotion leaks a client per replica"},
+    {"no-replica-migration",
+     "clusterHandleSlaveMigration never moves a replica: a primary whose replicas all failed "
+     "stays without one while others have replicas to spare"},
 }};
 
 // An array sized larger than its list would hold a nameless switch.

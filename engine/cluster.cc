@@ -144,6 +144,10 @@ bool Cluster::AddSlot(ClusterNode* node, int slot) {
 bool Cluster::DelSlot(int slot) {
   ClusterNode* n = slots_[slot];
   if (n == nullptr) return false;
+  // My shard stops serving it: its shard channels go (clusterDelSlot).
+  if (hooks_.shard_slot_lost &&
+      (n == myself_ || (myself_->IsReplica() && n->name == myself_->primary_name)))
+    hooks_.shard_slot_lost(slot);
   SLOTSIM_CHECK(n->slots.test(slot));
   n->slots.reset(slot);
   n->slots_version++;
@@ -165,6 +169,9 @@ void Cluster::AddReplica(ClusterNode* primary, ClusterNode* replica) {
   if (std::find(v.begin(), v.end(), replica->name) == v.end()) {
     v.push_back(replica->name);
     std::sort(v.begin(), v.end());
+    // clusterNodeAddSlave: a primary that ever had a replica is one a
+    // replica may migrate to once it is orphaned.
+    primary->flags |= kNodeMigrateTo;
   }
 }
 
@@ -179,6 +186,9 @@ void Cluster::SetNodeAsPrimary(ClusterNode* node) {
   if (!node->primary_name.empty()) {
     if (ClusterNode* p = Lookup(node->primary_name)) RemoveReplica(p, node);
     node->primary_name.clear();
+    // A replica promoted over a primary that had replicas is owed one too
+    // (clusterSetNodeAsMaster).
+    if (node != myself_) node->flags |= kNodeMigrateTo;
   }
   node->flags = (node->flags & ~kNodeReplica) | kNodePrimary;
   todo_update_state_ = true;
@@ -265,8 +275,13 @@ void Cluster::UpdateSlotsConfigWith(ClusterNode* sender,
   ClusterNode* grand = nullptr;
   if (myself_->IsReplica() && cur_primary != nullptr && cur_primary->IsReplica())
     grand = Lookup(cur_primary->primary_name);
+  // With cluster-allow-replica-migration no, follow only a sender that
+  // took exactly my shard's slots: it is my shard's new primary, not
+  // another shard that absorbed mine (clusterUpdateSlotsConfigWith).
   if (newly_owned_by_sender > 0 && cur_primary != nullptr &&
-      cur_primary->numslots == 0) {
+      cur_primary->numslots == 0 &&
+      (config_.allow_replica_migration ||
+       static_cast<int>(claimed.count()) == newly_owned_by_sender)) {
     // I (or my primary) lost every slot to the sender: follow it.
     TraceNodeEvent("FollowNewOwner", *sender);
     SetMyPrimary(sender);
@@ -386,7 +401,7 @@ void Cluster::UpdateState() {
 void Cluster::AfterEvent() {
   // clusterUpdateMyselfFlags: CONFIG SET may have changed
   // cluster-replica-no-failover.
-  const uint32_t nofailover = config_.replica_no_failover ? kNodeNoFailover : 0;
+  const uint32_t nofailover = config_.replica_no_failover ? uint32_t{kNodeNoFailover} : 0u;
   if ((myself_->flags & kNodeNoFailover) != nofailover) {
     myself_->flags ^= kNodeNoFailover;
     TodoSave(false);

@@ -34,8 +34,10 @@ enum class Redirect { kNone, kCrossSlot, kMoved, kAsk, kTryAgain, kDownState,
 
 // Counters shown by CLUSTER INFO and used by tests.
 struct ClusterStats {
-  int64_t messages_sent[9] = {};
-  int64_t messages_received[9] = {};
+  // Indexed by bus::MessageType (Redis's CLUSTERMSG_TYPE_COUNT).
+  static constexpr int kMessageTypes = 11;
+  int64_t messages_sent[kMessageTypes] = {};
+  int64_t messages_received[kMessageTypes] = {};
   int64_t bus_frames_dropped = 0;   // garbled or invalid, link kept
   int64_t bus_links_broken = 0;     // framing lost, link closed
   // PONG broadcasts announcing a slot hand-off (SETSLOT NODE closing an
@@ -67,6 +69,13 @@ struct ClusterHooks {
   // The target claims the batch just above that epoch, so raising mine
   // meanwhile would make its claim lose to my stale one.
   std::function<std::string()> config_epoch_frozen_by;
+  // A PUBLISH (sharded: PUBLISHSHARD) came over the bus: deliver it to
+  // this node's subscribers (pubsubPublishMessage).
+  std::function<void(const std::string& channel, const std::string& message, bool sharded)>
+      publish_received;
+  // My shard no longer serves `slot` (clusterDelSlot's
+  // removeChannelsInSlot): its shard channels lose their subscribers.
+  std::function<void(int slot)> shard_slot_lost;
 };
 
 class Cluster {
@@ -112,6 +121,10 @@ class Cluster {
     bool readonly_client = false;  // READONLY
     bool asking = false;           // ASKING, or a CMD_ASKING command
     bool is_migrate = false;       // MIGRATE: always local on an open slot
+    // [S]SUBSCRIBE / SUNSUBSCRIBE / SPUBLISH: a shard channel is no key, so
+    // an open slot serves it whatever the keyspace holds, and a down
+    // cluster does with cluster-allow-pubsubshard-when-down.
+    bool is_pubsubshard = false;
   };
   // getNodeByQuery for a command touching `keys`. Returns kNone if this node
   // serves it; otherwise the redirect kind, and *slot for MOVED/ASK.
@@ -120,6 +133,9 @@ class Cluster {
   // Appends the error reply for a redirect (clusterRedirectClient).
   void AppendRedirectError(Redirect r, int slot, std::string* out) const;
   std::string InfoSection() const;  // INFO's "cluster" section body
+  // clusterPropagatePublish: a PUBLISH goes to every node with a link; a
+  // sharded one (SPUBLISH) only to the other nodes of my shard.
+  void PropagatePublish(const std::string& channel, const std::string& message, bool sharded);
 
   // ---- Atomic migration (slot_migration.cc drives these) -----------------
   // Target side: takes `slots` over with one new configEpoch, strictly
@@ -246,6 +262,14 @@ class Cluster {
   void Broadcast(const bus::BusMessage& msg, bool local_replicas_only = false);
   void BroadcastPong(bool local_replicas_only);
   void HandleReplicaFailover();  // clusterHandleSlaveFailover
+  // clusterHandleSlaveMigration: if I am the replica with the smallest name
+  // among those of the primaries with the most working replicas
+  // (`max_replicas`), my primary keeps more than cluster-migration-barrier
+  // of them, the cluster is ok, and a primary with slots has been orphaned
+  // for kReplicaMigrationDelayMs, I become its replica.
+  void HandleReplicaMigration(int max_replicas);
+  // clusterCountNonFailingSlaves.
+  int CountNonFailingReplicas(const ClusterNode& primary);
   // The replicas of my primary that may fail over, other than me, with the
   // replication offsets they last told me (the input of the rank).
   std::vector<std::pair<std::string, int64_t>> SiblingOffsets();
@@ -312,6 +336,7 @@ class Cluster {
   // nothing in it changed).
   void AppendNodeDescription(const ClusterNode& n, std::string* out) const;
   // The line without myself's open slots, formatted afresh.
+  uint64_t NodeEpoch(const ClusterNode& n) const;
   void FormatNodeLine(const ClusterNode& n, std::string* out) const;
 
   // ---- Commands (cluster_commands.cc) ------------------------------------

@@ -101,6 +101,28 @@ void Cluster::SendMessage(ConnId conn, const bus::BusMessage& msg) {
   env_.Send(conn, EncodeBusFrame(msg), TypeName(type));
 }
 
+void Cluster::PropagatePublish(const std::string& channel, const std::string& message,
+                               bool sharded) {
+  bus::BusMessage msg;
+  BuildHeader(sharded ? bus::PUBLISHSHARD : bus::PUBLISH, &msg);
+  msg.mutable_publish()->set_channel(channel);
+  msg.mutable_publish()->set_message(message);
+  if (!sharded) {
+    Broadcast(msg);
+    return;
+  }
+  // clusterGetNodesServingMySlots: my primary (or me) and its replicas.
+  const ClusterNode* primary = myself_->IsPrimary() ? myself_ : LookupNode(myself_->primary_name);
+  if (primary == nullptr) return;
+  auto send = [&](const std::string& name) {
+    const ClusterNode* n = LookupNode(name);
+    if (n != nullptr && n != myself_ && !n->InHandshake() && n->link != kNoConn)
+      SendMessage(n->link, msg);
+  };
+  send(primary->name);
+  for (const std::string& r : primary->replica_names) send(r);
+}
+
 // ---- Building messages ------------------------------------------------------
 
 // clusterBuildMessageHdr.
@@ -274,7 +296,12 @@ void Cluster::ProcessPacket(BusLink* link, const bus::BusMessage& msg) {
       ProcessMfStart(sender, link);
       return;
     case bus::PUBLISH:
-      return;  // pub/sub: not implemented
+    case bus::PUBLISHSHARD:
+      // From a node we know only (clusterProcessPacket).
+      if (sender != nullptr && msg.has_publish() && hooks_.publish_received)
+        hooks_.publish_received(msg.publish().channel(), msg.publish().message(),
+                                type == bus::PUBLISHSHARD);
+      return;
     default:
       break;  // PING, PONG, MEET below
   }

@@ -64,8 +64,18 @@ void Cluster::Cron() {
     if (min_pong_node != nullptr) SendPing(min_pong_node->link, bus::PING);
   }
 
+  // For replica migration: primaries with slots but no working replica
+  // that once had one, the most working replicas any primary has, and how
+  // many mine has (clusterCron).
+  int orphaned_primaries = 0, max_replicas = 0, this_replicas = 0;
   for (ClusterNode* node : all) {
     if (node->flags & (kNodeMyself | kNodeNoAddr | kNodeHandshake)) continue;
+    if (myself_->IsReplica() && node->IsPrimary() && !node->Failed()) {
+      const int ok = CountNonFailingReplicas(*node);
+      if (ok == 0 && node->numslots > 0 && (node->flags & kNodeMigrateTo)) orphaned_primaries++;
+      max_replicas = std::max(max_replicas, ok);
+      if (myself_->primary_name == node->name) this_replicas = ok;
+    }
     // A primary in a manual failover pings the replica continuously.
     if (mf_end_ms_ != 0 && myself_->IsPrimary() && node->name == mf_replica_ &&
         node->link != kNoConn) {
@@ -109,6 +119,11 @@ void Cluster::Cron() {
   if (myself_->IsReplica()) {
     HandleManualFailover();
     HandleReplicaFailover();
+    // Migration needs a primary with at least two working replicas to take
+    // one from, and me among that primary's replicas.
+    if (orphaned_primaries > 0 && max_replicas >= 2 && this_replicas == max_replicas &&
+        config_.allow_replica_migration)
+      HandleReplicaMigration(max_replicas);
   }
   if (state_ == ClusterHealth::kFail) todo_update_state_ = true;
 }

@@ -183,15 +183,14 @@ bool Cluster::BumpConfigEpochWithoutConsensus() {
   // Callers that may run during an atomic hand-off check first (BUMPEPOCH,
   // SETSLOT NODE); none may bump a frozen epoch.
   SLOTSIM_CHECK(ConfigEpochFrozenBy().empty());
-  uint64_t max_epoch = 0;
+  // clusterGetMaxEpoch: the largest configEpoch known, or currentEpoch if
+  // larger. Only if mine is 0 or below it: a node whose epoch already
+  // equals the maximum keeps it, even when another shares it (the
+  // collision rule separates those), so a reshard bumps once, not once per
+  // slot as a replica's record catches up.
+  uint64_t max_epoch = current_epoch_;
   for (const auto& [name, n] : nodes_) max_epoch = std::max(max_epoch, n->config_epoch);
-  // Only if my epoch is 0 or not the unique maximum.
-  bool unique_max = myself_->config_epoch != 0 && myself_->config_epoch == max_epoch;
-  if (unique_max) {
-    for (const auto& [name, n] : nodes_)
-      if (n.get() != myself_ && n->config_epoch == max_epoch) unique_max = false;
-  }
-  if (unique_max) {
+  if (myself_->config_epoch != 0 && myself_->config_epoch == max_epoch) {
     env_.HitProbe(Probe::kEpochBumpSkipped);
     return false;
   }

@@ -41,6 +41,14 @@ void AppendNodeEntry(const ClusterNode& n, std::string* out) {
 
 }  // namespace
 
+// clusterGenNodeDescription's nodeEpoch: a replica shows its primary's
+// configEpoch, in CLUSTER NODES and in nodes.conf alike.
+uint64_t Cluster::NodeEpoch(const ClusterNode& n) const {
+  if (n.IsReplica() && !n.primary_name.empty())
+    if (const ClusterNode* p = LookupNode(n.primary_name)) return p->config_epoch;
+  return n.config_epoch;
+}
+
 void Cluster::FormatNodeLine(const ClusterNode& n, std::string* out) const {
   // Appended in place, with no temporaries: every nodes.conf save writes
   // a line per known node (issue 16: most of a 200-node formation).
@@ -62,7 +70,7 @@ void Cluster::FormatNodeLine(const ClusterNode& n, std::string* out) const {
   out->append(" ");
   number(n.pong_received_ms);
   out->append(" ");
-  number(n.config_epoch);
+  number(NodeEpoch(n));
   const bool connected = n.IsMyself() || n.link != kNoConn || n.inbound_link != kNoConn;
   out->append(connected ? " connected" : " disconnected");
   // Replicas show no slots; their primary's line carries them.
@@ -78,7 +86,7 @@ void Cluster::FormatNodeLine(const ClusterNode& n, std::string* out) const {
 void Cluster::AppendNodeDescription(const ClusterNode& n, std::string* out) const {
   const bool connected = n.IsMyself() || n.link != kNoConn || n.inbound_link != kNoConn;
   const ClusterNode::LineOf of{n.flags,           n.port,          n.cport,
-                               n.ping_sent_ms,    n.pong_received_ms, n.config_epoch,
+                               n.ping_sent_ms,    n.pong_received_ms, NodeEpoch(n),
                                n.IsPrimary() ? n.slots_version : 0, connected};
   const bool fresh = of == n.line_of && n.line_ip == n.ip &&
                      n.line_primary_name == n.primary_name && n.line.size() > n.name.size() &&
@@ -198,7 +206,7 @@ std::string Cluster::InfoSection() const {
     else ++ok;
   }
   int64_t sent = 0, received = 0;
-  for (int t = 0; t < 9; ++t) {
+  for (int t = 0; t < ClusterStats::kMessageTypes; ++t) {
     sent += stats_.messages_sent[t];
     received += stats_.messages_received[t];
   }
@@ -221,13 +229,13 @@ std::string Cluster::InfoSection() const {
                                   : 0)));
   static const char* kTypeNames[] = {"ping", "pong", "meet", "fail", "publish",
                                      "auth-req", "auth-ack", "update",
-                                     "mfstart"};
-  for (int t = 0; t < 9; ++t)
+                                     "mfstart", "module", "publishshard"};
+  for (int t = 0; t < ClusterStats::kMessageTypes; ++t)
     if (stats_.messages_sent[t])
       line(std::string("cluster_stats_messages_") + kTypeNames[t] + "_sent",
            std::to_string(stats_.messages_sent[t]));
   line("cluster_stats_messages_sent", std::to_string(sent));
-  for (int t = 0; t < 9; ++t)
+  for (int t = 0; t < ClusterStats::kMessageTypes; ++t)
     if (stats_.messages_received[t])
       line(std::string("cluster_stats_messages_") + kTypeNames[t] +
                "_received",

@@ -69,6 +69,10 @@ struct ClusterNode {
   int64_t repl_offset = 0;
   int64_t fail_time_ms = 0;     // when we flagged it FAIL
   int64_t voted_time_ms = 0;    // last vote for one of its replicas
+  // Since when it has been an orphaned primary (no working replica, slots,
+  // and kNodeMigrateTo), as a replica considering migration saw it; 0: not
+  // orphaned (clusterHandleSlaveMigration's orphaned_time).
+  int64_t orphaned_time_ms = 0;
   // Failure reports: primaries that said this node is PFAIL/FAIL, with
   // when they last said it (clusterNodeFailReport).
   std::map<std::string, int64_t> fail_reports;

@@ -32,7 +32,7 @@ Redirect Cluster::Route(const std::vector<std::string_view>& keys,
       if (s != first_slot) return Redirect::kCrossSlot;
       multiple_keys = true;
     }
-    if (migrating_slot || importing_slot) {
+    if ((migrating_slot || importing_slot) && !q.is_pubsubshard) {
       if (keyspace_.Contains(k)) existing_keys++;
       else missing_keys++;
     }
@@ -41,8 +41,12 @@ Redirect Cluster::Route(const std::vector<std::string_view>& keys,
   // A cluster that is down serves nothing keyed, unless reads are allowed
   // when down (then only reads).
   if (state_ != ClusterHealth::kOk) {
-    if (!config_.allow_reads_when_down) return Redirect::kDownState;
-    if (q.is_write) return Redirect::kDownRoState;
+    if (q.is_pubsubshard) {
+      if (!config_.allow_pubsubshard_when_down) return Redirect::kDownState;
+    } else {
+      if (!config_.allow_reads_when_down) return Redirect::kDownState;
+      if (q.is_write) return Redirect::kDownRoState;
+    }
   }
   // MIGRATE moves keys freely while the slot is open.
   if ((migrating_slot || importing_slot) && q.is_migrate) return Redirect::kNone;

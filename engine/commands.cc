@@ -297,6 +297,16 @@ const CommandSpec kCommands[] = {
     {"multi", 1, 0, 0, 0, 0, nullptr},
     {"exec", 1, 0, 0, 0, 0, nullptr},
     {"discard", 1, 0, 0, 0, 0, nullptr},
+    // Pub/Sub: a shard channel is a key (it routes to its slot's shard).
+    {"subscribe", -2, 0, 0, 0, 0, nullptr},
+    {"unsubscribe", -1, 0, 0, 0, 0, nullptr},
+    {"psubscribe", -2, 0, 0, 0, 0, nullptr},
+    {"punsubscribe", -1, 0, 0, 0, 0, nullptr},
+    {"ssubscribe", -2, 0, 1, -1, 1, nullptr},
+    {"sunsubscribe", -1, 0, 1, -1, 1, nullptr},
+    {"publish", 3, 0, 0, 0, 0, nullptr},
+    {"spublish", 3, 0, 1, 1, 1, nullptr},
+    {"pubsub", -2, 0, 0, 0, 0, nullptr},
 };
 
 }  // namespace

@@ -25,10 +25,20 @@ struct EngineConfig {
   bool require_full_coverage = true;
   // cluster-allow-reads-when-down.
   bool allow_reads_when_down = false;
+  // cluster-allow-pubsubshard-when-down: shard channels are served while
+  // the cluster is down (Redis 7.0's default).
+  bool allow_pubsubshard_when_down = true;
   // cluster-replica-no-failover: a replica never starts an election of its
   // own (a manual failover still works), and says so with the nofailover
   // flag.
   bool replica_no_failover = false;
+  // cluster-migration-barrier: a replica migrates to an orphaned primary
+  // only if its own primary keeps more than this many working replicas.
+  int64_t migration_barrier = 1;
+  // cluster-allow-replica-migration: replicas may migrate to orphaned
+  // primaries, and a primary that loses its last slot to another primary
+  // becomes that primary's replica.
+  bool allow_replica_migration = true;
   // The period of clusterCron (Redis: 100 ms, from serverCron at hz 10).
   int64_t cron_period_ms = 100;
   RespLimits resp_limits;

@@ -107,10 +107,13 @@ std::vector<std::pair<std::string, std::string>> EngineSettings(const EngineConf
       {"appendfsync", fsync},
       {"appendonly", YesNo(config.appendonly)},
       {"bind", config.announce_ip},
+      {"cluster-allow-pubsubshard-when-down", YesNo(config.allow_pubsubshard_when_down)},
       {"cluster-allow-reads-when-down", YesNo(config.allow_reads_when_down)},
+      {"cluster-allow-replica-migration", YesNo(config.allow_replica_migration)},
       {"cluster-announce-ip", config.announce_ip},
       {"cluster-config-file", "nodes.conf"},
       {"cluster-enabled", "yes"},
+      {"cluster-migration-barrier", std::to_string(config.migration_barrier)},
       {"cluster-node-timeout", std::to_string(config.node_timeout_ms)},
       {"cluster-port", std::to_string(config.bus_port())},
       {"cluster-replica-validity-factor", std::to_string(config.replica_validity_factor)},
@@ -140,6 +143,12 @@ std::string SetEngineSetting(EngineConfig& config, const std::string& name,
     if (apply) (name == "cluster-node-timeout" ? config.node_timeout_ms : config.replica_validity_factor) = v;
     return "";
   }
+  if (name == "cluster-migration-barrier") {
+    if (!ParseInt(value, &v)) return "argument couldn't be parsed into an integer";
+    if (v < 0 || v > INT32_MAX) return "argument must be between 0 and 2147483647 inclusive";
+    if (apply) config.migration_barrier = v;
+    return "";
+  }
   if (name == "appendfsync") {
     if (lower != "always" && lower != "everysec" && lower != "no")
       return "argument(s) must be one of the following: always, everysec, no";
@@ -154,6 +163,8 @@ std::string SetEngineSetting(EngineConfig& config, const std::string& name,
     (name == "cluster-require-full-coverage" ? config.require_full_coverage
      : name == "appendonly"                  ? config.appendonly
      : name == "cluster-replica-no-failover" ? config.replica_no_failover
+     : name == "cluster-allow-replica-migration" ? config.allow_replica_migration
+     : name == "cluster-allow-pubsubshard-when-down" ? config.allow_pubsubshard_when_down
                                              : config.allow_reads_when_down) = lower == "yes";
   return "";
 }
@@ -161,7 +172,9 @@ std::string SetEngineSetting(EngineConfig& config, const std::string& name,
 bool SetWithEffect(const std::string& name) {
   return name == "cluster-node-timeout" || name == "cluster-replica-validity-factor" ||
          name == "cluster-require-full-coverage" || name == "cluster-allow-reads-when-down" ||
-         name == "appendonly" || name == "appendfsync" || name == "cluster-replica-no-failover";
+         name == "appendonly" || name == "appendfsync" || name == "cluster-replica-no-failover" ||
+         name == "cluster-migration-barrier" || name == "cluster-allow-replica-migration" ||
+         name == "cluster-allow-pubsubshard-when-down";
 }
 
 // Options CONFIG SET refuses here: Redis's immutable ones, and the ones
@@ -239,6 +252,7 @@ void ConfigCommand(ConfigState& state, const std::vector<std::string>& argv, std
   } else if (sub == "set") {
     resp::AppendError(out, "ERR wrong number of arguments for 'config|set' command");
   } else if (sub == "resetstat" && argv.size() == 2) {
+    if (state.reset_stats) state.reset_stats();
     resp::AppendSimple(out, "OK");
   } else if (sub == "rewrite" && argv.size() == 2) {
     if (!state.rewrite) {

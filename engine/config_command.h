@@ -39,6 +39,8 @@ struct ConfigState {
   // before, so the owner can start or stop the AOF (startAppendOnly /
   // stopAppendOnly).
   std::function<void(bool was_appendonly, AofFsync was_fsync)> aof_changed;
+  // CONFIG RESETSTAT: clears the owner's statistics.
+  std::function<void()> reset_stats;
 };
 
 // CONFIG GET pattern... | SET name value [name value ...] (all or none) |

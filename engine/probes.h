@@ -58,6 +58,7 @@ enum class Probe : uint8_t {
   kStaleClaimIgnored,
   kDirtySlotKeysDeleted,
   kFollowGrandPrimary,
+  kReplicaMigrated,
   // Replication.
   kPsyncPartialAccepted,
   kPsyncRefusedHistory,
@@ -139,8 +140,8 @@ inline constexpr std::array<ProbeInfo, kProbeCount> kProbes = {{
     {Probe::kSetSlotNodeEpochBump, "setslot-node-epoch-bump",
      "SETSLOT NODE closing an import bumped the configEpoch without consensus"},
     {Probe::kEpochBumpSkipped, "epoch-bump-skipped",
-     "a bump without consensus skipped: my configEpoch is already the unique maximum "
-     "(redis #3442's root)"},
+     "a bump without consensus skipped: my configEpoch already equals the largest epoch "
+     "known (clusterBumpConfigEpochWithoutConsensus; redis #3442's root)"},
     {Probe::kUpdateSent, "update-sent",
      "an UPDATE sent to a node claiming a slot below its owner's configEpoch"},
     {Probe::kUpdateApplied, "update-applied",
@@ -153,6 +154,8 @@ inline constexpr std::array<ProbeInfo, kProbeCount> kProbes = {{
      "source, which deletes that way by design)"},
     {Probe::kFollowGrandPrimary, "follow-grand-primary",
      "a replica whose primary became a replica followed its grand-primary"},
+    {Probe::kReplicaMigrated, "replica-migrated",
+     "a replica migrated to an orphaned primary (clusterHandleSlaveMigration)"},
     {Probe::kPsyncPartialAccepted, "psync-partial-accepted",
      "a primary answered PSYNC with +CONTINUE from its backlog"},
     {Probe::kPsyncRefusedHistory, "psync-refused-history",

@@ -250,16 +250,19 @@ void Replication::OnLinkClosed(ConnId conn) {
   // The cron reconnects.
 }
 
-// connectWithMaster + the handshake: REPLCONF, then PSYNC with the history
-// we have. The sends queue until the connection completes.
+// connectWithMaster + the handshake: REPLCONF, and once its +OK is in,
+// PSYNC with the history we have, as syncWithMaster waits for each reply
+// before the next step. (Pipelined, the primary's +CONTINUE and backlog
+// would overtake REPLCONF's +OK, which a connected link cannot parse.)
+// The send queues until the connection completes.
 void Replication::Connect() {
   SLOTSIM_CHECK(following() && link_ == kNoConn);
   link_ = env_.Connect(primary_host_, primary_port_);
   link_parser_ = ReplyParser();
   link_charge_.Set(0);
   state_ = LinkState::kHandshake;
+  psync_sent_ = false;
   SendOnLink({"REPLCONF", "listening-port", std::to_string(config_.port)});
-  SendOnLink({"PSYNC", replid_, std::to_string(offset_ + 1)});
 }
 
 void Replication::OnLinkData(ConnId conn, std::string_view bytes) {
@@ -267,7 +270,6 @@ void Replication::OnLinkData(ConnId conn, std::string_view bytes) {
   last_interaction_ms_ = env_.NowMs();
   link_parser_.Feed(bytes);
   RespValue v;
-  int replies_in_handshake = 0;
   // Each iteration consumes one reply of a finite buffer.
   while (link_ == conn) {
     ParseStatus st = link_parser_.Next(&v);
@@ -282,8 +284,12 @@ void Replication::OnLinkData(ConnId conn, std::string_view bytes) {
     }
     switch (state_) {
       case LinkState::kHandshake: {
-        if (v.type == RespValue::Type::kSimple && v.str == "OK") {
-          ++replies_in_handshake;
+        // REPLCONF's reply, +OK or an error syncWithMaster ignores (not
+        // every primary knows listening-port): now PSYNC.
+        if (!psync_sent_ && (v.type == RespValue::Type::kError ||
+                             (v.type == RespValue::Type::kSimple && v.str == "OK"))) {
+          SendOnLink({"PSYNC", replid_, std::to_string(offset_ + 1)});
+          psync_sent_ = true;
           break;
         }
         if (v.type == RespValue::Type::kSimple && v.str.rfind("FULLRESYNC ", 0) == 0) {

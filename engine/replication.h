@@ -180,6 +180,8 @@ class Replication {
   uint16_t primary_port_ = 0;
   ConnId link_ = kNoConn;
   LinkState state_ = LinkState::kNone;
+  // PSYNC went out on this link (after REPLCONF's +OK).
+  bool psync_sent_ = false;
   ReplyParser link_parser_;
   MemoryAccount::Charge link_charge_;  // link_parser_.buffered()
   int64_t last_interaction_ms_ = 0;

@@ -71,6 +71,9 @@ Server::Server(Env& env, EngineConfig config)
   hooks.pause_writes = [this](int64_t until_ms) { PauseWrites(until_ms); };
   hooks.unpause_writes = [this] { UnpauseWrites(); };
   hooks.config_epoch_frozen_by = [this] { return migrations_.ExportHandoffInFlight(); };
+  hooks.publish_received = [this](const std::string& channel, const std::string& message,
+                                  bool sharded) { pubsub_.Publish(channel, message, sharded); };
+  hooks.shard_slot_lost = [this](int slot) { pubsub_.RemoveShardChannelsInSlot(slot); };
   cluster_.set_hooks(std::move(hooks));
   repl_.set_on_ack([this] {
     CheckWaitingClients();
@@ -294,6 +297,7 @@ void Server::FreeClient(ConnId conn, bool close) {
   migrations_.OnClientClosed(conn);
   if (it->second->wait_timer != kNoTimer) env_.CancelTimer(it->second->wait_timer);
   repl_.OnClientClosed(conn);
+  pubsub_.RemoveClient(conn);
   clients_.erase(it);
 }
 
@@ -326,8 +330,33 @@ void Server::ProcessInput(Client& c) {
   if (close) FreeClient(conn, /*close=*/true);  // invalidates c
 }
 
+namespace {
+
+// The first line of the RESP reply at `from` if it is an error, else "".
+std::string_view ErrorAt(const std::string& out, size_t from) {
+  if (from >= out.size() || out[from] != '-') return {};
+  const size_t end = out.find("\r\n", from);
+  return std::string_view(out).substr(from, end == std::string::npos ? std::string::npos : end - from);
+}
+
+}  // namespace
+
 bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
                             std::string* out) {
+  const size_t out_before = out->size();
+  const int64_t calls_before = calls_made_;
+  const bool keep = RouteAndRun(c, argv, out);
+  if (calls_made_ == calls_before) {
+    if (const std::string_view err = ErrorAt(*out, out_before); !err.empty()) {
+      if (LookupCommand(argv[0]) != nullptr)
+        command_stats_.Rejected(CommandStats::StatName(argv[0], argv.size() > 1 ? argv[1] : ""));
+      command_stats_.ErrorReplied(err);
+    }
+  }
+  return keep;
+}
+
+bool Server::RouteAndRun(Client& c, const std::vector<std::string>& argv, std::string* out) {
   SLOTSIM_CHECK(!argv.empty());
   commands_processed_++;
   meter_.Command();
@@ -374,7 +403,10 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
   if (!keys.empty()) {
     Cluster::RouteQuery q;
     q.is_write = is_write;
-    q.readonly_client = c.readonly;
+    // A shard channel may be served by a replica of its slot's owner, as
+    // a READONLY read is (getNodeByQuery's is_pubsubshard).
+    q.is_pubsubshard = name == "ssubscribe" || name == "sunsubscribe" || name == "spublish";
+    q.readonly_client = c.readonly || q.is_pubsubshard;
     q.asking = asking || (cmd->flags & kCmdAsking);
     q.is_migrate = is_migrate;
     Redirect r = cluster_.Route(keys, q, &slot);
@@ -395,11 +427,24 @@ bool Server::ExecuteCommand(Client& c, const std::vector<std::string>& argv,
   }
   // CLIENT PAUSE holds a normal client's commands (ALL, CLIENT UNPAUSE
   // included, as in Redis) or those that may write (an EXEC of writes too),
-  // before MULTI would queue them (processCommand).
-  if (client_pause_until_ms_ != 0 && !c.is_replica && name != "psync" && name != "replconf" &&
+  // before MULTI would queue them (processCommand). Only a link already
+  // serving a replica is exempt: a replica reconnecting to a primary
+  // paused with ALL waits in its handshake, so its data keeps aging
+  // (what 06-slave-stop-cond relies on).
+  if (client_pause_until_ms_ != 0 && !c.is_replica &&
       (client_pause_all_ || (cmd->flags & kCmdWrite) || (is_exec && is_write))) {
     c.blocked = true;
     c.postponed = argv;
+    return true;
+  }
+  // A (RESP2) client with subscriptions may only (un)subscribe, PING,
+  // QUIT or RESET (processCommand).
+  if (pubsub_.SubscriptionsOf(c.conn) > 0 && name != "ping" && name != "quit" &&
+      name != "reset" && name.find("subscribe") == std::string_view::npos) {
+    if (c.multi) c.multi_dirty = true;
+    resp::AppendError(out, "ERR Can't execute '" + std::string(name) +
+                               "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
+                               "RESET are allowed in this context");
     return true;
   }
   if (c.multi && name != "exec" && name != "discard" && name != "multi" && name != "quit") {
@@ -497,6 +542,21 @@ bool Server::Exec(Client& c, std::string* out) {
 
 bool Server::Call(Client& c, const CommandSpec& command, const std::vector<std::string>& argv,
                   bool in_exec, std::string* out) {
+  calls_made_++;
+  const size_t out_before = out->size();
+  const int64_t ns_before = meter_.total_ns();
+  const bool keep = Dispatch(c, command, argv, in_exec, out);
+  const std::string_view err = ErrorAt(*out, out_before);
+  // usec: what the cost model charged the command, its base price included.
+  const int64_t ns = meter_.total_ns() - ns_before + config_.cost.command_ns;
+  command_stats_.Called(CommandStats::StatName(argv[0], argv.size() > 1 ? argv[1] : ""),
+                        ns / 1000, !err.empty());
+  if (!err.empty()) command_stats_.ErrorReplied(err);
+  return keep;
+}
+
+bool Server::Dispatch(Client& c, const CommandSpec& command, const std::vector<std::string>& argv,
+                      bool in_exec, std::string* out) {
   const CommandSpec* cmd = &command;
   const std::string_view name = cmd->name;
   const int argc = static_cast<int>(argv.size());
@@ -536,9 +596,14 @@ bool Server::Call(Client& c, const CommandSpec& command, const std::vector<std::
       cluster_.Command(argv, out);
     }
   } else if (name == "ping") {
-    if (argc > 2)
+    if (argc > 2) {
       resp::AppendError(out, "ERR wrong number of arguments for 'ping' command");
-    else if (argc == 2)
+    } else if (pubsub_.SubscriptionsOf(c.conn) > 0) {
+      // In subscribed mode a RESP2 PING answers as a message would.
+      resp::AppendArrayHeader(out, 2);
+      resp::AppendBulk(out, "pong");
+      resp::AppendBulk(out, argc == 2 ? std::string_view(argv[1]) : std::string_view());
+    } else if (argc == 2)
       resp::AppendBulk(out, argv[1]);
     else
       resp::AppendSimple(out, "PONG");
@@ -557,7 +622,8 @@ bool Server::Call(Client& c, const CommandSpec& command, const std::vector<std::
                           env_.Trace({"AofDisabled", "", "", ""});
                         }
                         aof_.Start();  // the timer the (new) policy needs
-                      }};
+                      },
+                      [this] { command_stats_.Reset(); }};
     ConfigCommand(state, argv, out);
   } else if (name == "debug") {
     const std::string sub = Lower(argv[1]);
@@ -614,6 +680,9 @@ bool Server::Call(Client& c, const CommandSpec& command, const std::vector<std::
     }
   } else if (name == "client") {
     return ClientCommand(c, argv, out);
+  } else if (name.find("subscribe") != std::string_view::npos || name == "publish" ||
+             name == "spublish" || name == "pubsub") {
+    PubSubCommand(c, argv, out);
   } else if (name == "role") {
     repl_.AppendRoleReply(cluster_.myself().IsPrimary(), out);
   } else if (name == "echo") {
@@ -659,6 +728,31 @@ bool Server::Call(Client& c, const CommandSpec& command, const std::vector<std::
     SLOTSIM_CHECK_MSG(false, "command in table without a handler");
   }
   return true;
+}
+
+void Server::PubSubCommand(Client& c, const std::vector<std::string>& argv, std::string* out) {
+  const std::string name = Lower(argv[0]);
+  const std::vector<std::string> rest(argv.begin() + 1, argv.end());
+  using Kind = PubSub::Kind;
+  if (name == "publish" || name == "spublish") {
+    const bool sharded = name == "spublish";
+    // Delivered here, then over the bus; never through the replication
+    // stream in cluster mode (publishCommand).
+    const int64_t receivers = pubsub_.Publish(argv[1], argv[2], sharded);
+    cluster_.PropagatePublish(argv[1], argv[2], sharded);
+    resp::AppendInteger(out, receivers);
+  } else if (name == "pubsub") {
+    pubsub_.PubsubCommand(argv, out);
+  } else {
+    const Kind kind = name.find("ssub") != std::string::npos || name.find("sunsub") != std::string::npos
+                          ? Kind::kShard
+                      : name[0] == 'p' ? Kind::kPattern
+                                       : Kind::kChannel;
+    if (name.find("unsubscribe") != std::string::npos)
+      pubsub_.Unsubscribe(c.conn, kind, rest, out);
+    else
+      pubsub_.Subscribe(c.conn, kind, rest, out);
+  }
 }
 
 bool Server::ClientCommand(Client& c, const std::vector<std::string>& argv, std::string* out) {
@@ -790,7 +884,8 @@ std::string Server::InfoReply(const std::string& section) const {
   std::string s;
   auto want = [&](const char* name) { return all || section == name; };
   if (want("server")) {
-    s += "# Server\r\nredis_version:7.0.0\r\nslotsim_version:0.1.0\r\n"
+    // The version whose behaviour the engine follows.
+    s += "# Server\r\nredis_version:7.0.15\r\nslotsim_version:0.1.0\r\n"
          "redis_mode:cluster\r\ntcp_port:" + std::to_string(config_.port) +
          "\r\n\r\n";
   }
@@ -808,6 +903,10 @@ std::string Server::InfoReply(const std::string& section) const {
     s += "# Stats\r\ntotal_commands_processed:" +
          std::to_string(commands_processed_) +
          "\r\nprotocol_errors:" + std::to_string(protocol_errors_) +
+         "\r\ntotal_error_replies:" + std::to_string(command_stats_.total_error_replies()) +
+         "\r\npubsub_channels:" + std::to_string(pubsub_.channel_count()) +
+         "\r\npubsub_patterns:" + std::to_string(pubsub_.pattern_count()) +
+         "\r\npubsubshard_channels:" + std::to_string(pubsub_.shard_channel_count()) +
          "\r\ndump_payload_sanitizations:0\r\n\r\n";
   }
   if (want("replication")) {
@@ -828,6 +927,10 @@ std::string Server::InfoReply(const std::string& section) const {
     }
     s += "\r\n";
   }
+  // commandstats only when asked for by name, or with all/everything.
+  if (section == "commandstats" || section == "all" || section == "everything")
+    s += "# Commandstats\r\n" + command_stats_.CommandstatsSection() + "\r\n";
+  if (want("errorstats")) s += "# Errorstats\r\n" + command_stats_.ErrorstatsSection() + "\r\n";
   if (want("cluster")) s += "# Cluster\r\ncluster_enabled:1\r\n\r\n";
   if (want("keyspace")) {
     s += "# Keyspace\r\n";
@@ -889,6 +992,12 @@ bool Server::ReplicationCommand(Client& c, const std::vector<std::string>& argv,
       return true;
     }
     if (c.is_replica) return true;  // a second PSYNC on one link: ignore
+    // The stream goes out directly, so a reply still owed on this link
+    // would follow it (syncCommand refuses the same way).
+    if (!out->empty()) {
+      resp::AppendError(out, "ERR SYNC and PSYNC are invalid with pending output");
+      return true;
+    }
     c.is_replica = true;
     // The replication stream goes out directly: what this link was owed
     // before must leave first.
@@ -898,7 +1007,11 @@ bool Server::ReplicationCommand(Client& c, const std::vector<std::string>& argv,
   }
   // WAIT numreplicas timeout (waitCommand).
   if (!cluster_.myself().IsPrimary()) {
-    resp::AppendError(out, "ERR WAIT cannot be used with replica instances.");
+    // waitCommand's text, whole.
+    resp::AppendError(out, "ERR WAIT cannot be used with replica instances. Please also note "
+                           "that since Redis 4.0 if a replica is configured to be writable "
+                           "(which is not the default) writes to replicas are just local and "
+                           "are not propagated.");
     return true;
   }
   int64_t numreplicas, timeout;

@@ -14,12 +14,14 @@
 
 #include "engine/aof.h"
 #include "engine/cluster.h"
+#include "engine/command_stats.h"
 #include "engine/commands.h"
 #include "engine/config.h"
 #include "engine/config_command.h"
 #include "engine/env.h"
 #include "engine/keyspace.h"
 #include "engine/migrate.h"
+#include "engine/pubsub.h"
 #include "engine/slot_migration.h"
 #include "engine/replication.h"
 #include "engine/resp.h"
@@ -127,12 +129,18 @@ class Server : public NetHandler {
   void ChargeCommandWork(const CommandSpec& cmd, const std::vector<std::string>& argv);
   // processCommand: lookup, arity, cluster redirection, execution.
   // Returns false if the connection must be closed after the reply.
+  // An error reply that leaves before the command ran counts as a
+  // rejection in INFO commandstats (rejectCommand).
   bool ExecuteCommand(Client& c, const std::vector<std::string>& argv,
                       std::string* out);
-  // call(): runs a command that passed routing (or was queued in MULTI).
-  // `in_exec`: it runs inside EXEC, where it must not block.
+  bool RouteAndRun(Client& c, const std::vector<std::string>& argv, std::string* out);
+  // call(): runs a command that passed routing (or was queued in MULTI),
+  // counted in INFO commandstats. `in_exec`: it runs inside EXEC, where it
+  // must not block.
   bool Call(Client& c, const CommandSpec& cmd, const std::vector<std::string>& argv,
             bool in_exec, std::string* out);
+  bool Dispatch(Client& c, const CommandSpec& cmd, const std::vector<std::string>& argv,
+                bool in_exec, std::string* out);
   // MULTI / EXEC / DISCARD (multi.c). Commands that would block or hand
   // the connection over are refused inside a transaction.
   static bool AllowedInMulti(std::string_view name, const std::vector<std::string>& argv);
@@ -144,6 +152,8 @@ class Server : public NetHandler {
   // CLIENT ID | GETNAME | SETNAME | LIST | KILL (networking.c's
   // clientCommand, for the forms tools and Redis's tests use). False if
   // the calling client itself must close after the reply.
+  // [P|S]SUBSCRIBE, [P|S]UNSUBSCRIBE, PUBLISH, SPUBLISH, PUBSUB.
+  void PubSubCommand(Client& c, const std::vector<std::string>& argv, std::string* out);
   bool ClientCommand(Client& c, const std::vector<std::string>& argv, std::string* out);
   // Replication commands (PSYNC, REPLCONF, WAIT); false closes.
   bool ReplicationCommand(Client& c, const std::vector<std::string>& argv,
@@ -202,6 +212,8 @@ class Server : public NetHandler {
   std::map<std::string, std::string> accepted_config_;  // CONFIG SET without effect
   ConfigRewriter config_rewriter_;
   CpuMeter meter_;
+  CommandStats command_stats_;  // INFO commandstats / errorstats
+  int64_t calls_made_ = 0;      // Call()s so far
   Keyspace keyspace_;
   MemoryAccount memory_;
   Cluster cluster_;
@@ -210,6 +222,8 @@ class Server : public NetHandler {
   Migrator migrator_;
   SlotMigrations migrations_;
   std::map<ConnId, std::unique_ptr<Client>> clients_;
+  // Subscriptions, by connection; messages go out through Reply.
+  PubSub pubsub_{[this](ConnId conn, const std::string& msg) { Reply(conn, msg); }};
   int64_t protocol_errors_ = 0;
   uint64_t next_client_id_ = 1;
   std::string start_error_;

@@ -8,7 +8,7 @@
 
 namespace slotsim {
 
-inline constexpr std::array<std::string_view, 37> kViolationIds = {{
+inline constexpr std::array<std::string_view, 38> kViolationIds = {{
     "acked-writes-survive",
     "admin-step-completes",
     "aof-fsync-policy-kept",
@@ -31,6 +31,7 @@ inline constexpr std::array<std::string_view, 37> kViolationIds = {{
     "one-vote-per-epoch",
     "one-winner-per-epoch",
     "one-writer-per-slot-epoch",
+    "orphaned-primary-adopted",
     "ops-succeed-after-convergence",
     "ownership-moves-to-higher-epoch",
     "primary-config-epochs-distinct",

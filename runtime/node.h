@@ -22,6 +22,8 @@ struct NodeOptions {
   bool require_full_coverage = true;     // cluster-require-full-coverage
   bool allow_reads_when_down = false;    // cluster-allow-reads-when-down
   bool replica_no_failover = false;      // cluster-replica-no-failover
+  int64_t migration_barrier = 1;         // cluster-migration-barrier
+  bool allow_replica_migration = true;   // cluster-allow-replica-migration
   // Redis's log lines go here (appended); "": standard output.
   std::string logfile;
   // The config file (an absolute path) CONFIG REWRITE writes; "": none.

@@ -60,6 +60,8 @@ int RunNode(const NodeOptions& o, TraceSink* trace, std::string* error) {
   config.require_full_coverage = o.require_full_coverage;
   config.allow_reads_when_down = o.allow_reads_when_down;
   config.replica_no_failover = o.replica_no_failover;
+  config.migration_barrier = o.migration_barrier;
+  config.allow_replica_migration = o.allow_replica_migration;
   config.appendonly = o.appendonly;
   config.appendfsync = o.appendfsync == "always" ? AofFsync::kAlways
                        : o.appendfsync == "no"   ? AofFsync::kNo

@@ -35,8 +35,7 @@ struct RealEnv::Conn {
 };
 
 RealEnv::RealEnv(asio::io_context& io, Options options)
-    : io_(io), options_(std::move(options)), rng_(std::random_device{}()),
-      start_(std::chrono::steady_clock::now()) {}
+    : io_(io), options_(std::move(options)), rng_(std::random_device{}()) {}
 
 RealEnv::~RealEnv() { Shutdown(); }
 
@@ -58,11 +57,14 @@ void RealEnv::Shutdown() {
 
 // ---- Clock and timers ------------------------------------------------------
 
+// The wall clock, as Redis's mstime()/ustime() read it: CLUSTER NODES
+// shows Unix-time milliseconds, and a clock set back or forward moves the
+// engine's notion of "now" as it moves Redis's. Timers run on the steady
+// clock regardless.
 int64_t RealEnv::NowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now() - start_)
-             .count() +
-         1'000'000;  // never 0: the engine treats 0 as "never"
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 int64_t RealEnv::NowMs() { return NowUs() / 1000; }

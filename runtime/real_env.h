@@ -100,7 +100,6 @@ class RealEnv : public Env {
   const Options options_;
   NetHandler* handler_ = nullptr;
   std::mt19937_64 rng_;
-  const std::chrono::steady_clock::time_point start_;
   std::map<uint16_t, std::unique_ptr<boost::asio::ip::tcp::acceptor>> listeners_;
   std::map<ConnId, std::shared_ptr<Conn>> conns_;  // handlers hold a copy
   std::map<TimerId, std::unique_ptr<boost::asio::steady_timer>> timers_;

@@ -225,6 +225,10 @@ bool ApplyRedisConf(const std::vector<ConfDirective>& directives, NodeConf* out,
       if (!integer(0, 1000000, &o.replica_validity_factor)) return false;
     } else if (n == "cluster-replica-no-failover") {
       if (!yes_no(&o.replica_no_failover)) return false;
+    } else if (n == "cluster-migration-barrier") {
+      if (!integer(0, INT32_MAX, &o.migration_barrier)) return false;
+    } else if (n == "cluster-allow-replica-migration") {
+      if (!yes_no(&o.allow_replica_migration)) return false;
     } else if (n == "cluster-require-full-coverage") {
       if (!yes_no(&o.require_full_coverage)) return false;
     } else if (n == "cluster-allow-reads-when-down") {

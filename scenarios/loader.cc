@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/config_command.h"
 #include "engine/keyslot.h"
 #include "engine/probes.h"
 #include "engine/slot_ranges.h"
@@ -401,6 +402,14 @@ bool Validate(const std::string& path, scenario::Scenario& s,
       }
       case scenario::Step::kDelNode:
         if (!node_ok(st.del_node(), "del_node")) return false;
+        break;
+      case scenario::Step::kConfigSet:
+        if (!node_ok(st.config_set().node(), "config_set")) return false;
+        if (CanonicalConfigName(st.config_set().name()).empty()) {
+          *err = where + ": config_set names '" + st.config_set().name() +
+                 "', which is not a Redis 7.0.15 config option";
+          return false;
+        }
         break;
       case scenario::Step::kBigKeys: {
         auto* bk = s.mutable_steps(i)->mutable_big_keys();

@@ -19,6 +19,7 @@
 #include "properties/convergence.h"
 #include "properties/data_checker.h"
 #include "properties/loss_windows.h"
+#include "properties/replica_migration.h"
 #include "properties/resource_check.h"
 #include "scenarios/loader.h"
 #include "scenarios/sim_cluster.h"
@@ -289,6 +290,17 @@ void RunStep(SimCluster& cluster, const scenario::Step& step, AdminSteps* admin_
         cluster.sim().Record(-1, "AdminStep", node, "",
                              "step=failover reply=" + r.ToString());
       });
+      break;
+    }
+    case scenario::Step::kConfigSet: {
+      const auto cs = step.config_set();
+      SpawnAdminStep(cluster, admin_steps, "config_set", "admin-config-set", step.at_ms(),
+                     cs.node(), [&cluster, cs](ClusterClient& client, std::string* extra) {
+                       const RespValue r = client.ExecuteOn(
+                           cluster.addr(cs.node()), {"CONFIG", "SET", cs.name(), cs.value()});
+                       *extra = " name=" + cs.name() + " value=" + cs.value();
+                       return r.IsError() ? "CONFIG SET: " + r.str : std::string();
+                     });
       break;
     }
     case scenario::Step::kMigrate: {
@@ -651,7 +663,26 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
         return "node" + std::to_string(i) + " pauses writes for a manual failover";
     return std::string();
   };
+  // Since when an adoptable orphan (replica_migration.h) has lasted, and
+  // what it was; -1: none now.
+  int64_t orphan_since_us = -1;
+  std::string orphan_why;
+  auto track_orphans = [&] {
+    std::vector<const Server*> running;
+    for (int i = 0; i < cluster.node_count(); ++i)
+      if (cluster.up(i) && cluster.member(i) && !sim.machine_paused(i) &&
+          cluster.node(i) != nullptr)
+        running.push_back(cluster.node(i));
+    std::string orphan = AdoptableOrphan(running);
+    if (orphan.empty()) {
+      orphan_since_us = -1;
+    } else if (orphan_since_us < 0) {
+      orphan_since_us = sim.now_us();
+      orphan_why = std::move(orphan);
+    }
+  };
   std::function<void()> observe = [&] {
+    track_orphans();
     std::string why;
     const auto live = cluster.LiveClusters();
     const bool full = result.converged_us < 0 || ++polls_in_stretch % kObserveFullEvery == 0;
@@ -744,6 +775,13 @@ RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options) {
                                               : " (at " + std::to_string(result.converged_us / 1000) + " ms)"),
          result.converged_us < 0 ? end_us : result.converged_us});
   }
+  if (const int64_t bound_ms = OrphanAdoptionBoundMs(s.engine().node_timeout_ms());
+      orphan_since_us >= 0 && end_us - orphan_since_us > bound_ms * 1000)
+    result.violations.push_back(
+        {"orphaned-primary-adopted",
+         orphan_why + ", from " + std::to_string(orphan_since_us / 1000) + " ms to the end (" +
+             std::to_string(bound_ms) + " ms allowed)",
+         orphan_since_us + bound_ms * 1000});
   if (result.converged_us >= 0) {
     for (auto& v : CheckOpsSucceedAfter(cluster.history(), result.converged_us))
       result.violations.push_back(std::move(v));

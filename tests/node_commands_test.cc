@@ -12,27 +12,12 @@ namespace slotsim {
 namespace {
 
 using testing::RawConn;
+using testing::StartNodes;
 
 SimOptions Quiet() {
   SimOptions o;
   o.buggify = false;
   return o;
-}
-
-// `count` started nodes on ports 7000, 7001, ... of `sim` (node_timeout_ms
-// 0: the default).
-std::vector<std::unique_ptr<Server>> StartNodes(Simulation& sim, int count,
-                                                int64_t node_timeout_ms = 0) {
-  std::vector<std::unique_ptr<Server>> servers;
-  for (int i = 0; i < count; ++i) {
-    const int m = sim.AddMachine("node" + std::to_string(i));
-    EngineConfig cfg;
-    cfg.port = static_cast<uint16_t>(7000 + i);
-    if (node_timeout_ms > 0) cfg.node_timeout_ms = node_timeout_ms;
-    servers.push_back(std::make_unique<Server>(sim.env(m), cfg));
-    EXPECT_TRUE(servers.back()->Start());
-  }
-  return servers;
 }
 
 class SingleNodeTest : public ::testing::Test {

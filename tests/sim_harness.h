@@ -3,10 +3,12 @@
 // the cluster client's routing and retries.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/resp.h"
+#include "engine/server.h"
 #include "sim/simulation.h"
 
 namespace slotsim::testing {
@@ -62,5 +64,21 @@ class RawConn : public NetHandler {
   std::string raw_;
   bool closed_ = false;
 };
+
+// `count` started nodes on ports 7000, 7001, ... of `sim`, each on its own
+// machine (node_timeout_ms 0: the default).
+inline std::vector<std::unique_ptr<Server>> StartNodes(Simulation& sim, int count,
+                                                       int64_t node_timeout_ms = 0) {
+  std::vector<std::unique_ptr<Server>> servers;
+  for (int i = 0; i < count; ++i) {
+    const int m = sim.AddMachine("node" + std::to_string(i));
+    EngineConfig cfg;
+    cfg.port = static_cast<uint16_t>(7000 + i);
+    if (node_timeout_ms > 0) cfg.node_timeout_ms = node_timeout_ms;
+    servers.push_back(std::make_unique<Server>(sim.env(m), cfg));
+    if (!servers.back()->Start()) return {};
+  }
+  return servers;
+}
 
 }  // namespace slotsim::testing
