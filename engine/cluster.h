@@ -44,6 +44,9 @@ struct ClusterStats {
   // import, or an atomic migration's takeover): the topology updates the
   // migration benchmark counts.
   int64_t handoff_broadcasts = 0;
+  // Links freed for exceeding cluster-link-sendbuf-limit
+  // (stat_cluster_links_buffer_limit_exceeded).
+  int64_t links_buffer_limit_exceeded = 0;
 };
 
 // What the cluster needs from the rest of the node (Redis calls these
@@ -133,6 +136,9 @@ class Cluster {
   // Appends the error reply for a redirect (clusterRedirectClient).
   void AppendRedirectError(Redirect r, int slot, std::string* out) const;
   std::string InfoSection() const;  // INFO's "cluster" section body
+  // nodeEpoch: the configEpoch CLUSTER NODES and nodes.conf show for `n`,
+  // its primary's for a replica (a restarted replica loads that one).
+  uint64_t NodeEpoch(const ClusterNode& n) const;
   // clusterPropagatePublish: a PUBLISH goes to every node with a link; a
   // sharded one (SPUBLISH) only to the other nodes of my shard.
   void PropagatePublish(const std::string& channel, const std::string& message, bool sharded);
@@ -336,7 +342,12 @@ class Cluster {
   // nothing in it changed).
   void AppendNodeDescription(const ClusterNode& n, std::string* out) const;
   // The line without myself's open slots, formatted afresh.
-  uint64_t NodeEpoch(const ClusterNode& n) const;
+  // CLUSTER LINKS (addReplyClusterLinksDescription): each node's outbound
+  // then inbound link, as a six-field map per link.
+  void AppendLinksReply(std::string* out) const;
+  // clusterNodeCronFreeLinkOnBufferLimitReached: frees `node`'s links
+  // whose unsent bytes exceed cluster-link-sendbuf-limit (0: no limit).
+  void FreeLinksOverSendBufferLimit(ClusterNode* node);
   void FormatNodeLine(const ClusterNode& n, std::string* out) const;
 
   // ---- Commands (cluster_commands.cc) ------------------------------------

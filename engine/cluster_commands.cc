@@ -51,6 +51,8 @@ void Cluster::Command(const std::vector<std::string>& argv, std::string* out) {
     AppendSlotsReply(out);
   } else if (sub == "shards" && argc == 2) {
     AppendShardsReply(out);
+  } else if (sub == "links" && argc == 2) {
+    AppendLinksReply(out);
   } else if (sub == "keyslot" && argc == 3) {
     resp::AppendInteger(out, KeyHashSlot(argv[2]));
   } else if (sub == "countkeysinslot" && argc == 3) {

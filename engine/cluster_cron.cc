@@ -15,6 +15,18 @@ void Cluster::ScheduleCron(int64_t delay_ms) {
   });
 }
 
+void Cluster::FreeLinksOverSendBufferLimit(ClusterNode* node) {
+  if (config_.link_sendbuf_limit_bytes == 0) return;
+  for (const ConnId conn : {node->link, node->inbound_link}) {
+    if (conn == kNoConn) continue;
+    const size_t unsent = env_.UnsentBytes(conn);
+    if (unsent <= static_cast<size_t>(config_.link_sendbuf_limit_bytes)) continue;
+    TraceNodeEvent("LinkSendBufferLimit", *node, "unsent=" + std::to_string(unsent));
+    FreeLink(conn);
+    stats_.links_buffer_limit_exceeded++;
+  }
+}
+
 void Cluster::Cron() {
   const int64_t now = env_.NowMs();
   const int64_t node_timeout = config_.node_timeout_ms;
@@ -26,6 +38,7 @@ void Cluster::Cron() {
   std::vector<ClusterNode*> all = NodesInOrder();
 
   for (ClusterNode* node : all) {
+    FreeLinksOverSendBufferLimit(node);
     if (node->flags & (kNodeMyself | kNodeNoAddr)) continue;
     if (node->flags & kNodePfail) stats_pfail_nodes_++;
     // A handshake has the node timeout to complete.

@@ -41,6 +41,35 @@ void AppendNodeEntry(const ClusterNode& n, std::string* out) {
 
 }  // namespace
 
+void Cluster::AppendLinksReply(std::string* out) const {
+  int64_t count = 0;
+  for (const auto& [name, n] : nodes_)
+    count += (n->link != kNoConn) + (n->inbound_link != kNoConn);
+  resp::AppendArrayHeader(out, count);
+  for (const auto& [name, n] : nodes_) {
+    for (const ConnId conn : {n->link, n->inbound_link}) {
+      if (conn == kNoConn) continue;
+      auto it = links_.find(conn);
+      SLOTSIM_CHECK(it != links_.end());
+      const size_t unsent = env_.UnsentBytes(conn);
+      resp::AppendArrayHeader(out, 12);
+      resp::AppendBulk(out, "direction");
+      resp::AppendBulk(out, it->second->inbound ? "from" : "to");
+      resp::AppendBulk(out, "node");
+      resp::AppendBulk(out, n->name);
+      resp::AppendBulk(out, "create-time");
+      resp::AppendInteger(out, it->second->ctime_ms);
+      // Always read; written to while a send buffer waits.
+      resp::AppendBulk(out, "events");
+      resp::AppendBulk(out, unsent > 0 ? "rw" : "r");
+      resp::AppendBulk(out, "send-buffer-allocated");
+      resp::AppendInteger(out, static_cast<int64_t>(unsent));
+      resp::AppendBulk(out, "send-buffer-used");
+      resp::AppendInteger(out, static_cast<int64_t>(unsent));
+    }
+  }
+}
+
 // clusterGenNodeDescription's nodeEpoch: a replica shows its primary's
 // configEpoch, in CLUSTER NODES and in nodes.conf alike.
 uint64_t Cluster::NodeEpoch(const ClusterNode& n) const {
@@ -243,7 +272,8 @@ std::string Cluster::InfoSection() const {
   line("cluster_stats_messages_received", std::to_string(received));
   line("slotsim_bus_frames_dropped",
        std::to_string(stats_.bus_frames_dropped));
-  line("total_cluster_links_buffer_limit_exceeded", "0");
+  line("total_cluster_links_buffer_limit_exceeded",
+       std::to_string(stats_.links_buffer_limit_exceeded));
   return s;
 }
 

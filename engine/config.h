@@ -39,6 +39,9 @@ struct EngineConfig {
   // primaries, and a primary that loses its last slot to another primary
   // becomes that primary's replica.
   bool allow_replica_migration = true;
+  // cluster-link-sendbuf-limit: a bus link whose unsent bytes exceed this
+  // is freed (and reconnected by the cron); 0: no limit.
+  int64_t link_sendbuf_limit_bytes = 0;
   // The period of clusterCron (Redis: 100 ms, from serverCron at hz 10).
   int64_t cron_period_ms = 100;
   RespLimits resp_limits;

@@ -1,6 +1,7 @@
 #include "engine/config_command.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "engine/introspection.h"
@@ -113,6 +114,7 @@ std::vector<std::pair<std::string, std::string>> EngineSettings(const EngineConf
       {"cluster-announce-ip", config.announce_ip},
       {"cluster-config-file", "nodes.conf"},
       {"cluster-enabled", "yes"},
+      {"cluster-link-sendbuf-limit", std::to_string(config.link_sendbuf_limit_bytes)},
       {"cluster-migration-barrier", std::to_string(config.migration_barrier)},
       {"cluster-node-timeout", std::to_string(config.node_timeout_ms)},
       {"cluster-port", std::to_string(config.bus_port())},
@@ -141,6 +143,11 @@ std::string SetEngineSetting(EngineConfig& config, const std::string& name,
     if (name == "cluster-replica-validity-factor" && (v < 0 || v > 1'000'000))
       return "argument must be between 0 and 1000000 inclusive";
     if (apply) (name == "cluster-node-timeout" ? config.node_timeout_ms : config.replica_validity_factor) = v;
+    return "";
+  }
+  if (name == "cluster-link-sendbuf-limit") {
+    if (!ParseMemory(value, &v)) return "argument must be a memory value";
+    if (apply) config.link_sendbuf_limit_bytes = v;
     return "";
   }
   if (name == "cluster-migration-barrier") {
@@ -174,7 +181,7 @@ bool SetWithEffect(const std::string& name) {
          name == "cluster-require-full-coverage" || name == "cluster-allow-reads-when-down" ||
          name == "appendonly" || name == "appendfsync" || name == "cluster-replica-no-failover" ||
          name == "cluster-migration-barrier" || name == "cluster-allow-replica-migration" ||
-         name == "cluster-allow-pubsubshard-when-down";
+         name == "cluster-allow-pubsubshard-when-down" || name == "cluster-link-sendbuf-limit";
 }
 
 // Options CONFIG SET refuses here: Redis's immutable ones, and the ones
@@ -189,6 +196,27 @@ bool Immutable(const std::string& name) {
 }
 
 }  // namespace
+
+// memtoull: a non-negative count with an optional unit, k/m/g (powers of
+// 1000) or kb/mb/gb (powers of 1024), any case.
+bool ParseMemory(const std::string& s, int64_t* v) {
+  size_t digits = 0;
+  while (digits < s.size() && std::isdigit(static_cast<unsigned char>(s[digits]))) digits++;
+  if (digits == 0 || !ParseInt(s.substr(0, digits), v)) return false;
+  const std::string unit = Lower(s.substr(digits));
+  int64_t mul = 1;
+  if (unit.empty() || unit == "b") mul = 1;
+  else if (unit == "k") mul = 1000;
+  else if (unit == "kb") mul = 1024;
+  else if (unit == "m") mul = 1000 * 1000;
+  else if (unit == "mb") mul = 1024 * 1024;
+  else if (unit == "g") mul = 1000LL * 1000 * 1000;
+  else if (unit == "gb") mul = 1024LL * 1024 * 1024;
+  else return false;
+  if (*v > INT64_MAX / mul) return false;
+  *v *= mul;
+  return true;
+}
 
 std::string CanonicalConfigName(std::string_view name) {
   const std::string lower = Lower(std::string(name));

@@ -19,6 +19,11 @@ namespace slotsim {
 // no option of that name.
 std::string CanonicalConfigName(std::string_view name);
 
+// A Redis memory value (memtoull): digits with an optional unit, k/m/g
+// (powers of 1000) or kb/mb/gb (powers of 1024), any case. False if `s`
+// is not one or overflows.
+bool ParseMemory(const std::string& s, int64_t* v);
+
 // Writes the given settings into the node's config file, leaving its other
 // lines as they are; returns "" or the error. Null: the node runs without a
 // config file (CONFIG REWRITE is refused, as Redis refuses it).

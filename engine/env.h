@@ -100,6 +100,11 @@ class Env {
   // Closes `conn`. Bytes already queued are still delivered, then the peer
   // sees OnClosed. No callbacks for `conn` reach this side afterwards.
   virtual void Close(ConnId conn) = 0;
+  // Bytes Send queued on `conn` that this side has not yet handed to the
+  // network: the user-space send buffer, which grows once the peer stops
+  // reading and the kernel's buffers are full (Redis's link->sndbuf). 0
+  // for an unknown or closed connection.
+  virtual size_t UnsentBytes(ConnId conn) const = 0;
 
   // ---- Disk (one flat directory per node) ---------------------------------
   // Every mutation is visible to reads at once but survives a crash only

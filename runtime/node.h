@@ -23,6 +23,7 @@ struct NodeOptions {
   bool allow_reads_when_down = false;    // cluster-allow-reads-when-down
   bool replica_no_failover = false;      // cluster-replica-no-failover
   int64_t migration_barrier = 1;         // cluster-migration-barrier
+  int64_t link_sendbuf_limit_bytes = 0;  // cluster-link-sendbuf-limit
   bool allow_replica_migration = true;   // cluster-allow-replica-migration
   // Redis's log lines go here (appended); "": standard output.
   std::string logfile;

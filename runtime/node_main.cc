@@ -61,6 +61,7 @@ int RunNode(const NodeOptions& o, TraceSink* trace, std::string* error) {
   config.allow_reads_when_down = o.allow_reads_when_down;
   config.replica_no_failover = o.replica_no_failover;
   config.migration_barrier = o.migration_barrier;
+  config.link_sendbuf_limit_bytes = o.link_sendbuf_limit_bytes;
   config.allow_replica_migration = o.allow_replica_migration;
   config.appendonly = o.appendonly;
   config.appendfsync = o.appendfsync == "always" ? AofFsync::kAlways

@@ -278,6 +278,15 @@ void RealEnv::Send(ConnId id, std::string_view bytes, std::string_view) {
   }
 }
 
+size_t RealEnv::UnsentBytes(ConnId id) const {
+  auto it = conns_.find(id);
+  if (it == conns_.end()) return 0;
+  size_t bytes = 0;
+  for (const auto& b : it->second->out) bytes += b.size();
+  for (const auto& b : it->second->in_flight) bytes += b.size();
+  return bytes;
+}
+
 void RealEnv::StartWrite(ConnId id) {
   auto it = conns_.find(id);
   if (it == conns_.end()) return;

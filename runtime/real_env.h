@@ -39,6 +39,7 @@ class RealEnv : public Env {
   void Shutdown();
 
   int64_t NowMs() override;
+  size_t UnsentBytes(ConnId conn) const override;
   int64_t NowUs() override;
   TimerId AddTimer(int64_t delay_ms, std::string_view name, std::function<void()> fn) override;
   void CancelTimer(TimerId id) override;

@@ -26,6 +26,9 @@ class SimEnv : public Env {
   int64_t clock_drift_ppm() const { return drift_ppm_; }
 
   int64_t NowMs() override;
+  // The simulated network takes every Send at once (its links have no send
+  // window), so nothing ever waits in a send buffer: always 0.
+  size_t UnsentBytes(ConnId) const override { return 0; }
   int64_t NowUs() override;
   TimerId AddTimer(int64_t delay_ms, std::string_view name,
                    std::function<void()> fn) override;

@@ -161,7 +161,8 @@ TEST(Ha, MinorityPrimaryStopsAcknowledgingWrites) {
 }
 
 // After every node crashes and restarts from its disk, the cluster comes
-// back with the same slot map, roles and epochs.
+// back with the same slot map, roles and epochs (the configEpoch a node
+// shows: a replica saves, and so restarts with, its primary's).
 TEST(Ha, FullClusterRestartReconvergesFromDisk) {
   for (uint64_t seed = 1; seed <= 10; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
@@ -178,7 +179,7 @@ TEST(Ha, FullClusterRestartReconvergesFromDisk) {
       for (int i = 0; i < c.node_count(); ++i) {
         const Cluster& cl = c.node(i)->cluster();
         NodeView n{cl.myself().name, cl.myself().primary_name, cl.current_epoch(),
-                   cl.myself().config_epoch, {}};
+                   cl.NodeEpoch(cl.myself()), {}};
         for (int s = 0; s < kClusterSlots; s += 97)
           n.owners.push_back(cl.SlotOwner(s) ? cl.SlotOwner(s)->name : "");
         v.push_back(std::move(n));

@@ -2,6 +2,8 @@
 // cluster commands, routing errors, and bad input on both ports.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "engine/bus_codec.h"
 #include "engine/dump.h"
 #include "engine/introspection.h"
@@ -626,6 +628,48 @@ TEST(TransactionAsking, AskingLastsForTheTransaction) {
   EXPECT_EQ(r.elements[1].str, "OK");
   // Spent with the EXEC: the next command is redirected again.
   EXPECT_EQ(b.Call({"GET", "{x}1"}).str.rfind("MOVED", 0), 0u);
+}
+
+}  // namespace
+}  // namespace slotsim
+
+namespace slotsim {
+namespace {
+
+// CLUSTER LINKS: one link to and one from each peer, six fields each; the
+// send-buffer limit is a memory setting.
+TEST(ClusterLinks, OneLinkEachWayPerPeer) {
+  Simulation sim(Quiet());
+  std::vector<std::unique_ptr<Server>> servers = StartNodes(sim, 2);
+  RawConn a(sim, "a"), b(sim, "b");
+  a.Connect(7000);
+  b.Connect(7001);
+  EXPECT_EQ(a.Call({"CLUSTER", "LINKS"}).elements.size(), 0u);
+  EXPECT_EQ(a.Call({"CLUSTER", "MEET", "127.0.0.1", "7001"}).str, "OK");
+  a.Replies(1000);
+  const std::string b_id = b.Call({"CLUSTER", "MYID"}).str;
+  RespValue links = a.Call({"CLUSTER", "LINKS"});
+  ASSERT_EQ(links.elements.size(), 2u) << links.ToString();
+  std::set<std::string> directions;
+  for (const RespValue& l : links.elements) {
+    ASSERT_EQ(l.elements.size(), 12u);
+    EXPECT_EQ(l.elements[0].str, "direction");
+    directions.insert(l.elements[1].str);
+    EXPECT_EQ(l.elements[2].str, "node");
+    EXPECT_EQ(l.elements[3].str, b_id);
+    EXPECT_EQ(l.elements[4].str, "create-time");
+    EXPECT_GT(l.elements[5].integer, 0);
+    EXPECT_EQ(l.elements[6].str, "events");
+    EXPECT_EQ(l.elements[10].str, "send-buffer-used");
+  }
+  EXPECT_EQ(directions, (std::set<std::string>{"from", "to"}));
+  EXPECT_EQ(a.Call({"CONFIG", "SET", "cluster-link-sendbuf-limit", "256kb"}).str, "OK");
+  RespValue got = a.Call({"CONFIG", "GET", "cluster-link-sendbuf-limit"});
+  ASSERT_EQ(got.elements.size(), 2u);
+  EXPECT_EQ(got.elements[1].str, "262144");
+  EXPECT_EQ(a.Call({"CONFIG", "SET", "cluster-link-sendbuf-limit", "lots"}).str.rfind("ERR", 0), 0u);
+  EXPECT_NE(a.Call({"CLUSTER", "INFO"}).str.find("total_cluster_links_buffer_limit_exceeded:0\r\n"),
+            std::string::npos);
 }
 
 }  // namespace

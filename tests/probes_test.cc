@@ -280,5 +280,24 @@ TEST(DuringMigration, DriverRetargetsWhenTheOldTargetReturnsAsAReplica) {
     EXPECT_NE(v.id, "admin-step-completes") << v.message;
 }
 
+// cluster-replica-no-failover set on primary 0's only replica: its crash
+// makes no election, and the same scenario without the CONFIG SET does
+// fail over (so the test can tell the flag did it).
+TEST(NoFailover, AReplicaToldNotToFailOverWaitsForItsPrimary) {
+  auto s = Library("replica-no-failover-waits-for-its-primary");
+  auto failovers = [](const scenario::Scenario& sc) {
+    Collect sink;
+    RunResult r = RunWith(sc, 1, &sink);
+    for (const auto& v : r.violations) ADD_FAILURE() << v.id << ": " << v.message;
+    int n = 0;
+    for (const auto& rec : sink.records) n += rec.kind == "FailoverDone";
+    return n;
+  };
+  EXPECT_EQ(failovers(s), 0);
+  ASSERT_TRUE(s.steps(0).has_config_set());
+  s.mutable_steps(0)->mutable_config_set()->set_value("no");
+  EXPECT_GE(failovers(s), 1);
+}
+
 }  // namespace
 }  // namespace slotsim
