@@ -63,6 +63,8 @@ int RunNode(const NodeOptions& o, TraceSink* trace, std::string* error) {
   config.migration_barrier = o.migration_barrier;
   config.allow_replica_migration = o.allow_replica_migration;
   config.appendonly = o.appendonly;
+  config.save_on_shutdown = o.save_on_shutdown;
+  config.dbfilename = o.dbfilename;
   config.appendfsync = o.appendfsync == "always" ? AofFsync::kAlways
                        : o.appendfsync == "no"   ? AofFsync::kNo
                                                  : AofFsync::kEverySec;
