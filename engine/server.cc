@@ -997,10 +997,10 @@ std::string Server::InfoReply(const std::string& section) const {
          "\r\n\r\n";
   }
   if (want("persistence")) {
-    // What tools and Redis's tests read; slotsim has no RDB and rewrites
-    // its AOF synchronously (never "in progress").
+    // What tools and Redis's tests read; slotsim saves (SAVE) and
+    // rewrites its AOF synchronously: never scheduled, never in progress.
     s += std::string("# Persistence\r\nloading:0\r\naof_enabled:") + (config_.appendonly ? "1" : "0") +
-         "\r\naof_rewrite_in_progress:0\r\nrdb_bgsave_in_progress:0\r\n\r\n";
+         "\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\nrdb_bgsave_in_progress:0\r\n\r\n";
   }
   if (want("stats")) {
     s += "# Stats\r\ntotal_commands_processed:" +
