@@ -142,7 +142,6 @@ void Set(Keyspace& ks, const std::vector<std::string>& argv, std::string* out) {
       return resp::AppendError(out, "ERR syntax error");
     }
   }
-  // A plain SET overwrites whatever is there.
   SetGeneric(ks, argv, "set", argv[1], argv[2], o, out);
 }
 
