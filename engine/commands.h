@@ -42,6 +42,13 @@ const CommandSpec* LookupCommand(std::string_view name);
 // Every command of the table, in table order (COMMAND).
 const std::vector<CommandSpec>& AllCommands();
 
+// string2ll: strict, no spaces, no '+', no leading zeros except "0".
+bool StringToLL(std::string_view s, int64_t* out);
+
+// checkType's error.
+inline constexpr const char* kWrongTypeError =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+
 // The key arguments of argv according to spec.
 std::vector<std::string_view> CommandKeys(const CommandSpec& spec,
                                           const std::vector<std::string>& argv);

@@ -85,6 +85,13 @@ struct EngineConfig {
   int64_t slot_migration_replica_ack_timeout_ms = 1000;
   int64_t slot_migration_handoff_timeout_ms = 0;
 
+  // dbfilename: what SAVE writes and a node with appendonly no loads at
+  // start (a name in the node's directory). save_on_shutdown: save points
+  // are configured (Redis's default; `save ""` clears them), so a clean
+  // shutdown saves the data set.
+  std::string dbfilename = "dump.rdb";
+  bool save_on_shutdown = true;
+
   uint16_t bus_port() const {
     return cport != 0 ? cport : static_cast<uint16_t>(port + 10000);
   }

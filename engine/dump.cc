@@ -48,6 +48,10 @@ std::string DumpValue(const Value& value) {
   if (value.IsString()) {
     out.push_back('s');
     PutString(&out, value.str());
+  } else if (value.IsList()) {
+    out.push_back('l');
+    PutVarint(&out, value.list().size());
+    for (const auto& e : value.list()) PutString(&out, e);
   } else {
     out.push_back('h');
     PutVarint(&out, value.hash().size());
@@ -81,8 +85,9 @@ uint64_t HashBytes(uint64_t seed, std::string_view a, std::string_view b) {
   return h ^ (h >> 31);
 }
 
-void MixDigest(std::string_view key, const Value& value, uint32_t* words) {
-  const std::string payload = DumpValue(value);
+void MixDigest(std::string_view key, const Value& value, bool has_expire, uint32_t* words) {
+  std::string payload = DumpValue(value);
+  if (has_expire) payload += "!!expire!!";
   for (int i = 0; i < kDigestWords; ++i)
     words[i] ^= static_cast<uint32_t>(HashBytes(static_cast<uint64_t>(i) + 1, key, payload));
 }
@@ -97,26 +102,29 @@ std::string HexDigest(const uint32_t* words) {
 
 }  // namespace
 
-std::string DigestOf(std::string_view key, const Value* value) {
+std::string DigestOf(std::string_view key, const Value* value, bool has_expire) {
   uint32_t words[kDigestWords] = {};
-  if (value != nullptr) MixDigest(key, *value, words);
+  if (value != nullptr) MixDigest(key, *value, has_expire, words);
   return HexDigest(words);
 }
 
 std::string DatasetDigest(const Keyspace& keyspace) {
   uint32_t words[kDigestWords] = {};
-  keyspace.ForEach([&](const std::string& key, const Value& v) { MixDigest(key, v, words); });
+  keyspace.ForEach([&](const std::string& key, const Value& v) {
+    MixDigest(key, v, keyspace.GetExpire(key) >= 0, words);
+  });
   return HexDigest(words);
 }
 
 size_t DumpPayloadElements(std::string_view payload) {
-  if (payload.empty() || payload[0] != 'h') return 0;
+  if (payload.empty() || (payload[0] != 'h' && payload[0] != 'l')) return 0;
   Reader r{payload.substr(1)};
   uint64_t count = 0;
   if (!r.Varint(&count)) return 0;
   // A declared count beyond what the payload can hold is refused by
   // RestoreValue; never charge more than the bytes allow.
-  return static_cast<size_t>(std::min<uint64_t>(count, payload.size() / 2));
+  const uint64_t min_bytes = payload[0] == 'h' ? 2 : 1;  // per field pair / element
+  return static_cast<size_t>(std::min<uint64_t>(count, payload.size() / min_bytes));
 }
 
 DumpStatus RestoreValue(std::string_view payload, Value* out) {
@@ -133,6 +141,21 @@ DumpStatus RestoreValue(std::string_view payload, Value* out) {
     std::string s;
     if (!r.String(&s) || !r.in.empty()) return DumpStatus::kBadFormat;
     out->data = std::move(s);
+    return DumpStatus::kOk;
+  }
+  if (payload[0] == 'l') {
+    uint64_t count;
+    // Each element takes at least one byte, which bounds the loop by the
+    // input; an empty list is never stored, so never dumped.
+    if (!r.Varint(&count) || count == 0 || count > r.in.size()) return DumpStatus::kBadFormat;
+    ListValue l;
+    for (uint64_t i = 0; i < count; ++i) {
+      std::string e;
+      if (!r.String(&e)) return DumpStatus::kBadFormat;
+      l.push_back(std::move(e));
+    }
+    if (!r.in.empty()) return DumpStatus::kBadFormat;
+    out->data = std::move(l);
     return DumpStatus::kOk;
   }
   if (payload[0] != 'h') return DumpStatus::kBadFormat;

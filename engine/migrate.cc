@@ -88,7 +88,8 @@ bool Migrator::Start(const std::vector<std::string>& argv, std::string* out,
   op.dbid = dbid;
   for (size_t j = 0; j < num_keys; ++j) {
     const std::string& k = argv[first_key + j];
-    if (keyspace_.Contains(k)) op.keys.push_back(k);
+    // lookupKeyRead: an expired key is not there (and on a primary goes now).
+    if (keyspace_.Lookup(k) != nullptr) op.keys.push_back(k);
   }
   (void)keys_form;
   op.Recharge();
@@ -124,9 +125,15 @@ bool Migrator::Start(const std::vector<std::string>& argv, std::string* out,
   }
   for (const auto& k : op.keys) {
     const Value& value = *keyspace_.Find(k);
+    // The TTL travels relative, at least 1 ms (migrateCommand); the
+    // target makes it absolute on its own clock. Every key here passed
+    // the lookup at this same clock reading, so none has expired since.
+    int64_t ttl = 0;
+    if (const int64_t when = keyspace_.GetExpire(k); when >= 0)
+      ttl = std::max<int64_t>(when - keyspace_.now_ms(), 1);
     std::string dump = DumpValue(value);
     meter_.Serialize(dump.size(), value.elements());
-    std::vector<std::string> cmd = {"RESTORE-ASKING", k, "0", std::move(dump)};
+    std::vector<std::string> cmd = {"RESTORE-ASKING", k, std::to_string(ttl), std::move(dump)};
     if (replace) cmd.push_back("REPLACE");
     payload += resp::EncodeCommand(cmd);
   }

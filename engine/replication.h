@@ -7,7 +7,8 @@
 // once a second and when asked (REPLCONF GETACK, used by WAIT).
 //
 // Deliberate differences from Redis: the snapshot is a RESP bulk string
-// holding SET/HSET commands (not RDB), and replicas never chain.
+// holding SET/HSET/RPUSH and PEXPIREAT commands (not RDB), and replicas
+// never chain.
 #pragma once
 
 #include <cstdint>

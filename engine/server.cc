@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
 
 #include "engine/check.h"
 #include "engine/commands.h"
@@ -31,6 +32,13 @@ std::string UnknownCommandError(const std::vector<std::string>& argv) {
 
 Server::Server(Env& env, EngineConfig config)
     : env_(env), config_(std::move(config)), meter_(env_, config_.cost),
+      active_expire_(env_, keyspace_,
+                     ActiveExpire::Hooks{
+                         [this] {
+                           return cluster_.myself().IsPrimary() && writes_paused_until_ms_ == 0 &&
+                                  client_pause_until_ms_ == 0;
+                         },
+                         [this] { cluster_.AfterEvent(); }}),
       cluster_(env_, config_, keyspace_, memory_),
       repl_(env_, config_, keyspace_, memory_,
             [this](const std::vector<std::string>& argv) {
@@ -85,6 +93,10 @@ Server::Server(Env& env, EngineConfig config)
     env_.Close(conn);
     FreeClient(conn, /*close=*/false);
   });
+  // deleteExpiredKeyAndPropagate: a key a primary expired reaches its
+  // replicas and its AOF as DEL.
+  keyspace_.set_on_expired([this](const std::string& key) { Propagate({"DEL", key}); });
+  keyspace_.set_on_first_expire([this] { active_expire_.Start(); });
   repl_.set_snapshot_extra([this] { return migrations_.SnapshotRecords(); });
   repl_.set_on_snapshot_loading([this] {
     DropReplicatedMulti("full-sync");
@@ -146,12 +158,85 @@ bool Server::Start() {
     env_.Unlisten(config_.bus_port());
     return false;
   }
-  aof_.Load([this](const std::vector<std::string>& argv) { ApplyFromPrimary(argv); });
+  // loadDataFromDisk: the AOF if it is on, else the dump.
+  if (config_.appendonly) {
+    aof_.Load([this](const std::vector<std::string>& argv) { ApplyFromPrimary(argv); });
+  } else if (!LoadDump()) {
+    env_.Unlisten(config_.port);
+    env_.Unlisten(config_.bus_port());
+    return false;
+  }
   // A MULTI block the log ends inside was cut by a crash: dropped whole.
   DropReplicatedMulti("aof-tail");
   migrations_.AfterRestart();
   aof_.Start();
   env_.AddTimer(1000, "serverCron", [this] { ServerCron(); });
+  return true;
+}
+
+ExpireMode Server::ClientExpireMode() const {
+  if (!cluster_.myself().IsPrimary()) return ExpireMode::kHide;
+  if (writes_paused_until_ms_ != 0 || client_pause_until_ms_ != 0) return ExpireMode::kHide;
+  return ExpireMode::kDelete;
+}
+
+namespace {
+// The dump file's first command: a file without it (an RDB file, say) is
+// refused rather than misread.
+const std::vector<std::string> kDumpHeader = {"SLOTSIM-DUMP", "1"};
+}  // namespace
+
+bool Server::SaveDump() {
+  const std::string name = config_.dbfilename;
+  const std::string temp = "temp-" + name;
+  std::string data = resp::EncodeCommand(kDumpHeader);
+  data += keyspace_.SnapshotAsCommands();
+  meter_.Serialize(data.size(), static_cast<size_t>(keyspace_.size()));
+  const bool ok = env_.WriteFile(temp, data) && env_.SyncFile(temp) &&
+                  env_.RenameFile(temp, name) && env_.SyncDir();
+  env_.Trace({"DumpSaved", "", "",
+              "file=" + name + " keys=" + std::to_string(keyspace_.size()) +
+                  " ok=" + (ok ? "1" : "0")});
+  return ok;
+}
+
+bool Server::LoadDump() {
+  std::optional<std::string> data = env_.ReadFile(config_.dbfilename);
+  if (!data) return true;  // never saved: an empty data set
+  RequestParser parser;
+  parser.Feed(*data);
+  std::vector<std::string> argv;
+  if (parser.Next(&argv) != ParseStatus::kOk || argv != kDumpHeader) {
+    start_error_ = config_.dbfilename + " is not a slotsim dump (slotsim saves its own format)";
+    return false;
+  }
+  int64_t n = 0;
+  ParseStatus st;
+  while ((st = parser.Next(&argv)) == ParseStatus::kOk) {
+    ApplyFromPrimary(argv);
+    ++n;
+  }
+  if (st == ParseStatus::kError || parser.buffered() > 0) {
+    // Written whole and renamed into place, so a short file is damage.
+    start_error_ = config_.dbfilename + " is cut short or corrupt after " + std::to_string(n) +
+                   " commands";
+    return false;
+  }
+  int64_t dropped = 0;
+  if (cluster_.myself().IsPrimary()) {
+    // A replica keeps keys that expired while it was down (its primary's
+    // DELs will come); a primary loading them would only expire them.
+    const int64_t now = env_.NowMs();
+    std::vector<std::string> expired;
+    keyspace_.ForEach([&](const std::string& key, const Value&) {
+      const int64_t when = keyspace_.GetExpire(key);
+      if (when >= 0 && when < now) expired.push_back(key);
+    });
+    for (const auto& k : expired) dropped += keyspace_.Delete(k) ? 1 : 0;
+  }
+  env_.Trace({"DumpLoaded", "", "",
+              "commands=" + std::to_string(n) + " keys=" + std::to_string(keyspace_.size()) +
+                  " expired_dropped=" + std::to_string(dropped)});
   return true;
 }
 
@@ -226,6 +311,8 @@ void Server::ApplyOne(const std::vector<std::string>& argv) {
   meter_.Command();
   ChargeCommandWork(*cmd, argv);
   std::string discard;
+  // The master client and the loader never see a key as expired.
+  Keyspace::CommandScope scope(keyspace_, env_.NowMs(), ExpireMode::kKeep);
   cmd->proc(keyspace_, argv, &discard);
 }
 
@@ -560,6 +647,9 @@ bool Server::Dispatch(Client& c, const CommandSpec& command, const std::vector<s
   const CommandSpec* cmd = &command;
   const std::string_view name = cmd->name;
   const int argc = static_cast<int>(argv.size());
+  // call(): the command's one clock reading (server.mstime) and whether
+  // the keys it meets may expire here.
+  Keyspace::CommandScope scope(keyspace_, env_.NowMs(), ClientExpireMode());
   if (cmd->proc != nullptr) {
     const uint64_t dirty_before = keyspace_.dirty();
     const size_t out_before = out->size();
@@ -567,9 +657,11 @@ bool Server::Dispatch(Client& c, const CommandSpec& command, const std::vector<s
     cmd->proc(keyspace_, argv, out);
     if (cmd->flags & kCmdSerialize)
       meter_.Serialize(out->size() - out_before, DumpPayloadElements(LastBulk(*out, out_before)));
-    // Propagate what changed the data (call(): server.dirty).
+    // Propagate what changed the data (call(): server.dirty), in the form
+    // the command chose (a relative expire made absolute).
+    std::vector<std::string> rewritten = keyspace_.TakePropagateAs();
     if (keyspace_.dirty() != dirty_before) {
-      Propagate(argv);
+      Propagate(rewritten.empty() ? argv : rewritten);
       c.woff = repl_.offset();
     }
     return true;
@@ -631,8 +723,15 @@ bool Server::Dispatch(Client& c, const CommandSpec& command, const std::vector<s
     if (sub == "digest" && argc == 2) {
       resp::AppendBulk(out, DatasetDigest(keyspace_));
     } else if (sub == "digest-value" && argc >= 2) {
+      // The raw lookup: a debug command sees logically expired keys too.
       resp::AppendArrayHeader(out, argc - 2);
-      for (int j = 2; j < argc; ++j) resp::AppendBulk(out, DigestOf(argv[j], keyspace_.Find(argv[j])));
+      for (int j = 2; j < argc; ++j)
+        resp::AppendBulk(out, DigestOf(argv[j], keyspace_.Find(argv[j]),
+                                       keyspace_.GetExpire(argv[j]) >= 0));
+    } else if (sub == "set-active-expire" && argc == 3) {
+      // atoi, as debugCommand: anything not a number reads as 0.
+      active_expire_.set_enabled(std::atoi(argv[2].c_str()) != 0);
+      resp::AppendSimple(out, "OK");
     } else if (sub == "populate" && argc >= 3 && argc <= 5) {
       // DEBUG POPULATE count [prefix] [size]: "prefix:N" = "value:N"
       // (padded with zero bytes, or cut, to size), keys that exist kept.
@@ -688,7 +787,11 @@ bool Server::Dispatch(Client& c, const CommandSpec& command, const std::vector<s
   } else if (name == "echo") {
     resp::AppendBulk(out, argv[1]);
   } else if (name == "dbsize") {
+    // Keys not deleted yet, expired or not, as dbsizeCommand counts.
     resp::AppendInteger(out, keyspace_.size());
+  } else if (name == "save") {
+    if (SaveDump()) resp::AppendSimple(out, "OK");
+    else resp::AppendError(out, "ERR");
   } else if (name == "info") {
     resp::AppendBulk(out, InfoReply(argc > 1 ? Lower(argv[1]) : "default"));
   } else if (name == "readonly") {
@@ -894,10 +997,10 @@ std::string Server::InfoReply(const std::string& section) const {
          "\r\n\r\n";
   }
   if (want("persistence")) {
-    // What tools and Redis's tests read; slotsim has no RDB and rewrites
-    // its AOF synchronously (never "in progress").
+    // What tools and Redis's tests read; slotsim saves (SAVE) and
+    // rewrites its AOF synchronously: never scheduled, never in progress.
     s += std::string("# Persistence\r\nloading:0\r\naof_enabled:") + (config_.appendonly ? "1" : "0") +
-         "\r\naof_rewrite_in_progress:0\r\nrdb_bgsave_in_progress:0\r\n\r\n";
+         "\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\nrdb_bgsave_in_progress:0\r\n\r\n";
   }
   if (want("stats")) {
     s += "# Stats\r\ntotal_commands_processed:" +
@@ -936,7 +1039,8 @@ std::string Server::InfoReply(const std::string& section) const {
     s += "# Keyspace\r\n";
     if (keyspace_.size() > 0)
       s += "db0:keys=" + std::to_string(keyspace_.size()) +
-           ",expires=0,avg_ttl=0\r\n";
+           ",expires=" + std::to_string(keyspace_.expires()) +
+           ",avg_ttl=" + std::to_string(active_expire_.avg_ttl_ms()) + "\r\n";
   }
   return s;
 }
@@ -1131,8 +1235,11 @@ void Server::ExecuteImported(Client& c, const CommandSpec& cmd,
                               : (argv.size() - 2) / 2;
   migrations_.CountImported(c.conn, bytes, elements);
   const uint64_t dirty_before = keyspace_.dirty();
+  Keyspace::CommandScope scope(keyspace_, env_.NowMs(), ClientExpireMode());
   cmd.proc(keyspace_, argv, out);
-  if (keyspace_.dirty() != dirty_before) Propagate(argv);  // to my replicas
+  std::vector<std::string> rewritten = keyspace_.TakePropagateAs();
+  if (keyspace_.dirty() != dirty_before)  // to my replicas
+    Propagate(rewritten.empty() ? argv : rewritten);
 }
 
 void Server::EndClientPause() {

@@ -19,6 +19,7 @@
 #include "engine/config.h"
 #include "engine/config_command.h"
 #include "engine/env.h"
+#include "engine/expire.h"
 #include "engine/keyspace.h"
 #include "engine/migrate.h"
 #include "engine/pubsub.h"
@@ -42,8 +43,11 @@ class Server : public NetHandler {
   const std::string& start_error() const { return start_error_; }
   // prepareForShutdown: makes the data log and the cluster config durable,
   // so that a clean stop loses nothing a restart would need.
+  // With save points configured (Redis's default) the data set is also
+  // saved to the dump file, as prepareForShutdown's final rdbSave.
   void PrepareForShutdown() {
     aof_.Flush();
+    if (config_.save_on_shutdown) SaveDump();
     cluster_.SaveConfigForShutdown();
   }
 
@@ -206,6 +210,20 @@ class Server : public NetHandler {
 
   // serverCron's once-a-second chores (migrateCloseTimedoutSockets).
   void ServerCron();
+  // How a client's command treats expired keys here: a primary deletes
+  // them unless clients are paused; a replica hides them (expireIfNeeded).
+  ExpireMode ClientExpireMode() const;
+  // SAVE (rdbSave): the keyspace, durably, to config_.dbfilename: written
+  // to a temporary file, fsynced, renamed over the old one, the directory
+  // fsynced. The content is slotsim's own format, not RDB: a header
+  // command then the full-sync snapshot's commands (SET/HSET/RPUSH and
+  // PEXPIREAT). False on an I/O error.
+  bool SaveDump();
+  // rdbLoad at start, when the AOF is off: replays the dump file as the
+  // AOF is replayed, expired keys kept; a primary then drops those
+  // already expired, as rdbLoad skips them on a master. False with
+  // start_error_ set if the file is not a slotsim dump or is cut short.
+  bool LoadDump();
 
   Env& env_;
   EngineConfig config_;  // CONFIG SET changes it; every part holds a reference
@@ -215,6 +233,7 @@ class Server : public NetHandler {
   CommandStats command_stats_;  // INFO commandstats / errorstats
   int64_t calls_made_ = 0;      // Call()s so far
   Keyspace keyspace_;
+  ActiveExpire active_expire_;
   MemoryAccount memory_;
   Cluster cluster_;
   Replication repl_;

@@ -455,7 +455,15 @@ bool SlotMigrations::NextChunk(SlotMigrationJob& job,
     if (v == nullptr || !v->IsHash() || link.partial_fields >= v->hash().size()) {
       link.last_key = link.partial_key;
       link.has_last_key = true;
+      const std::string key = std::move(link.partial_key);
       link.partial_key.clear();
+      // The TTL comes last, once the whole hash is there: had the first
+      // part carried it and expired on arrival, the HSETs would have
+      // recreated the key without one.
+      if (const int64_t when = keyspace_.GetExpire(key); v != nullptr && when >= 0) {
+        cmds->push_back({"PEXPIREAT", key, std::to_string(when)});
+        return true;
+      }
       return NextChunk(job, cmds);
     }
     std::vector<std::string> hset = {"HSET", link.partial_key};
@@ -517,7 +525,13 @@ bool SlotMigrations::NextChunk(SlotMigrationJob& job,
       std::string dump = DumpValue(*v);
       meter_.Serialize(dump.size(), v->elements());
       const size_t size = dump.size();
-      cmds->push_back({"RESTORE", key, "0", std::move(dump), "REPLACE"});
+      // A key with an expire time carries it, absolute (the target's own
+      // clock decides; one already past is not created there).
+      if (const int64_t when = keyspace_.GetExpire(key); when >= 0)
+        cmds->push_back({"RESTORE", key, std::to_string(std::max<int64_t>(when, 1)),
+                         std::move(dump), "REPLACE", "ABSTTL"});
+      else
+        cmds->push_back({"RESTORE", key, "0", std::move(dump), "REPLACE"});
       link.last_key = key;
       link.has_last_key = true;
       job.keys++;

@@ -17,6 +17,8 @@ struct NodeOptions {
   std::string announce_ip;        // "": the bind address (127.0.0.1 for 0.0.0.0)
   int64_t node_timeout_ms = 15000;
   bool appendonly = false;
+  bool save_on_shutdown = true;          // save points configured (`save ""`: none)
+  std::string dbfilename = "dump.rdb";   // SAVE's file in `dir`
   std::string appendfsync = "everysec";  // always | everysec | no
   int64_t replica_validity_factor = 10;  // cluster-replica-validity-factor
   bool require_full_coverage = true;     // cluster-require-full-coverage

@@ -64,6 +64,8 @@ int RunNode(const NodeOptions& o, TraceSink* trace, std::string* error) {
   config.link_sendbuf_limit_bytes = o.link_sendbuf_limit_bytes;
   config.allow_replica_migration = o.allow_replica_migration;
   config.appendonly = o.appendonly;
+  config.save_on_shutdown = o.save_on_shutdown;
+  config.dbfilename = o.dbfilename;
   config.appendfsync = o.appendfsync == "always" ? AofFsync::kAlways
                        : o.appendfsync == "no"   ? AofFsync::kNo
                                                  : AofFsync::kEverySec;

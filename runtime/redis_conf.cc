@@ -211,6 +211,19 @@ bool ApplyRedisConf(const std::vector<ConfDirective>& directives, NodeConf* out,
       if (a != "always" && a != "everysec" && a != "no")
         return fail("argument must be one of always, everysec, no");
       o.appendfsync = a;
+    } else if (n == "save") {
+      // `save ""` clears the save points and with them the save at
+      // shutdown; points given keep it. Their periodic BGSAVEs are not
+      // run, so save is also listed as without effect.
+      if (d.args.size() == 1 && d.args[0].empty()) o.save_on_shutdown = false;
+      else if (!d.args.empty() && d.args.size() % 2 == 0) o.save_on_shutdown = true;
+      else return fail("Invalid save parameters");
+      if (ignored_seen.insert(n).second) out->ignored.push_back(n);
+    } else if (n == "dbfilename") {
+      if (!one() || d.args[0].empty()) return fail("Bad directive or wrong number of arguments");
+      if (d.args[0].find('/') != std::string::npos)
+        return fail("dbfilename can't be a path, just a filename");
+      o.dbfilename = d.args[0];
     } else if (n == "cluster-enabled") {
       if (!yes_no(&b)) return false;
       if (!b) return fail("slotsim node runs Redis Cluster only; cluster-enabled must be yes");
