@@ -557,6 +557,7 @@ const CommandSpec kCommands[] = {
     {"publish", 3, 0, 0, 0, 0, nullptr},
     {"spublish", 3, 0, 1, 1, 1, nullptr},
     {"pubsub", -2, 0, 0, 0, 0, nullptr},
+    {"shutdown", -1, 0, 0, 0, 0, nullptr},
 };
 
 }  // namespace

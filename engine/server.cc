@@ -827,6 +827,26 @@ bool Server::Dispatch(Client& c, const CommandSpec& command, const std::vector<s
   } else if (name == "quit") {
     resp::AppendSimple(out, "OK");
     return false;
+  } else if (name == "shutdown") {
+    // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] (shutdownCommand). NOW and FORCE
+    // change nothing here: no replica lag is waited for, and a failed save
+    // already stops the node. On success the connection closes unanswered.
+    std::optional<bool> save;
+    for (int j = 1; j < argc; ++j) {
+      const std::string a = Lower(argv[j]);
+      if (a == "nosave" && !save) save = false;
+      else if (a == "save" && !save) save = true;
+      else if (a != "now" && a != "force") {
+        resp::AppendError(out, "ERR syntax error");
+        return true;
+      }
+    }
+    if (!shutdown_handler_) {
+      resp::AppendError(out, "ERR SHUTDOWN is not available in simulation: the scenario stops nodes");
+      return true;
+    }
+    shutdown_handler_(save);
+    return false;
   } else {
     SLOTSIM_CHECK_MSG(false, "command in table without a handler");
   }

@@ -7,8 +7,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,11 +47,18 @@ class Server : public NetHandler {
   // so that a clean stop loses nothing a restart would need.
   // With save points configured (Redis's default) the data set is also
   // saved to the dump file, as prepareForShutdown's final rdbSave.
-  void PrepareForShutdown() {
+  // `save`: SHUTDOWN SAVE / NOSAVE's override of the save points.
+  void PrepareForShutdown(std::optional<bool> save = std::nullopt) {
     aof_.Flush();
-    if (config_.save_on_shutdown) SaveDump();
+    if (save.value_or(config_.save_on_shutdown)) SaveDump();
     cluster_.SaveConfigForShutdown();
   }
+  // What SHUTDOWN asks of the process that runs the node: to stop it after
+  // the current event, saving or not (nullopt: as the save points say).
+  // Unset (in simulation, where the simulator decides when machines
+  // stop), SHUTDOWN is refused.
+  using ShutdownHandler = std::function<void(std::optional<bool> save)>;
+  void set_shutdown_handler(ShutdownHandler handler) { shutdown_handler_ = std::move(handler); }
 
   // NetHandler.
   void OnAccept(uint16_t local_port, ConnId conn,
@@ -231,6 +240,7 @@ class Server : public NetHandler {
   ConfigRewriter config_rewriter_;
   CpuMeter meter_;
   CommandStats command_stats_;  // INFO commandstats / errorstats
+  ShutdownHandler shutdown_handler_;
   int64_t calls_made_ = 0;      // Call()s so far
   Keyspace keyspace_;
   ActiveExpire active_expire_;

@@ -90,6 +90,16 @@ int RunNode(const NodeOptions& o, TraceSink* trace, std::string* error) {
   log.Notice("Serving RESP on " + o.bind + ":" + std::to_string(config.port) +
              ", cluster bus on " + std::to_string(config.bus_port()) + ", data in " + o.dir);
   log.Notice("Ready to accept connections");
+  // SHUTDOWN: the same clean stop as SIGTERM, after the command's event
+  // (the client's connection is still being served).
+  server.set_shutdown_handler([&](std::optional<bool> save) {
+    boost::asio::post(io, [&, save] {
+      log.Warning("User requested shutdown...");
+      server.PrepareForShutdown(save);
+      env.Shutdown();
+      io.stop();
+    });
+  });
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;

@@ -636,6 +636,16 @@ TEST(TransactionAsking, AskingLastsForTheTransaction) {
 namespace slotsim {
 namespace {
 
+// SHUTDOWN needs the process that runs the node; in simulation the
+// scenario stops nodes, so it is refused (after its syntax is checked).
+TEST_F(SingleNodeTest, ShutdownIsRefusedInSimulation) {
+  EXPECT_EQ(client_->Call({"SHUTDOWN", "NOSAVE", "SAVE"}).str, "ERR syntax error");
+  EXPECT_EQ(client_->Call({"SHUTDOWN", "sideways"}).str, "ERR syntax error");
+  EXPECT_EQ(client_->Call({"SHUTDOWN", "NOSAVE", "NOW"}).str,
+            "ERR SHUTDOWN is not available in simulation: the scenario stops nodes");
+  EXPECT_EQ(client_->Call({"PING"}).str, "PONG");
+}
+
 // CLUSTER LINKS: one link to and one from each peer, six fields each; the
 // send-buffer limit is a memory setting.
 TEST(ClusterLinks, OneLinkEachWayPerPeer) {

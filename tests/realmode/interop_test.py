@@ -300,6 +300,14 @@ try:
     time.sleep(1)
     check(all(ping(p) for p in PORTS) and cluster_ok(PORTS), "after malformed input: every node serving, cluster ok")
     check(all(rc_client.get(f"w{i}") == f"v{i}".encode() for i in range(0, 3000, 3)), "data intact after malformed input")
+    # redis-cli SHUTDOWN stops a node as SIGTERM does: exit 0, config kept.
+    last = PORTS[-1]
+    rc, out = cli("-p", str(last), "shutdown", "nosave")
+    try:
+        code = procs[last].wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        code = "hung"
+    check(code == 0, f"SHUTDOWN NOSAVE stops the node with exit 0 (got {code}; redis-cli: {out.strip()})")
 finally:
     codes = {}
     for p, proc in procs.items():
