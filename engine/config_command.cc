@@ -145,6 +145,12 @@ std::string SetEngineSetting(EngineConfig& config, const std::string& name,
     if (apply) (name == "cluster-node-timeout" ? config.node_timeout_ms : config.replica_validity_factor) = v;
     return "";
   }
+  if (name == "repl-diskless-sync-delay") {
+    if (!ParseInt(value, &v)) return "argument couldn't be parsed into an integer";
+    if (v < 0 || v > INT32_MAX) return "argument must be between 0 and 2147483647 inclusive";
+    if (apply) config.repl_diskless_sync_delay_ms = v * 1000;
+    return "";
+  }
   if (name == "cluster-link-sendbuf-limit") {
     if (!ParseMemory(value, &v)) return "argument must be a memory value";
     if (apply) config.link_sendbuf_limit_bytes = v;
@@ -181,7 +187,8 @@ bool SetWithEffect(const std::string& name) {
          name == "cluster-require-full-coverage" || name == "cluster-allow-reads-when-down" ||
          name == "appendonly" || name == "appendfsync" || name == "cluster-replica-no-failover" ||
          name == "cluster-migration-barrier" || name == "cluster-allow-replica-migration" ||
-         name == "cluster-allow-pubsubshard-when-down" || name == "cluster-link-sendbuf-limit";
+         name == "cluster-allow-pubsubshard-when-down" || name == "cluster-link-sendbuf-limit" ||
+         name == "repl-diskless-sync-delay";
 }
 
 // Options CONFIG SET refuses here: Redis's immutable ones, and the ones

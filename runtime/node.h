@@ -26,6 +26,7 @@ struct NodeOptions {
   bool replica_no_failover = false;      // cluster-replica-no-failover
   int64_t migration_barrier = 1;         // cluster-migration-barrier
   int64_t link_sendbuf_limit_bytes = 0;  // cluster-link-sendbuf-limit
+  int64_t repl_diskless_sync_delay_ms = 5000;  // repl-diskless-sync-delay (seconds there)
   bool allow_replica_migration = true;   // cluster-allow-replica-migration
   // Redis's log lines go here (appended); "": standard output.
   std::string logfile;

@@ -238,6 +238,9 @@ bool ApplyRedisConf(const std::vector<ConfDirective>& directives, NodeConf* out,
       if (!integer(0, 1000000, &o.replica_validity_factor)) return false;
     } else if (n == "cluster-replica-no-failover") {
       if (!yes_no(&o.replica_no_failover)) return false;
+    } else if (n == "repl-diskless-sync-delay") {
+      if (!integer(0, INT32_MAX, &v)) return false;
+      o.repl_diskless_sync_delay_ms = v * 1000;
     } else if (n == "cluster-link-sendbuf-limit") {
       if (!one()) return fail("Bad directive or wrong number of arguments");
       if (!ParseMemory(d.args[0], &o.link_sendbuf_limit_bytes))
