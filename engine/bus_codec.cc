@@ -4,6 +4,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include "engine/check.h"
+#include "engine/config_command.h"
 #include "engine/crc32.h"
 #include "engine/resp.h"
 
@@ -99,6 +100,9 @@ std::string ValidateBusMessage(const bus::BusMessage& msg) {
     return "bad primary id";
   if (h.port() > 65535 || h.cport() > 65535) return "bad port";
   if (h.ip().size() > 64) return "bad ip";
+  // Bounded, and only characters a nodes.conf line and CLUSTER NODES can
+  // carry: the receiver stores it as the sender's hostname.
+  if (!AnnouncedHostnameError(h.hostname()).empty()) return "bad hostname";
   if (msg.gossip_size() > kBusGossipEntriesMax) return "too many gossip entries";
   for (const auto& g : msg.gossip()) {
     if (!IsValidNodeName(g.node_id())) return "bad gossip node id";

@@ -2,6 +2,7 @@
 // createClusterNode, clusterDelNode, clusterRenameNode, clusterAddSlot,
 // clusterUpdateSlotsConfigWith, clusterUpdateState).
 #include "engine/cluster.h"
+#include "engine/config_command.h"
 
 #include <algorithm>
 
@@ -38,6 +39,9 @@ bool Cluster::Start(std::string* error) {
   myself_->ip = config_.announce_ip;
   myself_->port = config_.port;
   myself_->cport = config_.bus_port();
+  // The config's hostname wins over the one nodes.conf kept for myself
+  // (clusterInit's clusterUpdateMyselfHostname).
+  UpdateMyselfHostname();
   // Processes start at different moments, so their crons are out of
   // phase; a random first delay keeps simulated nodes from ticking in
   // lockstep.
@@ -495,6 +499,14 @@ bool Cluster::StartHandshake(const std::string& ip, uint16_t port,
   n->cport = cport;
   TraceNodeEvent("HandshakeStart", *n);
   return true;
+}
+
+void Cluster::UpdateAnnouncedHostname(ClusterNode* node, const std::string& hostname) {
+  SLOTSIM_CHECK(node != nullptr);
+  SLOTSIM_CHECK(hostname.size() <= kHostnameBytesMax);
+  if (node->hostname == hostname) return;
+  node->hostname = hostname;
+  TraceNodeEvent("HostnameChanged", *node, "hostname=" + hostname);
 }
 
 void Cluster::TraceNodeEvent(std::string_view kind, const ClusterNode& node,

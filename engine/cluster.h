@@ -114,6 +114,9 @@ class Cluster {
   int64_t cpu_ns() const { return meter_.total_ns(); }
   // Saves nodes.conf durably now (prepareForShutdown's clusterSaveConfig).
   void SaveConfigForShutdown() { SaveConfig(true); }
+  // cluster-announce-hostname changed (CONFIG SET): myself takes it, and
+  // my next pings carry it (clusterUpdateMyselfHostname).
+  void UpdateMyselfHostname() { UpdateAnnouncedHostname(myself_, config_.announce_hostname); }
 
   // ---- Client-facing ------------------------------------------------------
   // The CLUSTER command; argv[0] is "CLUSTER". Appends the reply to *out.
@@ -236,6 +239,10 @@ class Cluster {
   bool StartHandshake(const std::string& ip, uint16_t port, uint16_t cport);
   void TraceNodeEvent(std::string_view kind, const ClusterNode& node,
                       std::string extra = "");
+  // updateAnnouncedHostname: `node` is known as `hostname` ("" clears it).
+  // Like Redis 7.0 it asks for no nodes.conf save: the name reaches the
+  // file with the next save, and a peer's comes back with its next ping.
+  void UpdateAnnouncedHostname(ClusterNode* node, const std::string& hostname);
 
   // ---- Bus (cluster_bus.cc) ----------------------------------------------
   void ConnectLink(ClusterNode* node);
@@ -335,6 +342,13 @@ class Cluster {
   void ScheduleCron(int64_t delay_ms);
 
   // ---- Output formats (cluster_format.cc) --------------------------------
+  // getPreferredEndpoint: what clients are told to reach `n` by, per
+  // cluster-preferred-endpoint-type ("?" for a hostname not known).
+  std::string_view PreferredEndpoint(const ClusterNode& n) const;
+  // One node of a CLUSTER SLOTS entry (addNodeToNodeReply).
+  void AppendSlotsNode(const ClusterNode& n, std::string* out) const;
+  // One node of a CLUSTER SHARDS entry (addNodeDetailsToShardReply).
+  void AppendShardNode(const ClusterNode& n, std::string* out) const;
   void AppendSlotsReply(std::string* out) const;   // CLUSTER SLOTS
   void AppendShardsReply(std::string* out) const;  // CLUSTER SHARDS
   std::string NodeDescription(const ClusterNode& n) const;

@@ -166,6 +166,8 @@ void Cluster::SendPing(ConnId conn, bus::MessageType type) {
   bus::BusMessage& msg = ping_scratch_;
   msg.Clear();
   BuildHeader(type, &msg);
+  // writeHostnamePingExt: only pings carry it, and only when set.
+  if (!myself_->hostname.empty()) msg.mutable_header()->set_hostname(myself_->hostname);
   const int known = static_cast<int>(nodes_.size());
   int freshnodes = known - 2;
   int wanted = std::max(3, known / 10);
@@ -401,6 +403,9 @@ void Cluster::ProcessPacket(BusLink* link, const bus::BusMessage& msg) {
     HandleConfigEpochCollision(sender);
 
   ProcessGossip(sender, msg);
+  // clusterProcessPingExt: a known sender's ping says its hostname; one
+  // without says it has none.
+  UpdateAnnouncedHostname(sender, h.hostname());
 }
 
 // clusterProcessGossipSection. `sender` is null for a MEET from an

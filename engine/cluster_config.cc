@@ -11,6 +11,7 @@
 
 #include "engine/check.h"
 #include "engine/cluster.h"
+#include "engine/config_command.h"
 #include "engine/text.h"
 
 namespace slotsim {
@@ -108,8 +109,14 @@ bool Cluster::LoadConfig(std::string* error) {
     if (argv.size() < 8) return fail("node line has fewer than 8 fields");
     if (!IsValidNodeName(argv[0])) return fail("bad node id");
     if (Lookup(argv[0]) != nullptr) return fail("duplicate node id");
-    // ip:port@cport
-    const std::string& addr = argv[1];
+    // ip:port@cport[,hostname] (clusterLoadConfig).
+    std::string addr = argv[1];
+    std::string hostname;
+    if (size_t comma = addr.find(','); comma != std::string::npos) {
+      hostname = addr.substr(comma + 1);
+      addr.resize(comma);
+      if (!AnnouncedHostnameError(hostname).empty()) return fail("bad hostname " + hostname);
+    }
     size_t at = addr.rfind('@'), colon = addr.rfind(':', at);
     uint64_t port, cport;
     if (at == std::string::npos || colon == std::string::npos ||
@@ -135,6 +142,7 @@ bool Cluster::LoadConfig(std::string* error) {
     n->ip = addr.substr(0, colon);
     n->port = static_cast<uint16_t>(port);
     n->cport = static_cast<uint16_t>(cport);
+    n->hostname = std::move(hostname);
     n->config_epoch = epoch;
     if (n->Failed()) n->fail_time_ms = env_.NowMs();
     if (flags & kNodeMyself) {

@@ -30,16 +30,40 @@ void AppendFlags(uint32_t f, std::string* out) {
   if (!any) out->append("noflags");
 }
 
-void AppendNodeEntry(const ClusterNode& n, std::string* out) {
-  // ip, port, id, then a map of extra endpoint data (empty: RESP2 "*0").
-  resp::AppendArrayHeader(out, 4);
-  resp::AppendBulk(out, n.ip);
-  resp::AppendInteger(out, n.port);
-  resp::AppendBulk(out, n.name);
-  resp::AppendArrayHeader(out, 0);
+}  // namespace
+
+std::string_view Cluster::PreferredEndpoint(const ClusterNode& n) const {
+  switch (config_.preferred_endpoint) {
+    case slotsim::PreferredEndpoint::kIp: return n.ip;
+    case slotsim::PreferredEndpoint::kHostname:
+      return n.hostname.empty() ? std::string_view("?") : std::string_view(n.hostname);
+    case slotsim::PreferredEndpoint::kUnknown: return "";
+  }
+  return n.ip;
 }
 
-}  // namespace
+void Cluster::AppendSlotsNode(const ClusterNode& n, std::string* out) const {
+  // The preferred endpoint, port, id, then a map (a flat array in RESP2)
+  // of the other endpoints known: the ip unless it came first, the
+  // hostname unless it came first or is not known.
+  const auto type = config_.preferred_endpoint;
+  resp::AppendArrayHeader(out, 4);
+  if (type == slotsim::PreferredEndpoint::kUnknown) resp::AppendNullBulk(out);
+  else resp::AppendBulk(out, PreferredEndpoint(n));
+  resp::AppendInteger(out, n.port);
+  resp::AppendBulk(out, n.name);
+  const bool add_ip = type != slotsim::PreferredEndpoint::kIp;
+  const bool add_hostname = type != slotsim::PreferredEndpoint::kHostname && !n.hostname.empty();
+  resp::AppendArrayHeader(out, 2 * (int{add_ip} + int{add_hostname}));
+  if (add_ip) {
+    resp::AppendBulk(out, "ip");
+    resp::AppendBulk(out, n.ip);
+  }
+  if (add_hostname) {
+    resp::AppendBulk(out, "hostname");
+    resp::AppendBulk(out, n.hostname);
+  }
+}
 
 void Cluster::AppendLinksReply(std::string* out) const {
   int64_t count = 0;
@@ -90,6 +114,7 @@ void Cluster::FormatNodeLine(const ClusterNode& n, std::string* out) const {
   number(n.port);
   out->append("@");
   number(n.cport);
+  if (!n.hostname.empty()) out->append(",").append(n.hostname);
   out->push_back(' ');
   AppendFlags(n.flags, out);
   out->push_back(' ');
@@ -117,7 +142,7 @@ void Cluster::AppendNodeDescription(const ClusterNode& n, std::string* out) cons
   const ClusterNode::LineOf of{n.flags,           n.port,          n.cport,
                                n.ping_sent_ms,    n.pong_received_ms, NodeEpoch(n),
                                n.IsPrimary() ? n.slots_version : 0, connected};
-  const bool fresh = of == n.line_of && n.line_ip == n.ip &&
+  const bool fresh = of == n.line_of && n.line_ip == n.ip && n.line_hostname == n.hostname &&
                      n.line_primary_name == n.primary_name && n.line.size() > n.name.size() &&
                      n.line.compare(0, n.name.size(), n.name) == 0 &&
                      n.line[n.name.size()] == ' ';
@@ -126,6 +151,7 @@ void Cluster::AppendNodeDescription(const ClusterNode& n, std::string* out) cons
     FormatNodeLine(n, &n.line);
     n.line_of = of;
     n.line_ip = n.ip;
+    n.line_hostname = n.hostname;
     n.line_primary_name = n.primary_name;
   }
   out->append(n.line);
@@ -169,9 +195,40 @@ void Cluster::AppendSlotsReply(std::string* out) const {
     resp::AppendArrayHeader(out, 3 + static_cast<int64_t>(replicas.size()));
     resp::AppendInteger(out, r.start);
     resp::AppendInteger(out, r.end);
-    AppendNodeEntry(*r.owner, out);
-    for (const ClusterNode* n : replicas) AppendNodeEntry(*n, out);
+    AppendSlotsNode(*r.owner, out);
+    for (const ClusterNode* n : replicas) AppendSlotsNode(*n, out);
   }
+}
+
+void Cluster::AppendShardNode(const ClusterNode& n, std::string* out) const {
+  // Nodes do not track their own offset in the node table: myself's is
+  // the replication layer's (master_repl_offset, or the processed offset
+  // on a replica).
+  const int64_t offset =
+      n.IsMyself() ? (hooks_.repl_offset ? hooks_.repl_offset() : 0) : n.repl_offset;
+  // A replica that reports offset 0 has no data set yet: Redis calls it
+  // loading (a full sync in progress).
+  const char* health = n.Failed() ? "fail" : (n.IsReplica() && offset == 0) ? "loading" : "online";
+  const bool has_hostname = !n.hostname.empty();
+  resp::AppendArrayHeader(out, 2 * (7 + int{has_hostname}));
+  resp::AppendBulk(out, "id");
+  resp::AppendBulk(out, n.name);
+  resp::AppendBulk(out, "port");
+  resp::AppendInteger(out, n.port);
+  resp::AppendBulk(out, "ip");
+  resp::AppendBulk(out, n.ip);
+  resp::AppendBulk(out, "endpoint");
+  resp::AppendBulk(out, PreferredEndpoint(n));
+  if (has_hostname) {
+    resp::AppendBulk(out, "hostname");
+    resp::AppendBulk(out, n.hostname);
+  }
+  resp::AppendBulk(out, "role");
+  resp::AppendBulk(out, n.IsReplica() ? "replica" : "master");
+  resp::AppendBulk(out, "replication-offset");
+  resp::AppendInteger(out, offset);
+  resp::AppendBulk(out, "health");
+  resp::AppendBulk(out, health);
 }
 
 void Cluster::AppendShardsReply(std::string* out) const {
@@ -204,23 +261,7 @@ void Cluster::AppendShardsReply(std::string* out) const {
     for (const auto& rn : p->replica_names)
       if (const ClusterNode* n = LookupNode(rn)) members.push_back(n);
     resp::AppendArrayHeader(out, static_cast<int64_t>(members.size()));
-    for (const ClusterNode* n : members) {
-      resp::AppendArrayHeader(out, 14);
-      resp::AppendBulk(out, "id");
-      resp::AppendBulk(out, n->name);
-      resp::AppendBulk(out, "port");
-      resp::AppendInteger(out, n->port);
-      resp::AppendBulk(out, "ip");
-      resp::AppendBulk(out, n->ip);
-      resp::AppendBulk(out, "endpoint");
-      resp::AppendBulk(out, n->ip);
-      resp::AppendBulk(out, "role");
-      resp::AppendBulk(out, n->IsPrimary() ? "master" : "replica");
-      resp::AppendBulk(out, "replication-offset");
-      resp::AppendInteger(out, n->repl_offset);
-      resp::AppendBulk(out, "health");
-      resp::AppendBulk(out, n->Failed() ? "fail" : "online");
-    }
+    for (const ClusterNode* n : members) AppendShardNode(*n, out);
   }
 }
 

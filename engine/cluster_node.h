@@ -33,6 +33,10 @@ struct ClusterNode {
   uint32_t flags = 0;
   uint64_t config_epoch = 0;
   std::string ip;
+  // Its cluster-announce-hostname, "" if none: myself's from the config,
+  // a peer's only from its own pings (clusterProcessPingExt), never from
+  // gossip about it.
+  std::string hostname;
   uint16_t port = 0;
   uint16_t cport = 0;
   // Slots this node claims, as we know them. Changed only by
@@ -59,7 +63,7 @@ struct ClusterNode {
   };
   mutable std::string line;
   mutable LineOf line_of;
-  mutable std::string line_ip, line_primary_name;
+  mutable std::string line_ip, line_hostname, line_primary_name;
   std::string primary_name;    // if a replica: its primary; else empty
   std::vector<std::string> replica_names;  // sorted
   int64_t ctime_ms = 0;        // when we created this record

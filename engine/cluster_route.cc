@@ -90,7 +90,9 @@ void Cluster::AppendRedirectError(Redirect r, int slot, std::string* out) const 
         auto it = migrating_slots_to_.find(slot);
         n = it == migrating_slots_to_.end() ? nullptr : it->second;
       }
-      std::string addr = n ? n->ip + ":" + std::to_string(n->port) : "?:0";
+      // clusterRedirectClient names the node by its preferred endpoint.
+      std::string addr =
+          n ? std::string(PreferredEndpoint(*n)) + ":" + std::to_string(n->port) : "?:0";
       resp::AppendError(out, std::string(r == Redirect::kMoved ? "MOVED " : "ASK ") +
                                  std::to_string(slot) + " " + addr);
       return;

@@ -12,10 +12,18 @@ namespace slotsim {
 // appendfsync.
 enum class AofFsync { kAlways, kEverySec, kNo };
 
+// cluster-preferred-endpoint-type: what CLUSTER SLOTS, CLUSTER SHARDS'
+// "endpoint" and MOVED/ASK name a node by (getPreferredEndpoint).
+enum class PreferredEndpoint { kIp, kHostname, kUnknown };
+
 struct EngineConfig {
   // The address this node announces to peers and in redirects
   // (cluster-announce-ip).
   std::string announce_ip = "127.0.0.1";
+  // cluster-announce-hostname: a name clients may use instead of the ip;
+  // "" for none. Peers learn it only from this node's own pings.
+  std::string announce_hostname;
+  PreferredEndpoint preferred_endpoint = PreferredEndpoint::kIp;
   uint16_t port = 6379;
   // Cluster bus port; 0 means port + 10000, as Redis does.
   uint16_t cport = 0;

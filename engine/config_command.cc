@@ -99,6 +99,15 @@ bool ParseInt(const std::string& s, int64_t* v) {
 
 std::string YesNo(bool b) { return b ? "yes" : "no"; }
 
+const char* EndpointName(PreferredEndpoint e) {
+  switch (e) {
+    case PreferredEndpoint::kIp: return "ip";
+    case PreferredEndpoint::kHostname: return "hostname";
+    case PreferredEndpoint::kUnknown: return "unknown-endpoint";
+  }
+  return "ip";
+}
+
 // The settings CONFIG GET reports from the engine itself.
 std::vector<std::pair<std::string, std::string>> EngineSettings(const EngineConfig& config) {
   const char* fsync = config.appendfsync == AofFsync::kAlways ? "always"
@@ -111,6 +120,7 @@ std::vector<std::pair<std::string, std::string>> EngineSettings(const EngineConf
       {"cluster-allow-pubsubshard-when-down", YesNo(config.allow_pubsubshard_when_down)},
       {"cluster-allow-reads-when-down", YesNo(config.allow_reads_when_down)},
       {"cluster-allow-replica-migration", YesNo(config.allow_replica_migration)},
+      {"cluster-announce-hostname", config.announce_hostname},
       {"cluster-announce-ip", config.announce_ip},
       {"cluster-config-file", "nodes.conf"},
       {"cluster-enabled", "yes"},
@@ -118,6 +128,7 @@ std::vector<std::pair<std::string, std::string>> EngineSettings(const EngineConf
       {"cluster-migration-barrier", std::to_string(config.migration_barrier)},
       {"cluster-node-timeout", std::to_string(config.node_timeout_ms)},
       {"cluster-port", std::to_string(config.bus_port())},
+      {"cluster-preferred-endpoint-type", EndpointName(config.preferred_endpoint)},
       {"cluster-replica-validity-factor", std::to_string(config.replica_validity_factor)},
       {"cluster-replica-no-failover", YesNo(config.replica_no_failover)},
       {"cluster-require-full-coverage", YesNo(config.require_full_coverage)},
@@ -130,7 +141,7 @@ std::vector<std::pair<std::string, std::string>> EngineSettings(const EngineConf
   };
 }
 
-// The four settings CONFIG SET changes with effect: validates `value`;
+// The settings CONFIG SET changes with effect: validates `value`;
 // with `apply`, sets it. "" or the reason it was refused.
 std::string SetEngineSetting(EngineConfig& config, const std::string& name,
                              const std::string& value, bool apply) {
@@ -162,6 +173,22 @@ std::string SetEngineSetting(EngineConfig& config, const std::string& name,
     if (apply) config.migration_barrier = v;
     return "";
   }
+  if (name == "cluster-announce-hostname") {
+    std::string why = AnnouncedHostnameError(value);
+    if (why.empty() && apply) config.announce_hostname = value;
+    return why;
+  }
+  if (name == "cluster-preferred-endpoint-type") {
+    // An enum config: matched without regard to case (configEnumGetValue).
+    const PreferredEndpoint all[] = {PreferredEndpoint::kIp, PreferredEndpoint::kHostname,
+                                     PreferredEndpoint::kUnknown};
+    for (PreferredEndpoint e : all)
+      if (lower == EndpointName(e)) {
+        if (apply) config.preferred_endpoint = e;
+        return "";
+      }
+    return "argument(s) must be one of the following: ip, hostname, unknown-endpoint";
+  }
   if (name == "appendfsync") {
     if (lower != "always" && lower != "everysec" && lower != "no")
       return "argument(s) must be one of the following: always, everysec, no";
@@ -188,7 +215,8 @@ bool SetWithEffect(const std::string& name) {
          name == "appendonly" || name == "appendfsync" || name == "cluster-replica-no-failover" ||
          name == "cluster-migration-barrier" || name == "cluster-allow-replica-migration" ||
          name == "cluster-allow-pubsubshard-when-down" || name == "cluster-link-sendbuf-limit" ||
-         name == "repl-diskless-sync-delay";
+         name == "repl-diskless-sync-delay" || name == "cluster-announce-hostname" ||
+         name == "cluster-preferred-endpoint-type";
 }
 
 // Options CONFIG SET refuses here: Redis's immutable ones, and the ones
@@ -223,6 +251,15 @@ bool ParseMemory(const std::string& s, int64_t* v) {
   if (*v > INT64_MAX / mul) return false;
   *v *= mul;
   return true;
+}
+
+std::string AnnouncedHostnameError(std::string_view value) {
+  if (value.size() > kHostnameBytesMax) return "Hostnames must be less than 256 characters";
+  for (char c : value)
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+          c == '-' || c == '.'))
+      return "Hostnames may only contain alphanumeric characters, hyphens or dots";
+  return "";
 }
 
 std::string CanonicalConfigName(std::string_view name) {
@@ -276,6 +313,7 @@ void ConfigCommand(ConfigState& state, const std::vector<std::string>& argv, std
     }
     const bool was_appendonly = state.config.appendonly;
     const AofFsync was_fsync = state.config.appendfsync;
+    const std::string was_hostname = state.config.announce_hostname;
     for (const auto& [name, value] : pairs) {
       if (SetWithEffect(name)) SetEngineSetting(state.config, name, value, true);
       else state.accepted[name] = value;
@@ -283,6 +321,8 @@ void ConfigCommand(ConfigState& state, const std::vector<std::string>& argv, std
     if (state.aof_changed &&
         (was_appendonly != state.config.appendonly || was_fsync != state.config.appendfsync))
       state.aof_changed(was_appendonly, was_fsync);
+    if (state.announce_hostname_changed && was_hostname != state.config.announce_hostname)
+      state.announce_hostname_changed();
     resp::AppendSimple(out, "OK");
   } else if (sub == "set") {
     resp::AppendError(out, "ERR wrong number of arguments for 'config|set' command");

@@ -24,6 +24,13 @@ std::string CanonicalConfigName(std::string_view name);
 // is not one or overflows.
 bool ParseMemory(const std::string& s, int64_t* v);
 
+// isValidAnnouncedHostname: "" if `value` may be cluster-announce-hostname,
+// else Redis's reason. Only the character set is checked, not that it is a
+// real hostname, so that the name can sit in a nodes.conf line (no blank,
+// no comma) and travel in a ping.
+constexpr size_t kHostnameBytesMax = 255;  // below NET_HOST_STR_LEN (256)
+std::string AnnouncedHostnameError(std::string_view value);
+
 // Writes the given settings into the node's config file, leaving its other
 // lines as they are; returns "" or the error. Null: the node runs without a
 // config file (CONFIG REWRITE is refused, as Redis refuses it).
@@ -31,9 +38,7 @@ using ConfigRewriter =
     std::function<std::string(const std::vector<std::pair<std::string, std::string>>&)>;
 
 // What CONFIG works on: the engine's settings (SET changes the ones with
-// an effect here: cluster-node-timeout, cluster-replica-validity-factor,
-// cluster-require-full-coverage, cluster-allow-reads-when-down,
-// appendonly, appendfsync), the
+// an effect here: SetWithEffect in config_command.cc lists them), the
 // values of Redis options that have no effect here (kept so GET and
 // REWRITE answer what SET was told), and the rewriter.
 struct ConfigState {
@@ -46,6 +51,9 @@ struct ConfigState {
   std::function<void(bool was_appendonly, AofFsync was_fsync)> aof_changed;
   // CONFIG RESETSTAT: clears the owner's statistics.
   std::function<void()> reset_stats;
+  // Called after SET changed cluster-announce-hostname, so the cluster
+  // takes it at once (updateClusterHostname -> clusterUpdateMyselfHostname).
+  std::function<void()> announce_hostname_changed;
 };
 
 // CONFIG GET pattern... | SET name value [name value ...] (all or none) |

@@ -15,6 +15,8 @@ struct NodeOptions {
   std::string dir;                // data directory (created if missing)
   std::string bind = "127.0.0.1";
   std::string announce_ip;        // "": the bind address (127.0.0.1 for 0.0.0.0)
+  std::string announce_hostname;  // cluster-announce-hostname ("": none)
+  std::string preferred_endpoint = "ip";  // cluster-preferred-endpoint-type
   int64_t node_timeout_ms = 15000;
   bool appendonly = false;
   bool save_on_shutdown = true;          // save points configured (`save ""`: none)

@@ -55,6 +55,11 @@ int RunNode(const NodeOptions& o, TraceSink* trace, std::string* error) {
   config.announce_ip = !o.announce_ip.empty() ? o.announce_ip
                        : o.bind == "0.0.0.0"  ? "127.0.0.1"
                                               : o.bind;
+  config.announce_hostname = o.announce_hostname;
+  config.preferred_endpoint = o.preferred_endpoint == "hostname" ? PreferredEndpoint::kHostname
+                              : o.preferred_endpoint == "unknown-endpoint"
+                                  ? PreferredEndpoint::kUnknown
+                                  : PreferredEndpoint::kIp;
   config.node_timeout_ms = o.node_timeout_ms;
   config.replica_validity_factor = o.replica_validity_factor;
   config.require_full_coverage = o.require_full_coverage;

@@ -256,6 +256,17 @@ bool ApplyRedisConf(const std::vector<ConfDirective>& directives, NodeConf* out,
     } else if (n == "cluster-announce-ip") {
       if (!one()) return fail("Bad directive or wrong number of arguments");
       o.announce_ip = d.args[0];
+    } else if (n == "cluster-announce-hostname") {
+      if (!one()) return fail("Bad directive or wrong number of arguments");
+      const std::string why = AnnouncedHostnameError(d.args[0]);
+      if (!why.empty()) return fail(why);
+      o.announce_hostname = d.args[0];
+    } else if (n == "cluster-preferred-endpoint-type") {
+      if (!one()) return fail("Bad directive or wrong number of arguments");
+      const std::string a = Lower(d.args[0]);
+      if (a != "ip" && a != "hostname" && a != "unknown-endpoint")
+        return fail("argument(s) must be one of the following: ip, hostname, unknown-endpoint");
+      o.preferred_endpoint = a;
     } else if (n == "cluster-announce-port" || n == "cluster-announce-bus-port") {
       if (!integer(0, 65535, &v)) return false;
       if (v != 0)

@@ -121,6 +121,34 @@ TEST(RedisConf, BadInputSaysWhereAndWhy) {
             std::string::npos);
 }
 
+// cluster-announce-hostname passes the check CONFIG SET makes
+// (isValidAnnouncedHostname), "" meaning none; the endpoint type is an enum.
+TEST(RedisConf, HostnameAndPreferredEndpoint) {
+  NodeConf c;
+  ASSERT_EQ(Load("cluster-announce-hostname host-1.example.com\n"
+                 "cluster-preferred-endpoint-type HOSTNAME\n",
+                 &c),
+            "");
+  EXPECT_EQ(c.node.announce_hostname, "host-1.example.com");
+  EXPECT_EQ(c.node.preferred_endpoint, "hostname");
+  ASSERT_EQ(Load("cluster-announce-hostname \"\"\n"
+                 "cluster-preferred-endpoint-type unknown-endpoint\n",
+                 &c),
+            "");
+  EXPECT_EQ(c.node.announce_hostname, "");
+  EXPECT_EQ(c.node.preferred_endpoint, "unknown-endpoint");
+  EXPECT_EQ(Load("cluster-announce-hostname ?.com\n", &c),
+            "redis.conf:1: Hostnames may only contain alphanumeric characters, hyphens or "
+            "dots: 'cluster-announce-hostname ?.com'");
+  EXPECT_EQ(Load("cluster-announce-hostname " + std::string(256, 'x') + "\n", &c)
+                .find("redis.conf:1: Hostnames must be less than 256 characters"),
+            0u);
+  EXPECT_EQ(Load("cluster-announce-hostname " + std::string(255, 'x') + "\n", &c), "");
+  EXPECT_EQ(Load("cluster-preferred-endpoint-type dns\n", &c),
+            "redis.conf:1: argument(s) must be one of the following: ip, hostname, "
+            "unknown-endpoint: 'cluster-preferred-endpoint-type dns'");
+}
+
 // CONFIG REWRITE keeps the file's own lines and writes what SET changed
 // where it was, in a form this reader (and Redis's) takes back.
 TEST(RedisConf, RewriteKeepsTheFileAndReadsBack) {
