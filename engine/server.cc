@@ -715,8 +715,8 @@ bool Server::Dispatch(Client& c, const CommandSpec& command, const std::vector<s
                         }
                         aof_.Start();  // the timer the (new) policy needs
                       },
-                      [this] { command_stats_.Reset(); }};
-    state.announce_hostname_changed = [this] { cluster_.UpdateMyselfHostname(); };
+                      [this] { command_stats_.Reset(); },
+                      [this] { cluster_.UpdateMyselfHostname(); }};
     ConfigCommand(state, argv, out);
   } else if (name == "debug") {
     const std::string sub = Lower(argv[1]);
