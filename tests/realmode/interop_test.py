@@ -265,6 +265,20 @@ try:
     wait_for("the restarted node rejoins as a replica of the promoted one",
              lambda: role_line(victim, victim_id).split()[2:4] == ["myself,slave", myid(replica)], 30)
     check(myid(victim) == victim_id, "the restarted node keeps its node id (nodes.conf intact)")
+    # CLUSTER NODES shows a replica with its primary's configEpoch (nodeEpoch).
+    line_of = lambda p, nid: role_line(p, nid).split()
+    check(line_of(others[0], victim_id)[6] == line_of(others[0], myid(replica))[6],
+          "a replica's CLUSTER NODES line shows its primary's configEpoch")
+    # A plain CLUSTER FAILOVER hands back: the demoted primary re-syncs
+    # from its replacement (it once never did: PSYNC overtook REPLCONF's
+    # reply and the link dropped every second).
+    rc, out = cli("-p", victim, "cluster", "failover")
+    check(rc == 0 and "OK" in out, f"CLUSTER FAILOVER accepted ({out.strip()})")
+    wait_for("after CLUSTER FAILOVER, the demoted primary re-synced (role:slave, link up, "
+             "connected_slaves:1 on its replacement)",
+             lambda: info_field(replica, "replication", "role") == "slave"
+             and info_field(replica, "replication", "master_link_status") == "up"
+             and info_field(victim, "replication", "connected_slaves") == "1", 15)
 
     # malformed input on both ports of every node
     rng = random.Random(7)
