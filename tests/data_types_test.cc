@@ -14,11 +14,7 @@ namespace {
 
 using testing::RawConn;
 
-SimOptions Quiet() {
-  SimOptions o;
-  o.buggify = false;
-  return o;
-}
+using testing::Quiet;
 
 EngineConfig NodeConfig(int i) {
   EngineConfig cfg;

@@ -18,11 +18,7 @@ namespace {
 using testing::RawConn;
 using testing::StartNodes;
 
-SimOptions Quiet() {
-  SimOptions o;
-  o.buggify = false;
-  return o;
-}
+using testing::Quiet;
 
 // The raw bytes of the reply to one command.
 std::string RawReply(RawConn& c, const std::vector<std::string>& argv) {

@@ -16,11 +16,7 @@ namespace {
 using testing::RawConn;
 using testing::StartNodes;
 
-SimOptions Quiet() {
-  SimOptions o;
-  o.buggify = false;
-  return o;
-}
+using testing::Quiet;
 
 class SingleNodeTest : public ::testing::Test {
  protected:

@@ -13,11 +13,7 @@ namespace {
 using testing::RawConn;
 using testing::StartNodes;
 
-SimOptions Quiet() {
-  SimOptions o;
-  o.buggify = false;
-  return o;
-}
+using testing::Quiet;
 
 // ["kind", name, count] as Redis sends (un)subscribe confirmations.
 void ExpectTriple(const RespValue& v, const std::string& kind, const std::string& name,

@@ -65,6 +65,14 @@ class RawConn : public NetHandler {
   bool closed_ = false;
 };
 
+// Simulation options without buggified faults: the harness's tests poke
+// nodes directly and want exact replies.
+inline SimOptions Quiet() {
+  SimOptions o;
+  o.buggify = false;
+  return o;
+}
+
 // `count` started nodes on ports 7000, 7001, ... of `sim`, each on its own
 // machine (node_timeout_ms 0: the default).
 inline std::vector<std::unique_ptr<Server>> StartNodes(Simulation& sim, int count,
