@@ -102,10 +102,14 @@ def info_field(port, section, field):
     return None
 
 
-def wait_for(what, fn, seconds):
+def wait_for(what, fn, seconds, report_ok=False):
+    """Polls fn until it holds; a failure always counts, a success only
+    prints when report_ok (the caller otherwise checks more itself)."""
     deadline = time.time() + seconds
     while time.time() < deadline:
         if fn():
+            if report_ok:
+                check(True, f"{what} within {seconds} s")
             return True
         time.sleep(0.1)
     check(False, f"{what} within {seconds} s")
@@ -266,19 +270,34 @@ try:
              lambda: role_line(victim, victim_id).split()[2:4] == ["myself,slave", myid(replica)], 30)
     check(myid(victim) == victim_id, "the restarted node keeps its node id (nodes.conf intact)")
     # CLUSTER NODES shows a replica with its primary's configEpoch (nodeEpoch).
-    line_of = lambda p, nid: role_line(p, nid).split()
-    check(line_of(others[0], victim_id)[6] == line_of(others[0], myid(replica))[6],
-          "a replica's CLUSTER NODES line shows its primary's configEpoch")
+    def epoch_of(p, nid):
+        fields = role_line(p, nid).split()
+        return fields[6] if len(fields) > 6 else None
+    # others[0] learns of the demotion by gossip, so this may take a
+    # moment after the restarted node's own view changed.
+    wait_for("a replica's CLUSTER NODES line shows its primary's configEpoch",
+             lambda: epoch_of(others[0], victim_id) not in (None, "")
+             and epoch_of(others[0], victim_id) == epoch_of(others[0], myid(replica)), 10,
+             report_ok=True)
     # A plain CLUSTER FAILOVER hands back: the demoted primary re-syncs
     # from its replacement (it once never did: PSYNC overtook REPLCONF's
     # reply and the link dropped every second).
+    # As an operator would: CLUSTER FAILOVER needs the replica synced and
+    # its bus link to the primary up (else "Master is down or failed").
+    wait_for("the restarted replica is synced and linked to its primary",
+             lambda: info_field(victim, "replication", "master_link_status") == "up"
+             and " connected" in role_line(victim, myid(replica)) + " "
+             and "fail" not in role_line(victim, myid(replica)).split()[2], 20)
     rc, out = cli("-p", victim, "cluster", "failover")
     check(rc == 0 and "OK" in out, f"CLUSTER FAILOVER accepted ({out.strip()})")
     wait_for("after CLUSTER FAILOVER, the demoted primary re-synced (role:slave, link up, "
              "connected_slaves:1 on its replacement)",
              lambda: info_field(replica, "replication", "role") == "slave"
              and info_field(replica, "replication", "master_link_status") == "up"
-             and info_field(victim, "replication", "connected_slaves") == "1", 15)
+             and info_field(victim, "replication", "connected_slaves") == "1", 15, report_ok=True) or \
+        print("  diagnostics:\n" + "\n".join(
+            f"  {p}: " + cli("-p", p, "info", "replication")[1].replace("\r\n", " ").replace("\n", " ")
+            for p in (victim, replica)) + "\n" + cli("-p", victim, "cluster", "nodes")[1])
 
     # malformed input on both ports of every node
     rng = random.Random(7)
