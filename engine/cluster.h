@@ -58,6 +58,10 @@ struct ClusterHooks {
   std::function<void()> become_primary;
   // This node's replication offset (replicationGetSlaveOffset on a replica).
   std::function<int64_t()> repl_offset;
+  // True while this node loads a full sync (server.loading): serverCron,
+  // and with it clusterCron, does not run, though bus messages are still
+  // read and answered (processEventsWhileBlocked).
+  std::function<bool()> loading;
   // How stale this replica's data is, in ms.
   std::function<int64_t()> repl_data_age_ms;
   // Propagate a write made by the cluster itself (dirty-slot DELs).
@@ -349,6 +353,11 @@ class Cluster {
   void AppendSlotsNode(const ClusterNode& n, std::string* out) const;
   // One node of a CLUSTER SHARDS entry (addNodeDetailsToShardReply).
   void AppendShardNode(const ClusterNode& n, std::string* out) const;
+  // n's replication offset as this node knows it (from its pings, or the
+  // replication layer for myself).
+  int64_t KnownReplOffset(const ClusterNode& n) const;
+  // isReplicaAvailable: CLUSTER SLOTS lists replica n.
+  bool ReplicaAvailable(const ClusterNode& n) const;
   void AppendSlotsReply(std::string* out) const;   // CLUSTER SLOTS
   void AppendShardsReply(std::string* out) const;  // CLUSTER SHARDS
   std::string NodeDescription(const ClusterNode& n) const;

@@ -60,7 +60,20 @@ void Cluster::OnBusAccept(ConnId conn) {
 }
 
 void Cluster::OnBusConnected(ConnId conn) {
-  // Nothing to do: the first PING/MEET was queued when the link was made.
+  // clusterLinkConnectHandler: a PING (MEET to a node met by CLUSTER MEET)
+  // at once, so the peer hears from us before failure detection could
+  // misjudge it; a ping already outstanding keeps its time, so a
+  // reconnect never hides a failure.
+  auto it = links_.find(conn);
+  if (it == links_.end() || it->second->node == nullptr) return;
+  ClusterNode* node = it->second->node;
+  if (node->link != conn) return;
+  const int64_t old_ping_sent = node->ping_sent_ms;
+  SendPing(conn, (node->flags & kNodeMeet) ? bus::MEET : bus::PING);
+  if (old_ping_sent != 0) node->ping_sent_ms = old_ping_sent;
+  // Cleared after the first message: a node that never answers is never
+  // sent another MEET.
+  node->flags &= ~kNodeMeet;
 }
 
 void Cluster::OnBusClosed(ConnId conn) { DropLink(conn, /*close=*/false); }

@@ -9,7 +9,7 @@ namespace slotsim {
 
 void Cluster::ScheduleCron(int64_t delay_ms) {
   env_.AddTimer(delay_ms, "clusterCron", [this] {
-    Cron();
+    if (!(hooks_.loading && hooks_.loading())) Cron();
     ScheduleCron(config_.cron_period_ms);
     AfterEvent();
   });
@@ -47,16 +47,13 @@ void Cluster::Cron() {
       DelNode(node);
       continue;
     }
-    if (node->link == kNoConn) {
-      int64_t old_ping_sent = node->ping_sent_ms;
-      ConnectLink(node);
-      bus::MessageType type =
-          (node->flags & kNodeMeet) ? bus::MEET : bus::PING;
-      SendPing(node->link, type);
-      // Keep the old ping time so a reconnect does not hide a failure.
-      if (old_ping_sent != 0) node->ping_sent_ms = old_ping_sent;
-      node->flags &= ~kNodeMeet;
-    }
+    // clusterNodeCronHandleReconnect: start connecting; the first PING or
+    // MEET goes out when the connection completes (OnBusConnected). A
+    // refused connect leaves ping_sent as it was, so a dead peer is
+    // suspected only once its pong is older than node_timeout/2 and the
+    // loop below pings the pending link (Redis's connect is asynchronous
+    // even on loopback, so its synchronous-error branch never runs there).
+    if (node->link == kNoConn) ConnectLink(node);
   }
   all = NodesInOrder();
 
@@ -89,12 +86,6 @@ void Cluster::Cron() {
       max_replicas = std::max(max_replicas, ok);
       if (myself_->primary_name == node->name) this_replicas = ok;
     }
-    // A primary in a manual failover pings the replica continuously.
-    if (mf_end_ms_ != 0 && myself_->IsPrimary() && node->name == mf_replica_ &&
-        node->link != kNoConn) {
-      SendPing(node->link, bus::PING);
-      continue;
-    }
     const int64_t ping_delay = now - node->ping_sent_ms;
     const int64_t data_delay = now - node->data_received_ms;
     // A link that carries nothing for half the timeout may be stuck:
@@ -109,6 +100,13 @@ void Cluster::Cron() {
     // ping now, so every node is pinged well within the timeout.
     if (node->link != kNoConn && node->ping_sent_ms == 0 &&
         now - node->pong_received_ms > node_timeout / 2) {
+      SendPing(node->link, bus::PING);
+      continue;
+    }
+    // A primary in a manual failover pings the replica continuously
+    // (after the checks above, in clusterCron's order).
+    if (mf_end_ms_ != 0 && myself_->IsPrimary() && node->name == mf_replica_ &&
+        node->link != kNoConn) {
       SendPing(node->link, bus::PING);
       continue;
     }

@@ -190,7 +190,7 @@ void Cluster::AppendSlotsReply(std::string* out) const {
     std::vector<const ClusterNode*> replicas;
     for (const auto& rn : r.owner->replica_names) {
       const ClusterNode* n = LookupNode(rn);
-      if (n != nullptr && !n->Failed() && !n->InHandshake()) replicas.push_back(n);
+      if (n != nullptr && !n->InHandshake() && ReplicaAvailable(*n)) replicas.push_back(n);
     }
     resp::AppendArrayHeader(out, 3 + static_cast<int64_t>(replicas.size()));
     resp::AppendInteger(out, r.start);
@@ -200,12 +200,20 @@ void Cluster::AppendSlotsReply(std::string* out) const {
   }
 }
 
-void Cluster::AppendShardNode(const ClusterNode& n, std::string* out) const {
+int64_t Cluster::KnownReplOffset(const ClusterNode& n) const {
   // Nodes do not track their own offset in the node table: myself's is
-  // the replication layer's (master_repl_offset, or the processed offset
-  // on a replica).
-  const int64_t offset =
-      n.IsMyself() ? (hooks_.repl_offset ? hooks_.repl_offset() : 0) : n.repl_offset;
+  // the replication layer's (master_repl_offset, or the offset a replica
+  // reports).
+  return n.IsMyself() ? (hooks_.repl_offset ? hooks_.repl_offset() : 0) : n.repl_offset;
+}
+
+bool Cluster::ReplicaAvailable(const ClusterNode& n) const {
+  // isReplicaAvailable: not failed, and past its initial sync.
+  return !n.Failed() && KnownReplOffset(n) != 0;
+}
+
+void Cluster::AppendShardNode(const ClusterNode& n, std::string* out) const {
+  const int64_t offset = KnownReplOffset(n);
   // A replica that reports offset 0 has no data set yet: Redis calls it
   // loading (a full sync in progress).
   const char* health = n.Failed() ? "fail" : (n.IsReplica() && offset == 0) ? "loading" : "online";

@@ -16,6 +16,9 @@ enum class AofFsync { kAlways, kEverySec, kNo };
 // "endpoint" and MOVED/ASK name a node by (getPreferredEndpoint).
 enum class PreferredEndpoint { kIp, kHostname, kUnknown };
 
+// CONFIG_REPL_BACKLOG_MIN_SIZE: a smaller repl-backlog-size is raised to it.
+inline constexpr int64_t kReplBacklogMinBytes = 16 * 1024;
+
 struct EngineConfig {
   // The address this node announces to peers and in redirects
   // (cluster-announce-ip).
@@ -58,8 +61,13 @@ struct EngineConfig {
   size_t client_query_buffer_bytes_max = 1ULL << 30;
   // maxclients.
   int clients_max = 10000;
-  // repl-backlog-size.
+  // repl-backlog-size (at least kReplBacklogMinBytes, as
+  // resizeReplicationBacklog raises it).
   int64_t repl_backlog_bytes = 1 << 20;
+  // key-load-delay, a debug setting Redis's tests use to make loading
+  // slow: microseconds per key a full sync loads; -N is 1 us every N keys
+  // (debugDelay's statistical sleep, here exact). 0: loading is instant.
+  int64_t key_load_delay_us = 0;
   // repl-ping-replica-period, in ms (Redis configures seconds).
   int64_t repl_ping_period_ms = 10000;
   // repl-timeout.

@@ -133,6 +133,7 @@ std::vector<std::pair<std::string, std::string>> EngineSettings(const EngineConf
       {"cluster-replica-no-failover", YesNo(config.replica_no_failover)},
       {"cluster-require-full-coverage", YesNo(config.require_full_coverage)},
       {"databases", "1"},
+      {"key-load-delay", std::to_string(config.key_load_delay_us)},
       {"maxclients", std::to_string(config.clients_max)},
       {"port", std::to_string(config.port)},
       {"repl-backlog-size", std::to_string(config.repl_backlog_bytes)},
@@ -160,6 +161,21 @@ std::string SetEngineSetting(EngineConfig& config, const std::string& name,
     if (!ParseInt(value, &v)) return "argument couldn't be parsed into an integer";
     if (v < 0 || v > INT32_MAX) return "argument must be between 0 and 2147483647 inclusive";
     if (apply) config.repl_diskless_sync_delay_ms = v * 1000;
+    return "";
+  }
+  if (name == "repl-backlog-size") {
+    if (!ParseMemory(value, &v)) return "argument must be a memory value";
+    if (v < 1) return "argument must be between 1 and 9223372036854775807 inclusive";
+    // resizeReplicationBacklog raises it to the minimum, and CONFIG GET
+    // then shows the raised value.
+    if (apply) config.repl_backlog_bytes = std::max(v, kReplBacklogMinBytes);
+    return "";
+  }
+  if (name == "key-load-delay") {
+    if (!ParseInt(value, &v)) return "argument couldn't be parsed into an integer";
+    if (v < INT32_MIN || v > INT32_MAX)
+      return "argument must be between -2147483648 and 2147483647 inclusive";
+    if (apply) config.key_load_delay_us = v;
     return "";
   }
   if (name == "cluster-link-sendbuf-limit") {
@@ -216,7 +232,8 @@ bool SetWithEffect(const std::string& name) {
          name == "cluster-migration-barrier" || name == "cluster-allow-replica-migration" ||
          name == "cluster-allow-pubsubshard-when-down" || name == "cluster-link-sendbuf-limit" ||
          name == "repl-diskless-sync-delay" || name == "cluster-announce-hostname" ||
-         name == "cluster-preferred-endpoint-type";
+         name == "cluster-preferred-endpoint-type" || name == "repl-backlog-size" ||
+         name == "key-load-delay";
 }
 
 // Options CONFIG SET refuses here: Redis's immutable ones, and the ones

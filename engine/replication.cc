@@ -202,6 +202,7 @@ void Replication::BecomePrimary() {
   // The record's peer is the primary this node followed: the oracle
   // checks the promoted node's offset against that primary's writes.
   const std::string former = primary_host_ + ":" + std::to_string(primary_port_);
+  CancelLoading();
   DropLink();
   primary_host_.clear();
   primary_port_ = 0;
@@ -269,14 +270,18 @@ void Replication::OnLinkData(ConnId conn, std::string_view bytes) {
   if (conn != link_) return;
   last_interaction_ms_ = env_.NowMs();
   link_parser_.Feed(bytes);
+  ProcessLinkInput();
+}
+
+void Replication::ProcessLinkInput() {
+  const ConnId conn = link_;
   RespValue v;
-  // Each iteration consumes one reply of a finite buffer.
-  while (link_ == conn) {
+  // Each iteration consumes one reply of a finite buffer. While loading,
+  // the rest waits, as Redis reads nothing more from its primary before
+  // the load ends.
+  while (link_ == conn && !loading()) {
     ParseStatus st = link_parser_.Next(&v);
-    if (st == ParseStatus::kIncomplete) {
-      link_charge_.Set(link_parser_.buffered());
-      return;
-    }
+    if (st == ParseStatus::kIncomplete) break;
     if (st == ParseStatus::kError) {
       env_.Trace({"ReplProtocolError", "", "", "reason=" + link_parser_.error()});
       DropLink();
@@ -341,10 +346,23 @@ void Replication::OnLinkData(ConnId conn, std::string_view bytes) {
         backlog_first_ = offset_ + 1;
         replid2_.assign(40, '0');
         second_replid_offset_ = -1;
-        state_ = LinkState::kConnected;
-        env_.Trace({"ReplLinkUp", "", "",
-                    "mode=full offset=" + std::to_string(offset_) +
-                        " keys=" + std::to_string(keyspace_.size())});
+        // The keys are in place at once; with a key-load-delay the node
+        // behaves as loading (rdbLoad's per-key debugDelay) until the
+        // timer ends it, and nobody reads them before.
+        if (const int64_t load_ms = LoadDelayMs(static_cast<int64_t>(keyspace_.size()));
+            load_ms > 0) {
+          const int64_t now = env_.NowMs();
+          loading_progress_ = {now, now + load_ms, static_cast<int64_t>(v.str.size())};
+          env_.Trace({"ReplLoading", "", "",
+                      "keys=" + std::to_string(keyspace_.size()) +
+                          " ms=" + std::to_string(load_ms)});
+          load_timer_ = env_.AddTimer(load_ms, "replLoading", [this, conn] {
+            load_timer_ = kNoTimer;
+            EndLoading(conn);
+          });
+          break;
+        }
+        FullSyncLinkUp();
         break;
       }
       case LinkState::kConnected: {
@@ -370,9 +388,42 @@ void Replication::OnLinkData(ConnId conn, std::string_view bytes) {
         return;
     }
   }
+  if (link_ == conn) link_charge_.Set(link_parser_.buffered());
+}
+
+void Replication::FullSyncLinkUp() {
+  SLOTSIM_CHECK(state_ == LinkState::kTransfer);
+  state_ = LinkState::kConnected;
+  last_interaction_ms_ = env_.NowMs();
+  env_.Trace({"ReplLinkUp", "", "",
+              "mode=full offset=" + std::to_string(offset_) +
+                  " keys=" + std::to_string(keyspace_.size())});
+}
+
+int64_t Replication::LoadDelayMs(int64_t keys) const {
+  const int64_t per_key = config_.key_load_delay_us;
+  if (per_key == 0 || keys == 0) return 0;
+  const int64_t us = per_key > 0 ? keys * per_key : keys / -per_key;
+  return (us + 999) / 1000;
+}
+
+void Replication::EndLoading(ConnId conn) {
+  env_.Trace({"ReplLoaded", "", "", "keys=" + std::to_string(keyspace_.size())});
+  // The link may have closed meanwhile (then the cron reconnects), or a
+  // new primary's handshake may wait behind the load.
+  if (link_ == conn && state_ == LinkState::kTransfer) FullSyncLinkUp();
+  if (link_ != kNoConn) ProcessLinkInput();
+}
+
+void Replication::CancelLoading() {
+  if (load_timer_ == kNoTimer) return;
+  env_.CancelTimer(load_timer_);
+  load_timer_ = kNoTimer;
 }
 
 void Replication::Cron() {
+  // replicationCron runs from serverCron, which a load blocks.
+  if (loading()) return;
   const int64_t now = env_.NowMs();
   if (following()) {
     if (link_ == kNoConn) {

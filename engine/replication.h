@@ -109,8 +109,28 @@ class Replication {
   bool link_up() const { return state_ == LinkState::kConnected; }
   // True while a full resync's snapshot is being loaded.
   bool loading_snapshot() const { return state_ == LinkState::kTransfer; }
+  // True while a loaded snapshot takes its key-load-delay (server.loading
+  // during readSyncBulkPayload): commands without the loading flag get
+  // -LOADING, the crons wait, and the stream behind it stays unread.
+  bool loading() const { return load_timer_ != kNoTimer; }
+  struct LoadingProgress {
+    int64_t start_ms = 0;    // when the load began
+    int64_t end_ms = 0;      // when it will end
+    int64_t total_bytes = 0; // the snapshot's size
+  };
+  // Meaningful while loading().
+  const LoadingProgress& loading_progress() const { return loading_progress_; }
   // master_repl_offset on a primary; the processed offset on a replica.
   int64_t offset() const { return offset_; }
+  // What this node tells the cluster its offset is (the ping header's
+  // offset, failover rank, CLUSTER SHARDS): replicationGetSlaveOffset, 0
+  // from +FULLRESYNC until the snapshot is loaded, since Redis discards
+  // the cached primary then and has no primary client until the load
+  // ends. Peers hide such a replica from CLUSTER SLOTS
+  // (isReplicaAvailable) and show it as "loading" in CLUSTER SHARDS.
+  int64_t ReportedOffset() const {
+    return following() && state_ == LinkState::kTransfer ? 0 : offset_;
+  }
   const std::string& replid() const { return replid_; }
   // How stale a replica's data may be, in ms (clusterHandleSlaveFailover's
   // data_age before the node_timeout adjustment).
@@ -134,6 +154,15 @@ class Replication {
 
   void Cron();
   void ScheduleCron();
+  // Parses what the link has buffered, reply by reply, unless loading.
+  void ProcessLinkInput();
+  // A full sync's snapshot replaced the keyspace: the link is up.
+  void FullSyncLinkUp();
+  // The key-load-delay of a snapshot of `keys` keys, in ms (0: none).
+  int64_t LoadDelayMs(int64_t keys) const;
+  // The load of the snapshot received on `conn` is over.
+  void EndLoading(ConnId conn);
+  void CancelLoading();
   // Sends +FULLRESYNC and the snapshot to every replica waiting for one.
   void StartFullSyncs();
   void FeedBacklog(std::string_view bytes);
@@ -190,6 +219,8 @@ class Replication {
   // after a promotion: such data never counts as recent enough to fail over.
   int64_t down_since_ms_ = 0;
   int64_t last_ping_ms_ = 0;
+  TimerId load_timer_ = kNoTimer;
+  LoadingProgress loading_progress_;
 };
 
 }  // namespace slotsim

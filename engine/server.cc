@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
+#include <set>
 
 #include "engine/check.h"
 #include "engine/commands.h"
@@ -73,7 +75,8 @@ Server::Server(Env& env, EngineConfig config)
     repl_.BecomePrimary();
     migrations_.OnPromoted();
   };
-  hooks.repl_offset = [this] { return repl_.offset(); };
+  hooks.repl_offset = [this] { return repl_.ReportedOffset(); };
+  hooks.loading = [this] { return repl_.loading(); };
   hooks.repl_data_age_ms = [this] { return repl_.DataAgeMs(); };
   hooks.propagate = [this](const std::vector<std::string>& argv) { Propagate(argv); };
   hooks.pause_writes = [this](int64_t until_ms) { PauseWrites(until_ms); };
@@ -534,6 +537,26 @@ bool Server::RouteAndRun(Client& c, const std::vector<std::string>& argv, std::s
                                "RESET are allowed in this context");
     return true;
   }
+  // Loading a full sync: only commands with the loading flag run; an EXEC
+  // only if every queued command has it (processCommand's
+  // is_denyloading_command).
+  if (repl_.loading()) {
+    bool allowed = AllowedWhileLoading(name, argv);
+    if (is_exec)
+      for (const auto& q : c.multi_queue) allowed = allowed && AllowedWhileLoading(Lower(q[0]), q);
+    if (!allowed) {
+      const std::string err = "LOADING Redis is loading the dataset in memory";
+      if (is_exec) {
+        // rejectCommand -> execCommandAbort.
+        DiscardTransaction(c);
+        resp::AppendError(out, "EXECABORT Transaction discarded because of: " + err);
+      } else {
+        if (c.multi) c.multi_dirty = true;
+        resp::AppendError(out, err);
+      }
+      return true;
+    }
+  }
   if (c.multi && name != "exec" && name != "discard" && name != "multi" && name != "quit") {
     if (!AllowedInMulti(name, argv)) {
       c.multi_dirty = true;
@@ -593,6 +616,23 @@ bool Server::RouteAndRun(Client& c, const std::vector<std::string>& argv, std::s
     return true;
   }
   return Call(c, *cmd, argv, /*in_exec=*/false, out);
+}
+
+bool Server::AllowedWhileLoading(std::string_view name, const std::vector<std::string>& argv) {
+  // The commands and subcommands flagged "loading" in src/commands/*.json
+  // at 7.0.15, of those slotsim has.
+  static const std::set<std::string_view> whole = {
+      "auth",     "client",      "command",   "config",      "debug",     "discard",
+      "echo",     "exec",        "hello",     "info",        "lastsave",  "latency",
+      "monitor",  "multi",       "psubscribe", "publish",    "pubsub",    "punsubscribe",
+      "quit",     "readonly",    "readwrite", "replconf",    "reset",     "role",
+      "select",   "shutdown",    "slowlog",   "spublish",    "ssubscribe", "subscribe",
+      "sunsubscribe", "time",    "unsubscribe", "unwatch",   "watch",     "acl"};
+  if (whole.count(name)) return true;
+  // Of the rest, only the HELP subcommands (CLUSTER HELP, MEMORY HELP, ...).
+  return argv.size() == 2 && Lower(argv[1]) == "help" &&
+         (name == "cluster" || name == "memory" || name == "object" || name == "script" ||
+          name == "function");
 }
 
 bool Server::AllowedInMulti(std::string_view name, const std::vector<std::string>& argv) {
@@ -1002,6 +1042,23 @@ bool Server::ClientCommand(Client& c, const std::vector<std::string>& argv, std:
   return true;
 }
 
+std::string Server::LoadingInfo() const {
+  if (!repl_.loading()) return "loading:0\r\nasync_loading:0\r\n";
+  // What rdbLoad's progress reports, from the load's own timetable.
+  const Replication::LoadingProgress& p = repl_.loading_progress();
+  const int64_t now = env_.NowMs();
+  const int64_t span = std::max<int64_t>(1, p.end_ms - p.start_ms);
+  const int64_t loaded = p.total_bytes * std::min(span, now - p.start_ms) / span;
+  char perc[32];
+  std::snprintf(perc, sizeof(perc), "%.2f%%",
+                p.total_bytes ? 100.0 * static_cast<double>(loaded) / p.total_bytes : 0.0);
+  return "loading:1\r\nasync_loading:0\r\nloading_start_time:" +
+         std::to_string(p.start_ms / 1000) + "\r\nloading_total_bytes:" +
+         std::to_string(p.total_bytes) + "\r\nloading_loaded_bytes:" + std::to_string(loaded) +
+         "\r\nloading_loaded_perc:" + perc + "\r\nloading_eta_seconds:" +
+         std::to_string(std::max<int64_t>(0, p.end_ms - now) / 1000) + "\r\n";
+}
+
 std::string Server::InfoReply(const std::string& section) const {
   const bool all = section == "default" || section == "all" ||
                    section == "everything";
@@ -1020,7 +1077,7 @@ std::string Server::InfoReply(const std::string& section) const {
   if (want("persistence")) {
     // What tools and Redis's tests read; slotsim saves (SAVE) and
     // rewrites its AOF synchronously: never scheduled, never in progress.
-    s += std::string("# Persistence\r\nloading:0\r\naof_enabled:") + (config_.appendonly ? "1" : "0") +
+    s += "# Persistence\r\n" + LoadingInfo() + "aof_enabled:" + (config_.appendonly ? "1" : "0") +
          "\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\nrdb_bgsave_in_progress:0\r\n\r\n";
   }
   if (want("stats")) {

@@ -157,6 +157,10 @@ class Server : public NetHandler {
   // MULTI / EXEC / DISCARD (multi.c). Commands that would block or hand
   // the connection over are refused inside a transaction.
   static bool AllowedInMulti(std::string_view name, const std::vector<std::string>& argv);
+  // Whether `name` (lowercase) runs while a full sync loads (CMD_LOADING).
+  static bool AllowedWhileLoading(std::string_view name, const std::vector<std::string>& argv);
+  // INFO persistence's loading fields.
+  std::string LoadingInfo() const;
   bool Exec(Client& c, std::string* out);
   static void DiscardTransaction(Client& c);
   // At most this many commands wait in one MULTI.

@@ -30,6 +30,8 @@ struct NodeOptions {
   int64_t link_sendbuf_limit_bytes = 0;  // cluster-link-sendbuf-limit
   int64_t repl_diskless_sync_delay_ms = 5000;  // repl-diskless-sync-delay (seconds there)
   bool allow_replica_migration = true;   // cluster-allow-replica-migration
+  int64_t repl_backlog_bytes = 1 << 20;  // repl-backlog-size
+  int64_t key_load_delay_us = 0;         // key-load-delay
   // Redis's log lines go here (appended); "": standard output.
   std::string logfile;
   // The config file (an absolute path) CONFIG REWRITE writes; "": none.

@@ -68,6 +68,8 @@ int RunNode(const NodeOptions& o, TraceSink* trace, std::string* error) {
   config.migration_barrier = o.migration_barrier;
   config.link_sendbuf_limit_bytes = o.link_sendbuf_limit_bytes;
   config.repl_diskless_sync_delay_ms = o.repl_diskless_sync_delay_ms;
+  config.repl_backlog_bytes = o.repl_backlog_bytes;
+  config.key_load_delay_us = o.key_load_delay_us;
   config.allow_replica_migration = o.allow_replica_migration;
   config.appendonly = o.appendonly;
   config.save_on_shutdown = o.save_on_shutdown;

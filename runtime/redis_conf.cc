@@ -245,6 +245,12 @@ bool ApplyRedisConf(const std::vector<ConfDirective>& directives, NodeConf* out,
       if (!one()) return fail("Bad directive or wrong number of arguments");
       if (!ParseMemory(d.args[0], &o.link_sendbuf_limit_bytes))
         return fail("argument must be a memory value");
+    } else if (n == "repl-backlog-size") {
+      if (!one()) return fail("Bad directive or wrong number of arguments");
+      if (!ParseMemory(d.args[0], &v) || v < 1) return fail("argument must be a memory value");
+      o.repl_backlog_bytes = std::max(v, kReplBacklogMinBytes);
+    } else if (n == "key-load-delay") {
+      if (!integer(INT32_MIN, INT32_MAX, &o.key_load_delay_us)) return false;
     } else if (n == "cluster-migration-barrier") {
       if (!integer(0, INT32_MAX, &o.migration_barrier)) return false;
     } else if (n == "cluster-allow-replica-migration") {

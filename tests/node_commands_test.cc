@@ -175,6 +175,19 @@ TEST_F(SingleNodeTest, ConfigSetChangesTheClusterSettings) {
   EXPECT_EQ(client_->Call({"CONFIG", "REWRITE"}).str,
             "ERR The server is running without a config file");
   EXPECT_EQ(client_->Call({"CONFIG", "RESETSTAT"}).str, "OK");
+  // resizeReplicationBacklog raises a small backlog to 16 KB, and CONFIG
+  // GET shows the raised value.
+  EXPECT_EQ(client_->Call({"CONFIG", "SET", "repl-backlog-size", "100"}).str, "OK");
+  got = client_->Call({"CONFIG", "GET", "repl-backlog-size"});
+  ASSERT_EQ(got.elements.size(), 2u);
+  EXPECT_EQ(got.elements[1].str, "16384");
+  EXPECT_EQ(client_->Call({"CONFIG", "SET", "repl-backlog-size", "2mb"}).str, "OK");
+  EXPECT_EQ(server_->config().repl_backlog_bytes, 2 * 1024 * 1024);
+  EXPECT_EQ(client_->Call({"CONFIG", "SET", "repl-backlog-size", "lots"}).str,
+            "ERR CONFIG SET failed (possibly related to argument 'repl-backlog-size') - "
+            "argument must be a memory value");
+  EXPECT_EQ(client_->Call({"CONFIG", "SET", "key-load-delay", "-10"}).str, "OK");
+  EXPECT_EQ(server_->config().key_load_delay_us, -10);
 }
 
 TEST(GlobMatch, FollowsRedisStringmatch) {

@@ -109,3 +109,87 @@ TEST(Replication, ReadonlyReadsOnAReplica) {
 
 }  // namespace
 }  // namespace slotsim
+
+namespace slotsim {
+namespace {
+
+using namespace slotsim::testing;
+
+std::string Field(const std::string& info, const std::string& name) {
+  const size_t at = info.find("\r\n" + name + ":");
+  if (at == std::string::npos) return "";
+  const size_t from = at + 2 + name.size() + 1;
+  return info.substr(from, info.find("\r\n", from) - from);
+}
+
+// Whether `addr` appears among CLUSTER SLOTS' nodes.
+bool InSlots(const RespValue& slots, uint16_t port) {
+  for (const auto& range : slots.elements)
+    for (size_t i = 2; i < range.elements.size(); ++i)
+      if (range.elements[i].elements.size() > 1 && range.elements[i].elements[1].integer == port)
+        return true;
+  return false;
+}
+
+// 22-replica-in-sync and 28-cluster-shards: a replica loading a full sync
+// (made slow by key-load-delay) reports offset 0, so its primary hides it
+// from CLUSTER SLOTS and calls it "loading" in CLUSTER SHARDS; it answers
+// data commands with -LOADING, says loading:1, and comes back once loaded.
+TEST(Replication, AReplicaLoadingAFullSyncIsHiddenUntilLoaded) {
+  SimCluster c(HaScenario(3, 1, 3000, 0), 1, true, {});
+  ASSERT_TRUE(StartAndSettle(c));
+  const std::string primary = c.addr(0), replica = c.addr(3);
+  std::string tag;  // a hash tag of node 0's slots (0-5460)
+  for (int i = 0; tag.empty(); ++i)
+    if (KeyHashSlot("t" + std::to_string(i)) <= 5460) tag = "{t" + std::to_string(i) + "}";
+  struct Seen {
+    std::string loading_info, after_info;
+    RespValue slots_before, slots_loading, slots_after, shards_loading, get_loading, exec_loading,
+        get_after, info_allowed;
+  } seen;
+  auto& admin = c.admin();
+  c.sim().Spawn("test", [&] {
+    admin.ExecuteOn(primary, {"DEBUG", "POPULATE", "1000", "key", "100"});
+    c.sim().SleepUs(2'000'000);  // replicated; pings carry the offset
+    seen.slots_before = admin.ExecuteOn(primary, {"CLUSTER", "SLOTS"});
+    admin.ExecuteOn(primary, {"CONFIG", "SET", "repl-backlog-size", "100"});  // 16 KB
+    admin.ExecuteOn(replica, {"CONFIG", "SET", "key-load-delay", "4000"});    // ~4 s
+    // Drop the replica and overflow the backlog: its reconnect needs a
+    // full sync.
+    admin.ExecuteOn(primary, {"CLIENT", "KILL", "TYPE", "replica"});
+    for (int j = 0; j < 100; ++j)
+      admin.ExecuteOn(primary, {"SET", tag + std::to_string(j), std::string(1024, 'A')});
+    // The reconnect (1 s cron), the 5 s diskless delay, then loading.
+    for (int i = 0; i < 100 && seen.loading_info.empty(); ++i) {
+      c.sim().SleepUs(100'000);
+      const RespValue info = admin.ExecuteOn(replica, {"INFO", "persistence"});
+      if (Field("\r\n" + info.str, "loading") == "1") seen.loading_info = info.str;
+    }
+    c.sim().SleepUs(1'500'000);  // the primary's next ping gets offset 0 back
+    seen.slots_loading = admin.ExecuteOn(primary, {"CLUSTER", "SLOTS"});
+    seen.shards_loading = admin.ExecuteOn(primary, {"CLUSTER", "SHARDS"});
+    admin.ExecuteOn(replica, {"READONLY"});
+    seen.get_loading = admin.ExecuteOn(replica, {"GET", tag + "1"});
+    seen.info_allowed = admin.ExecuteOn(replica, {"ROLE"});
+    c.sim().SleepUs(6'000'000);
+    seen.after_info = admin.ExecuteOn(replica, {"INFO", "replication"}).str;
+    seen.get_after = admin.ExecuteOn(replica, {"GET", tag + "1"});
+    seen.slots_after = admin.ExecuteOn(primary, {"CLUSTER", "SLOTS"});
+  });
+  c.sim().RunUntil(c.sim().now_us() + 30'000'000);
+  ASSERT_TRUE(InSlots(seen.slots_before, 7003));
+  ASSERT_FALSE(seen.loading_info.empty()) << "the replica never reported loading:1";
+  EXPECT_NE(seen.loading_info.find("loading_total_bytes:"), std::string::npos);
+  EXPECT_FALSE(InSlots(seen.slots_loading, 7003)) << "a loading replica stays in CLUSTER SLOTS";
+  EXPECT_NE(seen.shards_loading.ToString().find("loading"), std::string::npos)
+      << seen.shards_loading.ToString();
+  EXPECT_EQ(seen.get_loading.str, "LOADING Redis is loading the dataset in memory");
+  EXPECT_EQ(seen.info_allowed.type, RespValue::Type::kArray) << "ROLE is allowed while loading";
+  EXPECT_EQ(Field("\r\n" + seen.after_info, "master_link_status"), "up") << seen.after_info;
+  EXPECT_EQ(seen.get_after.str, std::string(1024, 'A'));
+  EXPECT_TRUE(InSlots(seen.slots_after, 7003));
+  EXPECT_EQ(c.node(0)->keyspace().SnapshotAsCommands(), c.node(3)->keyspace().SnapshotAsCommands());
+}
+
+}  // namespace
+}  // namespace slotsim
