@@ -29,7 +29,7 @@ inline constexpr std::array<KnownBug, 12> kKnownBugs = {{
      "clusterSetMaster): it promotes itself again on the old votes, below the new primary's "
      "configEpoch"},
     {"config-rename-without-fsync",
-     "an unsynced nodes.conf save renames its temp file without syncing it (Redis 7.0's "
+     "an unsynced nodes.conf save renames its temp file without syncing it (Redis 7.2's "
      "clusterSaveConfig(0)): a later directory sync and a crash leave an empty nodes.conf"},
     {"minority-keeps-cluster-ok",
      "clusterUpdateState never counts the reachable primaries: a primary cut off in a minority "

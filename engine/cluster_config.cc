@@ -53,14 +53,17 @@ void Cluster::SaveConfig(bool fsync) {
   meter_.Io(content.size());
   bool ok = env_.WriteFile(kConfigTemp, content);
   // The temp file's contents are synced before every rename, even when the
-  // caller does not ask for durability. Redis 7.0's clusterSaveConfig(0)
-  // renames an unsynced temp file over nodes.conf; on a filesystem that
+  // caller does not ask for durability. Redis 7.2's clusterSaveConfig(0)
+  // renames an unsynced temp file over nodes.conf (7.0.15 rewrites the
+  // file in place, unsynced, which a crash can tear); on a filesystem that
   // does not flush data on rename-over (ext4's auto_da_alloc does), any
   // later directory sync (an AOF rewrite here) makes the new name durable
   // before its contents, and a crash leaves an empty nodes.conf: the node
   // restarts as a stranger with currentEpoch 0. Found by `slotsim explore`;
-  // the bug-zoo switch brings Redis's order back. Without `fsync` the save
-  // may still be lost as a whole (the old file stays), never emptied.
+  // the bug-zoo switch brings 7.2's order back. Without `fsync` the save
+  // may still be lost as a whole (the old file stays), never emptied. The
+  // price is an fsync per save where Redis has none: a SETSLOT costs about
+  // 10x Redis's (bench/reshard_vs_redis.py).
   const bool sync_contents = fsync || !env_.BugInjected("config-rename-without-fsync");
   if (ok && sync_contents) ok = env_.SyncFile(kConfigTemp);
   if (ok) ok = env_.RenameFile(kConfigTemp, kConfigFile);
