@@ -6,21 +6,21 @@
 
 namespace slotsim {
 
-CommandStats::PerCommand& CommandStats::Entry(const std::string& name) {
+CommandStats::PerCommand& CommandStats::Entry(std::string_view name) {
   auto it = commands_.find(name);
   if (it != commands_.end()) return it->second;
-  if (commands_.size() >= kNamesMax) return commands_[name.substr(0, name.find('|'))];
-  return commands_[name];
+  if (commands_.size() >= kNamesMax) name = name.substr(0, name.find('|'));
+  return commands_[std::string(name)];
 }
 
-void CommandStats::Called(const std::string& name, int64_t usec, bool failed) {
+void CommandStats::Called(std::string_view name, int64_t usec, bool failed) {
   PerCommand& p = Entry(name);
   p.calls++;
   p.usec += usec;
   if (failed) p.failed++;
 }
 
-void CommandStats::Rejected(const std::string& name) { Entry(name).rejected++; }
+void CommandStats::Rejected(std::string_view name) { Entry(name).rejected++; }
 
 void CommandStats::ErrorReplied(std::string_view reply) {
   total_error_replies_++;
@@ -66,8 +66,7 @@ std::string CommandStats::StatName(std::string_view command, std::string_view fi
   std::string name = Lower(std::string(command));
   // The container commands slotsim has, whose subcommands Redis 7 counts
   // apart.
-  if (!first_arg.empty() && (name == "cluster" || name == "config" || name == "client" ||
-                             name == "pubsub" || name == "command"))
+  if (!first_arg.empty() && IsContainer(name))
     name += "|" + Lower(std::string(first_arg));
   return name;
 }

@@ -94,7 +94,9 @@ void SetGeneric(Keyspace& ks, const std::vector<std::string>& argv, std::string_
     if (old == nullptr) resp::AppendNullBulk(out);
     else resp::AppendBulk(out, old->str());
   }
-  const bool found = ks.Lookup(key) != nullptr;
+  // Only NX and XX need to know whether the key exists: a plain SET
+  // stays one lookup.
+  const bool found = (o.nx || o.xx) && ks.Lookup(key) != nullptr;
   if ((o.nx && found) || (o.xx && !found)) {
     if (!o.get) resp::AppendNullBulk(out);
     return;

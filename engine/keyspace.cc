@@ -25,13 +25,18 @@ const Value* Keyspace::Find(std::string_view key) const {
   return e == nullptr ? nullptr : &e->value;
 }
 
-Value* Keyspace::Lookup(std::string_view key) {
+Keyspace::Entry* Keyspace::LookupEntry(std::string_view key) {
   Entry* e = FindEntry(key);
   if (e == nullptr) return nullptr;
   // The fast path of every key without a TTL: no clock, no mode.
-  if (e->expire_ms < 0 || mode_ == ExpireMode::kKeep || now_ms_ <= e->expire_ms) return &e->value;
+  if (e->expire_ms < 0 || mode_ == ExpireMode::kKeep || now_ms_ <= e->expire_ms) return e;
   if (mode_ == ExpireMode::kDelete) DeleteExpired(key);
   return nullptr;
+}
+
+Value* Keyspace::Lookup(std::string_view key) {
+  Entry* e = LookupEntry(key);
+  return e == nullptr ? nullptr : &e->value;
 }
 
 Value& Keyspace::Insert(std::string_view key, Value value) {
@@ -69,11 +74,18 @@ void Keyspace::SetString(std::string_view key, std::string value, bool keep_ttl)
   dirty_++;
   // setKey looks the key up for writing first: an expired one is deleted
   // (and its DEL propagated) before the new value arrives.
-  if (Value* v = Lookup(key)) {
-    v->data = std::move(value);
-    if (!keep_ttl) RemoveExpire(key);
+  // One index lookup on the hot path (a plain SET of a key without a TTL).
+  if (Entry* e = LookupEntry(key)) {
+    e->value.data = std::move(value);
+    if (!keep_ttl) {
+      if (e->expire_ms >= 0) {
+        dirty_++;
+        DropExpire(*e);
+      }
+    }
   } else {
-    DeleteKey(key, /*dirty=*/true);  // a key hidden as expired, as in FindOrInsert
+    // A key hidden as expired, as in FindOrInsert (only kHide leaves one).
+    if (mode_ == ExpireMode::kHide) DeleteKey(key, /*dirty=*/true);
     Insert(key, Value{std::move(value)});
   }
 }

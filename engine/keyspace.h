@@ -204,6 +204,9 @@ class Keyspace {
   Value& Insert(std::string_view key, Value value);
   Entry* FindEntry(std::string_view key);
   const Entry* FindEntry(std::string_view key) const;
+  // Lookup's entry: nullptr for a missing key or one hidden as expired
+  // (deleted first in ExpireMode::kDelete).
+  Entry* LookupEntry(std::string_view key);
   // Forgets an entry's expire time (swap-remove from volatile_keys_).
   void DropExpire(Entry& e);
   // Removes key; `dirty`: counts as a client's write.

@@ -676,7 +676,13 @@ bool Server::Call(Client& c, const CommandSpec& command, const std::vector<std::
   const std::string_view err = ErrorAt(*out, out_before);
   // usec: what the cost model charged the command, its base price included.
   const int64_t ns = meter_.total_ns() - ns_before + config_.cost.command_ns;
-  command_stats_.Called(CommandStats::StatName(argv[0], argv.size() > 1 ? argv[1] : ""),
+  // command.name is the table's lowercase name: no copy unless the
+  // command is counted per subcommand.
+  const std::string_view table_name = command.name;
+  const std::string stat_name = CommandStats::IsContainer(table_name) && argv.size() > 1
+                                    ? CommandStats::StatName(table_name, argv[1])
+                                    : std::string();
+  command_stats_.Called(stat_name.empty() ? table_name : std::string_view(stat_name),
                         ns / 1000, !err.empty());
   if (!err.empty()) command_stats_.ErrorReplied(err);
   return keep;
