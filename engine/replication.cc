@@ -352,14 +352,13 @@ void Replication::ProcessLinkInput() {
         if (const int64_t load_ms = LoadDelayMs(static_cast<int64_t>(keyspace_.size()));
             load_ms > 0) {
           const int64_t now = env_.NowMs();
-          loading_progress_ = {now, now + load_ms, static_cast<int64_t>(v.str.size())};
+          loading_progress_ = {now, now + load_ms, static_cast<int64_t>(v.str.size()),
+                               static_cast<int64_t>(keyspace_.size())};
           env_.Trace({"ReplLoading", "", "",
                       "keys=" + std::to_string(keyspace_.size()) +
                           " ms=" + std::to_string(load_ms)});
-          load_timer_ = env_.AddTimer(load_ms, "replLoading", [this, conn] {
-            load_timer_ = kNoTimer;
-            EndLoading(conn);
-          });
+          loading_conn_ = conn;
+          ArmLoadTimer(load_ms);
           break;
         }
         FullSyncLinkUp();
@@ -419,6 +418,26 @@ void Replication::CancelLoading() {
   if (load_timer_ == kNoTimer) return;
   env_.CancelTimer(load_timer_);
   load_timer_ = kNoTimer;
+}
+
+void Replication::ArmLoadTimer(int64_t ms) {
+  SLOTSIM_CHECK(load_timer_ == kNoTimer && ms >= 0);
+  loading_progress_.end_ms = env_.NowMs() + ms;
+  load_timer_ = env_.AddTimer(ms, "replLoading", [this] {
+    load_timer_ = kNoTimer;
+    EndLoading(loading_conn_);
+  });
+}
+
+void Replication::RescheduleLoading() {
+  if (!loading()) return;
+  const LoadingProgress& p = loading_progress_;
+  const int64_t now = env_.NowMs();
+  const int64_t span = std::max<int64_t>(1, p.end_ms - p.start_ms);
+  // The keys still to load, in proportion to the time the load had left.
+  const int64_t left = (p.keys * std::max<int64_t>(0, p.end_ms - now) + span - 1) / span;
+  CancelLoading();
+  ArmLoadTimer(LoadDelayMs(left));
 }
 
 void Replication::Cron() {

@@ -117,9 +117,13 @@ class Replication {
     int64_t start_ms = 0;    // when the load began
     int64_t end_ms = 0;      // when it will end
     int64_t total_bytes = 0; // the snapshot's size
+    int64_t keys = 0;        // the keys it holds
   };
   // Meaningful while loading().
   const LoadingProgress& loading_progress() const { return loading_progress_; }
+  // key-load-delay changed: rdbLoad reads it for every key, so the keys
+  // not loaded yet take the new delay.
+  void RescheduleLoading();
   // master_repl_offset on a primary; the processed offset on a replica.
   int64_t offset() const { return offset_; }
   // What this node tells the cluster its offset is (the ping header's
@@ -163,6 +167,8 @@ class Replication {
   // The load of the snapshot received on `conn` is over.
   void EndLoading(ConnId conn);
   void CancelLoading();
+  // Arms the timer that ends the load of the snapshot received on `conn`.
+  void ArmLoadTimer(int64_t ms);
   // Sends +FULLRESYNC and the snapshot to every replica waiting for one.
   void StartFullSyncs();
   void FeedBacklog(std::string_view bytes);
@@ -220,6 +226,7 @@ class Replication {
   int64_t down_since_ms_ = 0;
   int64_t last_ping_ms_ = 0;
   TimerId load_timer_ = kNoTimer;
+  ConnId loading_conn_ = kNoConn;  // the link whose snapshot is loading
   LoadingProgress loading_progress_;
 };
 

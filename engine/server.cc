@@ -763,7 +763,9 @@ bool Server::Dispatch(Client& c, const CommandSpec& command, const std::vector<s
                       },
                       [this] { command_stats_.Reset(); },
                       [this] { cluster_.UpdateMyselfHostname(); }};
+    const int64_t was_key_load_delay = config_.key_load_delay_us;
     ConfigCommand(state, argv, out);
+    if (config_.key_load_delay_us != was_key_load_delay) repl_.RescheduleLoading();
   } else if (name == "debug") {
     const std::string sub = Lower(argv[1]);
     int64_t type = 0;
