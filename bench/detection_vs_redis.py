@@ -52,17 +52,12 @@ builds. Ports 30000-30010 (and their bus ports) are refused: other tools use
 them. Everything is killed (-9) and removed on exit, Ctrl-C included.
 """
 import argparse
-import ctypes
 import json
 import math
 import os
 import random
-import shutil
-import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 
 try:
@@ -71,165 +66,20 @@ except ImportError:
     sys.stderr.write("detection_vs_redis: needs python3-redis (apt-get install python3-redis)\n")
     sys.exit(2)
 
-NODES = 6
+sys.dont_write_bytecode = True  # importing real_cluster must not leave bench/__pycache__ behind
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))  # real_cluster.py, from any cwd
+from real_cluster import (OTHER_TOOLS_PORTS, BenchError, check_alive,  # noqa: E402
+                          check_ports_and_tools, cluster_dir, copy_slotsim, form_cluster,
+                          info_fields, kill_all, log, parse_nodes, run_dir, text, version)
+
 POLL_S = 0.010            # detection poll period
-READY_LIMIT_S = 60        # start, create and sync must finish within this
 PING_WINDOW_S = 30        # gossip-rate window
 SETTLE_MIN_S, SETTLE_MAX_S = 2.0, 4.0
-RESERVED = range(30000, 30011)  # other tools' ports
-
-_procs = []  # every node process started, for the cleanup
-
-
-def log(msg):
-    sys.stderr.write(msg + "\n")
-    sys.stderr.flush()
-
-
-class BenchError(Exception):
-    pass
-
-
-def _die_with_parent():
-    # Runs in the child before exec: SIGKILL it if this script dies, even by
-    # kill -9, so no node outlives the benchmark.
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
-
-def kill_all():
-    while _procs:
-        p = _procs.pop()
-        if p.poll() is None:
-            p.kill()  # SIGKILL
-        p.wait()
-
-
-def start_nodes(target, binary, ports, nt, root):
-    """Starts one node per port, each in its own dir under root."""
-    procs = {}
-    for port in ports:
-        d = os.path.join(root, str(port))
-        os.makedirs(d)
-        if target == "slotsim":
-            cmd = [binary, "node", "--port", str(port), "--bind", "127.0.0.1", "--dir", d,
-                   "--node-timeout", str(nt), "--appendonly", "no"]
-        else:
-            cmd = ["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                   "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                   "--cluster-node-timeout", str(nt), "--dir", d, "--appendonly", "no",
-                   "--save", "", "--daemonize", "no", "--logfile", os.path.join(d, "log.txt")]
-        with open(os.path.join(d, "stdout.txt"), "wb") as out:
-            p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=d,
-                                 start_new_session=True,  # Ctrl-C reaches us, not them
-                                 preexec_fn=_die_with_parent)
-        _procs.append(p)
-        procs[port] = p
-    return procs
-
-
-def node_log_tail(root, port, lines=15):
-    out = []
-    for name in ("log.txt", "stdout.txt"):
-        path = os.path.join(root, str(port), name)
-        if os.path.exists(path):
-            with open(path, errors="replace") as f:
-                out += f.read().splitlines()[-lines:]
-    return "\n".join(out)
-
-
-def check_alive(procs, root):
-    for port, p in procs.items():
-        if p.poll() is not None:
-            raise BenchError(f"node {port} exited with {p.returncode}:\n{node_log_tail(root, port)}")
-
-
-def text(reply):
-    return reply.decode() if isinstance(reply, bytes) else reply
-
-
-def info_fields(reply):
-    """INFO / CLUSTER INFO as {field: string} (redis-py already parses INFO)."""
-    if isinstance(reply, dict):
-        return {k: str(v) for k, v in reply.items()}
-    return dict(line.split(":", 1) for line in text(reply).splitlines() if ":" in line)
-
-
-def parse_nodes(reply):
-    """CLUSTER NODES as {id: {port, flags, master, slots}}."""
-    nodes = {}
-    for line in text(reply).splitlines():
-        f = line.split()
-        if len(f) < 8:
-            continue
-        addr = f[1].split("@")[0].split(",")[0]  # ip:port@bus[,hostname]
-        slots = []
-        for s in f[8:]:
-            if s.startswith("["):
-                continue  # migrating/importing marker
-            lo, _, hi = s.partition("-")
-            slots.append((int(lo), int(hi or lo)))
-        nodes[f[0]] = {"port": int(addr.rsplit(":", 1)[1]), "flags": set(f[2].split(",")),
-                       "master": f[3], "slots": slots}
-    return nodes
+RESERVED = (OTHER_TOOLS_PORTS,)
 
 
 def owns_slot0(node):
     return "master" in node["flags"] and any(lo <= 0 <= hi for lo, hi in node["slots"])
-
-
-def wait_ready(clients, procs, root):
-    """Until every node is ok and knows all 6, and 3 replicas have their link up."""
-    deadline = time.monotonic() + READY_LIMIT_S
-    last = ""
-    while time.monotonic() < deadline:
-        check_alive(procs, root)
-        try:
-            ok = known = replicas_up = 0
-            for c in clients.values():
-                ci = info_fields(c.execute_command("CLUSTER", "INFO"))
-                ok += ci.get("cluster_state") == "ok"
-                known += ci.get("cluster_known_nodes") == str(NODES)
-                rep = info_fields(c.execute_command("INFO", "replication"))
-                if rep.get("role") == "slave" and rep.get("master_link_status") == "up":
-                    replicas_up += 1
-            last = f"{ok}/6 ok, {known}/6 know all 6, {replicas_up}/3 replicas up"
-            if ok == NODES and known == NODES and replicas_up == NODES // 2:
-                return
-        except redis.exceptions.RedisError as e:
-            last = f"error: {e}"
-        time.sleep(0.1)
-    raise BenchError(f"cluster not ready within {READY_LIMIT_S} s ({last})")
-
-
-def form_cluster(target, binary, ports, nt, root):
-    procs = start_nodes(target, binary, ports, nt, root)
-    clients = {p: redis.Redis(host="127.0.0.1", port=p, socket_timeout=5, socket_connect_timeout=5)
-               for p in ports}
-    deadline = time.monotonic() + 20
-    for port, c in clients.items():
-        while True:
-            check_alive(procs, root)
-            try:
-                c.ping()
-                break
-            except redis.exceptions.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise BenchError(f"node {port} does not answer PING:\n{node_log_tail(root, port)}")
-                time.sleep(0.05)
-    try:
-        create = subprocess.run(
-            ["redis-cli", "--cluster", "create", *[f"127.0.0.1:{p}" for p in ports],
-             "--cluster-replicas", "1", "--cluster-yes"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=READY_LIMIT_S)
-    except subprocess.TimeoutExpired as e:
-        raise BenchError(f"redis-cli --cluster create hung:\n{(e.stdout or '')[-2000:]}")
-    if create.returncode != 0:
-        raise BenchError(f"redis-cli --cluster create failed:\n{create.stdout[-2000:]}")
-    wait_ready(clients, procs, root)
-    return procs, clients
 
 
 def gossip_rate(clients):
@@ -390,47 +240,17 @@ def main():
     if a.kills < 1 or a.node_timeout < 100:
         log("detection_vs_redis: --kills must be >= 1 and --node-timeout >= 100")
         sys.exit(2)
-    ports = [a.ports_from + i for i in range(NODES)]
-    bus = [p + 10000 for p in ports]
-    if ports[0] < 1024 or bus[-1] > 65535 or any(p in RESERVED for p in ports + bus):
-        log(f"detection_vs_redis: ports {ports[0]}-{ports[-1]} (bus {bus[0]}-{bus[-1]}) must be "
-            f"within 1024-65535 and avoid 30000-30010")
-        sys.exit(2)
-    for tool in ("redis-server", "redis-cli"):
-        if shutil.which(tool) is None:
-            log(f"detection_vs_redis: {tool} missing (apt-get install redis-server redis-tools)")
-            sys.exit(2)
-    if "slotsim" in targets and not (os.path.isfile(a.slotsim) and os.access(a.slotsim, os.X_OK)):
-        log(f"detection_vs_redis: slotsim binary {a.slotsim} missing (scripts/build.sh, or --slotsim PATH)")
-        sys.exit(2)
+    ports = check_ports_and_tools("detection_vs_redis", a.ports_from, RESERVED, targets, a.slotsim)
 
-    # Ctrl-C and SIGTERM unwind through the finally below, which kills and
-    # removes everything (SIGINT explicitly: a background job inherits it ignored).
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    work = tempfile.mkdtemp(prefix="detection-vs-redis-")
     rng = random.Random(a.seed)
     results = {}
-    try:
-        binary = None
-        if "slotsim" in targets:
-            binary = os.path.join(work, "slotsim")
-            shutil.copy2(a.slotsim, binary)
+    with run_dir("detection_vs_redis", "detection-vs-redis-") as work:
+        binary = copy_slotsim(targets, a.slotsim, work)
         for t in targets:
-            if t == "slotsim":
-                version = subprocess.run([binary, "--version"], stdout=subprocess.PIPE,
-                                         text=True).stdout.strip().replace("slotsim ", "")
-            else:
-                version = subprocess.run(["redis-server", "--version"], stdout=subprocess.PIPE,
-                                         text=True).stdout.split()[2].replace("v=", "")
-            results[t] = {"version": version, "kills": []}
+            results[t] = {"version": version(t, binary), "kills": []}
             for k in range(1, a.kills + 1):
-                root = os.path.join(work, f"{t}-{k}")
-                try:
+                with cluster_dir(work, t, k) as root:
                     r = one_kill(t, binary, ports, a.node_timeout, root, rng, measure_gossip=(k == 1))
-                finally:
-                    kill_all()
-                    shutil.rmtree(root, ignore_errors=True)
                 if "gossip" in r:
                     results[t]["gossip"] = r.pop("gossip")
                     g = results[t]["gossip"]
@@ -443,15 +263,6 @@ def main():
                     f"{'  TIMEOUT after %d ms' % (6 * a.node_timeout) if r['timeout'] else ''}")
                 if r["timeout"]:
                     log(f"observer {r['observer_port']}'s view at the timeout:\n{r['observer_view']}")
-    except BenchError as e:
-        log(f"detection_vs_redis: {e}")
-        sys.exit(1)
-    except KeyboardInterrupt:
-        log("detection_vs_redis: interrupted")
-        sys.exit(130)
-    finally:
-        kill_all()
-        shutil.rmtree(work, ignore_errors=True)
 
     report(results, a.node_timeout, targets)
     if a.json:
