@@ -77,12 +77,7 @@ void Keyspace::SetString(std::string_view key, std::string value, bool keep_ttl)
   // One index lookup on the hot path (a plain SET of a key without a TTL).
   if (Entry* e = LookupEntry(key)) {
     e->value.data = std::move(value);
-    if (!keep_ttl) {
-      if (e->expire_ms >= 0) {
-        dirty_++;
-        DropExpire(*e);
-      }
-    }
+    if (!keep_ttl) RemoveExpireOf(*e);
   } else {
     // A key hidden as expired, as in FindOrInsert (only kHide leaves one).
     if (mode_ == ExpireMode::kHide) DeleteKey(key, /*dirty=*/true);
@@ -132,9 +127,13 @@ void Keyspace::SetExpire(std::string_view key, int64_t when_ms) {
 
 bool Keyspace::RemoveExpire(std::string_view key) {
   Entry* e = FindEntry(key);
-  if (e == nullptr || e->expire_ms < 0) return false;
+  return e != nullptr && RemoveExpireOf(*e);
+}
+
+bool Keyspace::RemoveExpireOf(Entry& e) {
+  if (e.expire_ms < 0) return false;
   dirty_++;
-  DropExpire(*e);
+  DropExpire(e);
   return true;
 }
 

@@ -207,6 +207,8 @@ class Keyspace {
   // Lookup's entry: nullptr for a missing key or one hidden as expired
   // (deleted first in ExpireMode::kDelete).
   Entry* LookupEntry(std::string_view key);
+  // RemoveExpire on an entry already found: false if it had no TTL.
+  bool RemoveExpireOf(Entry& e);
   // Forgets an entry's expire time (swap-remove from volatile_keys_).
   void DropExpire(Entry& e);
   // Removes key; `dirty`: counts as a client's write.
