@@ -14,7 +14,7 @@ struct KnownBug {
   std::string_view what;
 };
 
-inline constexpr std::array<KnownBug, 12> kKnownBugs = {{
+inline constexpr std::array<KnownBug, 15> kKnownBugs = {{
     {"no-epoch-collision-resolution",
      "clusterHandleConfigEpochCollision does nothing: primaries may keep equal configEpochs"},
     {"failover-without-majority",
@@ -37,6 +37,15 @@ inline constexpr std::array<KnownBug, 12> kKnownBugs = {{
     {"replica-serves-reads-without-readonly",
      "a replica serves reads of its primary's slots to any client, not only READONLY ones: a "
      "client whose slot map is stale reads old values from a lagging replica"},
+    {"fsync-error-ignored",
+     "a failed fsync of the AOF counts as a good one (PostgreSQL's fsyncgate): appendfsync "
+     "always acknowledges writes the disk never made durable, everysec claims them synced"},
+    {"fsync-error-not-retried",
+     "Redis 7.0.15's everysec: a failed background fsync is not retried until a later write, "
+     "but -MISCONF refuses every client write meanwhile, so the node never takes writes again"},
+    {"unreadable-nodes-conf-first-start",
+     "a nodes.conf that exists but cannot be read is taken for a first start: the node comes "
+     "back as a stranger with a new identity and currentEpoch 0"},
     {"aof-everysec-timer-not-rearmed",
      "the appendfsync everysec timer fsyncs once and is never armed again: a crash loses every "
      "write since the node's first second, not just the last second or two"},

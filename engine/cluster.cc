@@ -26,7 +26,11 @@ bool Cluster::Start(std::string* error) {
   if (myself_ == nullptr) {
     myself_ = CreateNode(RandomNodeName(), kNodeMyself | kNodePrimary);
     TraceNodeEvent("NodeStart", *myself_);
-    SaveConfig(true);
+    if (const IoStatus st = WriteConfig(true); st != IoStatus::kOk) {
+      // clusterInit's clusterSaveConfigOrDie.
+      *error = std::string("Fatal: can't update cluster config file: ") + IoStatusText(st);
+      return false;
+    }
   } else {
     TraceNodeEvent("NodeRestart", *myself_,
                    "current_epoch=" + std::to_string(current_epoch_) +

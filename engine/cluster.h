@@ -325,8 +325,16 @@ class Cluster {
   // ---- Persistence (cluster_config.cc) -----------------------------------
   // Writes nodes.conf (temp file, rename); with `fsync`, fsyncs the file
   // before and the directory after the rename (clusterSaveConfig).
-  void SaveConfig(bool fsync);
-  // Loads nodes.conf if present. False (and *error) if it is corrupt.
+  IoStatus WriteConfig(bool fsync);
+  // clusterSaveConfigOrDie: WriteConfig, and the process exits if it
+  // fails ("Fatal: can't update cluster config file."): a node must not
+  // act on (ACK a vote, claim a slot with) state it could not save.
+  // Returns false after the exit (the caller returns at once).
+  bool SaveConfig(bool fsync);
+  // Loads nodes.conf (clusterLoadConfig). A missing or empty file is a
+  // first start (true, myself_ unset). False with *error, and the node
+  // must not start, if it cannot be read or is corrupt: a node never
+  // silently takes a new identity.
   bool LoadConfig(std::string* error);
   // clusterBeforeSleep's save: one per event-loop pass, however many of
   // the pass's events asked for it. A timer due now runs after the events

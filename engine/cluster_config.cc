@@ -13,6 +13,7 @@
 #include "engine/cluster.h"
 #include "engine/config_command.h"
 #include "engine/text.h"
+#include "engine/trace_records.h"
 
 namespace slotsim {
 namespace {
@@ -28,7 +29,15 @@ bool ParseU64(std::string_view s, uint64_t* v) {
 
 }  // namespace
 
-void Cluster::SaveConfig(bool fsync) {
+bool Cluster::SaveConfig(bool fsync) {
+  const IoStatus st = WriteConfig(fsync);
+  if (st == IoStatus::kOk) return true;
+  env_.Trace({"ConfigSaveFailed", "", "", DetailsWriter().Add("error", IoStatusText(st)).Take()});
+  env_.Exit("Fatal: can't update cluster config file.");
+  return false;
+}
+
+IoStatus Cluster::WriteConfig(bool fsync) {
   // clusterSaveConfig clears the pending save, and the pending fsync when
   // it syncs: a vote's own synced save must not be followed by a second
   // one in AfterEvent (explore migration seed 1001: two saves of two
@@ -51,7 +60,7 @@ void Cluster::SaveConfig(bool fsync) {
   // clusterGenNodesDescription, then the write(2) of the whole file.
   meter_.NodeLines(lines);
   meter_.Io(content.size());
-  bool ok = env_.WriteFile(kConfigTemp, content);
+  IoStatus st = env_.WriteFile(kConfigTemp, content);
   // The temp file's contents are synced before every rename, even when the
   // caller does not ask for durability. Redis 7.2's clusterSaveConfig(0)
   // renames an unsynced temp file over nodes.conf (7.0.15 rewrites the
@@ -65,24 +74,38 @@ void Cluster::SaveConfig(bool fsync) {
   // price is an fsync per save where Redis has none: a SETSLOT costs about
   // 10x Redis's (bench/reshard_vs_redis.py).
   const bool sync_contents = fsync || !env_.BugInjected("config-rename-without-fsync");
-  if (ok && sync_contents) ok = env_.SyncFile(kConfigTemp);
-  if (ok) ok = env_.RenameFile(kConfigTemp, kConfigFile);
-  if (ok && fsync) ok = env_.SyncDir();
-  // Redis exits when it cannot save the config (clusterSaveConfigOrDie);
-  // a node that cannot persist its votes must not keep voting.
-  SLOTSIM_CHECK_MSG(ok, "cannot save nodes.conf");
+  if (st == IoStatus::kOk && sync_contents) st = env_.SyncFile(kConfigTemp);
+  if (st == IoStatus::kOk) st = env_.RenameFile(kConfigTemp, kConfigFile);
+  if (st == IoStatus::kOk && fsync) st = env_.SyncDir();
+  if (st != IoStatus::kOk) return st;
   env_.Trace({"ConfigSaved", "", "", fsync ? "fsync=1" : "fsync=0"});
+  return IoStatus::kOk;
 }
 
 bool Cluster::LoadConfig(std::string* error) {
-  std::optional<std::string> content = env_.ReadFile(kConfigFile);
-  if (!content || content->empty()) return true;  // first start
+  std::string content;
+  const IoStatus st = env_.ReadFile(kConfigFile, &content);
+  if (st != IoStatus::kOk && st != IoStatus::kNotFound) {
+    // clusterLoadConfig treats only ENOENT as a first start and exits on
+    // any other error. (7.0.15 checks fopen only; an fgets error mid-file
+    // ends its loop as EOF would, and a half-read config loads. Any read
+    // error stops the start here.)
+    if (!env_.BugInjected("unreadable-nodes-conf-first-start")) {
+      *error = std::string("Loading the cluster node config from ") + kConfigFile + ": " +
+               IoStatusText(st);
+      return false;
+    }
+    content.clear();
+  }
+  if (content.empty()) return true;  // first start (missing, or zero-length)
   started_from_config_ = true;
-  std::istringstream in(*content);
+  std::istringstream in(content);
   std::string line;
   int lineno = 0;
   auto fail = [&](const std::string& why) {
-    *error = std::string(kConfigFile) + ":" + std::to_string(lineno) + ": " + why;
+    // clusterLoadConfig's fmterr, with where and why.
+    *error = "Unrecoverable error: corrupted cluster config file (" + std::string(kConfigFile) +
+             ":" + std::to_string(lineno) + ": " + why + ").";
     nodes_by_name_.clear();
     nodes_.clear();
     nodes_in_order_stale_ = true;

@@ -397,7 +397,7 @@ void Cluster::HandleReplicaFailover() {
                 "epoch=" + std::to_string(failover_auth_epoch_)});
     // Saved and fsynced before the request leaves (the request raises
     // everyone's currentEpoch; ours must not go back after a crash).
-    SaveConfig(true);
+    if (!SaveConfig(true)) return;
     RequestFailoverAuth();
     failover_auth_sent_ = true;
     todo_update_state_ = true;
@@ -448,7 +448,7 @@ void Cluster::FailoverReplaceMyPrimary() {
     }
   }
   UpdateState();
-  SaveConfig(true);
+  if (!SaveConfig(true)) return;
   ResetManualFailover();
   env_.Trace({"FailoverDone", PeerAddr(old), "",
               "old_primary=" + old->name +
@@ -508,7 +508,8 @@ void Cluster::SendFailoverAuthIfNeeded(ClusterNode* node, const bus::BusMessage&
   voted_this_incarnation_ = true;
   last_vote_epoch_ = current_epoch_;
   primary->voted_time_ms = now;
-  SaveConfig(true);
+  // A vote it could not save is never sent (clusterSaveConfigOrDie).
+  if (!SaveConfig(true)) return;
   VoteGrantedRecord granted;
   granted.epoch = static_cast<int64_t>(current_epoch_);
   granted.to = node->name;

@@ -236,6 +236,8 @@ void Cluster::Reset(bool hard) {
     last_vote_epoch_ = 0;
     myself_->config_epoch = 0;
     RenameNode(myself_, RandomNodeName());
+    // The one way a node may take a new identity (properties/identity_checker.h).
+    TraceNodeEvent("ResetHard", *myself_);
   }
   todo_update_state_ = true;
   TodoSave(true);

@@ -61,6 +61,20 @@ struct TraceEvent {
   std::string details;        // "key=value key=value"
 };
 
+// How a disk call went: errno's answers, narrowed to those the engine
+// tells apart. Anything else a real disk says is kIoError.
+enum class IoStatus : uint8_t {
+  kOk = 0,
+  kNotFound,    // ENOENT
+  kIoError,     // EIO, and any errno not named here
+  kNoSpace,     // ENOSPC, EDQUOT
+  kPermission,  // EACCES, EPERM
+  kReadOnly,    // EROFS
+};
+// strerror(3)'s words for `status` ("Input/output error"), so that the
+// engine's messages read like Redis's.
+const char* IoStatusText(IoStatus status);
+
 class Env {
  public:
   virtual ~Env() = default;
@@ -109,23 +123,45 @@ class Env {
   // ---- Disk (one flat directory per node) ---------------------------------
   // Every mutation is visible to reads at once but survives a crash only
   // after SyncFile (contents) and SyncDir (names): POSIX's contract, which
-  // the simulator enforces strictly.
+  // the simulator enforces strictly. Every call says how it went as an
+  // IoStatus; the simulator injects the failures a real disk has (EIO,
+  // ENOSPC) and RealEnv reports the real ones, so the engine's error paths
+  // run in both (tests/env_contract_test.cc runs the same cases on both).
   //
-  // Creates or truncates `name` and writes `data`. Returns false on I/O
-  // error.
-  virtual bool WriteFile(const std::string& name, std::string_view data) = 0;
-  // Appends to `name`, creating it if needed.
-  virtual bool AppendFile(const std::string& name, std::string_view data) = 0;
-  // fsync(2) of the file's contents.
-  virtual bool SyncFile(const std::string& name) = 0;
-  // rename(2): atomically replaces `to`.
-  virtual bool RenameFile(const std::string& from, const std::string& to) = 0;
+  // Creates or truncates `name` and writes `data`. On failure the file
+  // may exist with any prefix of `data` (a temp file the caller drops).
+  virtual IoStatus WriteFile(const std::string& name, std::string_view data) = 0;
+  // Appends all of `data` to `name`, creating it if needed. All or
+  // nothing: on failure the file keeps its old length (a short write is
+  // cut back off, as flushAppendOnlyFile's ftruncate does).
+  virtual IoStatus AppendFile(const std::string& name, std::string_view data) = 0;
+  // fsync(2) of the file's contents. kNotFound if it does not exist. On
+  // failure what was written since the last successful sync is not
+  // durable (a later successful SyncFile makes it so).
+  virtual IoStatus SyncFile(const std::string& name) = 0;
+  // rename(2): atomically replaces `to`. kNotFound if `from` does not
+  // exist; on any failure both names are as they were.
+  virtual IoStatus RenameFile(const std::string& from, const std::string& to) = 0;
   // fsync(2) of the directory: makes creations, renames and deletions
-  // durable.
-  virtual bool SyncDir() = 0;
-  virtual bool DeleteFile(const std::string& name) = 0;
-  // The whole file, or nullopt if it does not exist.
-  virtual std::optional<std::string> ReadFile(const std::string& name) = 0;
+  // durable. On failure none of them is known to be.
+  virtual IoStatus SyncDir() = 0;
+  // unlink(2). kNotFound if `name` did not exist (callers that only want
+  // it gone may treat that as success).
+  virtual IoStatus DeleteFile(const std::string& name) = 0;
+  // The whole file into `*data`. kNotFound if it does not exist (a first
+  // start); any other failure leaves `*data` empty, never a partial read.
+  virtual IoStatus ReadFile(const std::string& name, std::string* data) = 0;
+
+  // ---- Process ------------------------------------------------------------
+  // The process gives up, as Redis's exit(1) after an error it cannot
+  // recover from (a config it cannot save, an fsync that failed under
+  // appendfsync always). `reason` is Redis's log line. Real mode logs it
+  // and exits with status 1; this call does not return there. The
+  // simulator ends the node's incarnation (a process exit, not a power
+  // loss: what it wrote stays in the page cache), traces the reason, and
+  // returns with the Env inert for the rest of the handler: the caller
+  // must return at once without relying on anything after it.
+  virtual void Exit(std::string_view reason) = 0;
 
   // ---- Randomness ---------------------------------------------------------
   // A uniformly random 64-bit value from this node's own stream.

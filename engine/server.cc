@@ -30,6 +30,11 @@ std::string UnknownCommandError(const std::vector<std::string>& argv) {
          "', with args beginning with: " + args;
 }
 
+bool IsWriteCommand(const std::vector<std::string>& argv) {
+  const CommandSpec* cmd = argv.empty() ? nullptr : LookupCommand(argv[0]);
+  return cmd != nullptr && (cmd->flags & kCmdWrite);
+}
+
 }  // namespace
 
 Server::Server(Env& env, EngineConfig config)
@@ -44,6 +49,13 @@ Server::Server(Env& env, EngineConfig config)
       cluster_(env_, config_, keyspace_, memory_),
       repl_(env_, config_, keyspace_, memory_,
             [this](const std::vector<std::string>& argv) {
+              // processCommand for the primary's client: a replica whose
+              // log is in error panics rather than apply a write it cannot
+              // log (repl-ignore-disk-write-error no).
+              if (aof_.write_error() != IoStatus::kOk && IsWriteCommand(argv)) {
+                env_.Exit("Replica was unable to write command to disk.");
+                return;
+              }
               ApplyFromPrimary(argv);
               // A snapshot replaces the log wholesale once loaded.
               if (!repl_.loading_snapshot()) {
@@ -105,7 +117,7 @@ Server::Server(Env& env, EngineConfig config)
     DropReplicatedMulti("full-sync");
     migrations_.OnFullSync();
   });
-    repl_.set_on_full_sync([this](const std::string& snapshot) { aof_.Rewrite(snapshot); });
+    repl_.set_on_full_sync([this](const std::string& snapshot) { aof_.RewriteAfterSync(snapshot); });
   aof_.set_position([this] { return std::make_pair(repl_.replid(), repl_.offset()); });
 }
 
@@ -162,9 +174,11 @@ bool Server::Start() {
     return false;
   }
   // loadDataFromDisk: the AOF if it is on, else the dump.
-  if (config_.appendonly) {
-    aof_.Load([this](const std::vector<std::string>& argv) { ApplyFromPrimary(argv); });
-  } else if (!LoadDump()) {
+  int64_t replayed = 0;
+  if (config_.appendonly
+          ? !aof_.Load([this](const std::vector<std::string>& argv) { ApplyFromPrimary(argv); },
+                       &replayed, &start_error_)
+          : !LoadDump()) {
     env_.Unlisten(config_.port);
     env_.Unlisten(config_.bus_port());
     return false;
@@ -172,7 +186,11 @@ bool Server::Start() {
   // A MULTI block the log ends inside was cut by a crash: dropped whole.
   DropReplicatedMulti("aof-tail");
   migrations_.AfterRestart();
-  aof_.Start();
+  if (!aof_.Start(&start_error_)) {
+    env_.Unlisten(config_.port);
+    env_.Unlisten(config_.bus_port());
+    return false;
+  }
   env_.AddTimer(1000, "serverCron", [this] { ServerCron(); });
   return true;
 }
@@ -195,8 +213,12 @@ bool Server::SaveDump() {
   std::string data = resp::EncodeCommand(kDumpHeader);
   data += keyspace_.SnapshotAsCommands();
   meter_.Serialize(data.size(), static_cast<size_t>(keyspace_.size()));
-  const bool ok = env_.WriteFile(temp, data) && env_.SyncFile(temp) &&
-                  env_.RenameFile(temp, name) && env_.SyncDir();
+  IoStatus st = env_.WriteFile(temp, data);
+  if (st == IoStatus::kOk) st = env_.SyncFile(temp);
+  if (st == IoStatus::kOk) st = env_.RenameFile(temp, name);
+  if (st == IoStatus::kOk) st = env_.SyncDir();
+  if (st != IoStatus::kOk) (void)env_.DeleteFile(temp);  // rdbSave unlinks its temp file
+  const bool ok = st == IoStatus::kOk;
   env_.Trace({"DumpSaved", "", "",
               "file=" + name + " keys=" + std::to_string(keyspace_.size()) +
                   " ok=" + (ok ? "1" : "0")});
@@ -204,10 +226,16 @@ bool Server::SaveDump() {
 }
 
 bool Server::LoadDump() {
-  std::optional<std::string> data = env_.ReadFile(config_.dbfilename);
-  if (!data) return true;  // never saved: an empty data set
+  std::string data;
+  const IoStatus read = env_.ReadFile(config_.dbfilename, &data);
+  if (read == IoStatus::kNotFound) return true;  // never saved: an empty data set
+  if (read != IoStatus::kOk) {
+    // rdbLoad's open or read error (loadDataFromDisk exits).
+    start_error_ = "Fatal error loading the DB: " + std::string(IoStatusText(read)) + ". Exiting.";
+    return false;
+  }
   RequestParser parser;
-  parser.Feed(*data);
+  parser.Feed(data);
   std::vector<std::string> argv;
   if (parser.Next(&argv) != ParseStatus::kOk || argv != kDumpHeader) {
     start_error_ = config_.dbfilename + " is not a slotsim dump (slotsim saves its own format)";
@@ -515,6 +543,16 @@ bool Server::RouteAndRun(Client& c, const std::vector<std::string>& argv, std::s
     resp::AppendError(out, "READONLY You can't write against a read only replica.");
     return true;
   }
+  // writeCommandsDeniedByDiskError (processCommand, after the cluster
+  // redirection): while the log is in error a write, or a PING, is refused
+  // until a write gets through again.
+  if ((is_write || name == "ping") && aof_.write_error() != IoStatus::kOk) {
+    RejectCommand(c, is_exec,
+                  std::string("MISCONF Errors writing to the AOF file: ") +
+                      IoStatusText(aof_.write_error()),
+                  out);
+    return true;
+  }
   // CLIENT PAUSE holds a normal client's commands (ALL, CLIENT UNPAUSE
   // included, as in Redis) or those that may write (an EXEC of writes too),
   // before MULTI would queue them (processCommand). Only a link already
@@ -545,15 +583,7 @@ bool Server::RouteAndRun(Client& c, const std::vector<std::string>& argv, std::s
     if (is_exec)
       for (const auto& q : c.multi_queue) allowed = allowed && AllowedWhileLoading(Lower(q[0]), q);
     if (!allowed) {
-      const std::string err = "LOADING Redis is loading the dataset in memory";
-      if (is_exec) {
-        // rejectCommand -> execCommandAbort.
-        DiscardTransaction(c);
-        resp::AppendError(out, "EXECABORT Transaction discarded because of: " + err);
-      } else {
-        if (c.multi) c.multi_dirty = true;
-        resp::AppendError(out, err);
-      }
+      RejectCommand(c, is_exec, "LOADING Redis is loading the dataset in memory", out);
       return true;
     }
   }
@@ -616,6 +646,17 @@ bool Server::RouteAndRun(Client& c, const std::vector<std::string>& argv, std::s
     return true;
   }
   return Call(c, *cmd, argv, /*in_exec=*/false, out);
+}
+
+void Server::RejectCommand(Client& c, bool is_exec, const std::string& err, std::string* out) {
+  if (is_exec) {
+    // rejectCommand -> execCommandAbort.
+    DiscardTransaction(c);
+    resp::AppendError(out, "EXECABORT Transaction discarded because of: " + err);
+  } else {
+    if (c.multi) c.multi_dirty = true;  // flagTransaction
+    resp::AppendError(out, err);
+  }
 }
 
 bool Server::AllowedWhileLoading(std::string_view name, const std::vector<std::string>& argv) {
@@ -753,7 +794,11 @@ bool Server::Dispatch(Client& c, const CommandSpec& command, const std::vector<s
                         if (!was_appendonly && config_.appendonly) {
                           // startAppendOnly: the log begins as a rewrite
                           // of what the node holds.
-                          aof_.Rewrite(keyspace_.SnapshotAsCommands());
+                          if (aof_.Rewrite(keyspace_.SnapshotAsCommands()) != IoStatus::kOk) {
+                            // startAppendOnly failed: the log stays off.
+                            config_.appendonly = false;
+                            return;
+                          }
                           env_.Trace({"AofEnabled", "", "", ""});
                         } else if (was_appendonly && !config_.appendonly) {
                           aof_.SyncAfterStop();

@@ -158,6 +158,9 @@ class Server : public NetHandler {
   // the connection over are refused inside a transaction.
   static bool AllowedInMulti(std::string_view name, const std::vector<std::string>& argv);
   // Whether `name` (lowercase) runs while a full sync loads (CMD_LOADING).
+  // rejectCommand: `err` as the reply, an EXEC aborted with EXECABORT, a
+  // command queued in MULTI dooming the transaction.
+  void RejectCommand(Client& c, bool is_exec, const std::string& err, std::string* out);
   static bool AllowedWhileLoading(std::string_view name, const std::vector<std::string>& argv);
   // INFO persistence's loading fields.
   std::string LoadingInfo() const;

@@ -37,6 +37,11 @@ constexpr std::pair<Kind, unsigned> kFaultWeights[] = {
     {Kind::kFailover, 2},  {Kind::kClog, 1},       {Kind::kClockJump, 1},
     {Kind::kSlowFsync, 1}, {Kind::kReset, 1},      {Kind::kClockDrift, 1},
 };
+// The disk profile's extra kinds, drawn after the others.
+constexpr std::pair<Kind, unsigned> kDiskFaultWeights[] = {
+    {Kind::kDiskFault, 4},
+    {Kind::kTornCrash, 2},
+};
 
 rc::Gen<PlannedFault> GenFault(int primaries, int nodes, int64_t node_timeout_ms,
                               std::vector<std::pair<unsigned, Kind>> kinds) {
@@ -79,6 +84,11 @@ rc::Gen<PlannedFault> GenFault(int primaries, int nodes, int64_t node_timeout_ms
         break;
       case Kind::kClockDrift:
         f.amount = *gen::element<int64_t>(-500000, -100000, 100000, 500000);
+        break;
+      case Kind::kDiskFault:
+        f.amount = *gen::weightedElement<int64_t>({{2, 0}, {2, 1}, {1, 2}});
+        f.once = f.amount != 2 && *gen::arbitrary<bool>();
+        if (f.amount == 2) f.free_bytes = *gen::element<int64_t>(0, 1024, 65536);
         break;
       case Kind::kFailover:
         // A replica, when there are any (a primary answers with an error).
@@ -265,6 +275,10 @@ bool ProfileByName(const std::string& name, PlanProfile* out) {
   if (name == "faults") *out = PlanProfile{};
   else if (name == "migration") *out = PlanProfile{true, true, false};
   else if (name == "all") *out = PlanProfile{true, true, true};
+  else if (name == "disk") {
+    *out = PlanProfile{};
+    out->disk_faults = true;
+  }
   else return false;
   return true;
 }
@@ -277,7 +291,7 @@ rc::Gen<Plan> GenPlan(const PlanProfile& profile) {
     p.primaries = *gen::inRange(2, 6);
     p.replicas_per_primary = *gen::weightedElement<int>({{1, 0}, {3, 1}, {1, 2}});
     p.node_timeout_ms = *gen::element<int64_t>(2000, 5000);
-    p.appendonly = *gen::arbitrary<bool>();
+    p.appendonly = profile.disk_faults || *gen::arbitrary<bool>();
     p.appendfsync_always = p.appendonly && *gen::arbitrary<bool>();
     p.clients = *gen::inRange(1, 5);
     p.ops_per_sec = *gen::inRange(1, 6) * 100;
@@ -296,6 +310,9 @@ rc::Gen<Plan> GenPlan(const PlanProfile& profile) {
       if (kind == Kind::kCrash && !profile.crashes) continue;
       if (*gen::arbitrary<bool>()) kinds.push_back({weight, kind});
     }
+    if (profile.disk_faults)
+      for (const auto& [kind, weight] : kDiskFaultWeights)
+        if (*gen::arbitrary<bool>()) kinds.push_back({weight, kind});
     if (kinds.empty()) kinds.push_back({1, Kind::kPartition});
     // The size bounds the number of faults only: RapidCheck scales
     // inRange by size, so the elements get the full nominal size.
@@ -425,15 +442,32 @@ scenario::Scenario PlanToScenario(const Plan& plan, const std::string& name) {
       case Kind::kReset:
         if (!sides(st.mutable_reset())) continue;
         break;
+      case Kind::kDiskFault:
+      case Kind::kTornCrash:
       case Kind::kCrash:
       case Kind::kPause: {
+        // A disk fault may make the node exit (a failed fsync under
+        // always, a config it cannot save): it holds the node like a
+        // crash, and its undo is a restart in case it did.
         auto& spans = busy[f.node];
         bool overlaps = false;
         for (auto [a, b] : spans) overlaps |= start <= b && a <= end;
         if (overlaps) continue;
         spans.push_back({start, end});
-        if (f.kind == Kind::kCrash) {
-          st.set_crash(f.node);
+        if (f.kind == Kind::kDiskFault) {
+          auto* d = st.mutable_disk_fault();
+          d->set_node(f.node);
+          d->set_duration_ms(std::max<int64_t>(end - start, 1));
+          d->set_kind(f.amount == 0   ? scenario::DiskFault::WRITE_ERROR
+                      : f.amount == 1 ? scenario::DiskFault::FSYNC_ERROR
+                                      : scenario::DiskFault::DISK_FULL);
+          d->set_once(f.once && f.amount != 2);
+          if (f.amount == 2) d->set_free_bytes(std::max<int64_t>(f.free_bytes, 0));
+          undo.set_restart(f.node);
+          undo.set_optional(true);
+        } else if (f.kind == Kind::kCrash || f.kind == Kind::kTornCrash) {
+          if (f.kind == Kind::kCrash) st.set_crash(f.node);
+          else st.set_crash_torn_write(f.node);
           undo.set_restart(f.node);
         } else {
           st.set_pause(f.node);

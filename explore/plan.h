@@ -50,6 +50,9 @@ struct PlannedFault {
     kFailover,
     kReset,
     kClockDrift,
+    // The "disk" profile's (PlanProfile::disk_faults):
+    kDiskFault,  // amount: 0 EIO on writes, 1 EIO on fsyncs, 2 ENOSPC
+    kTornCrash,  // a crash whose last unsynced append survives torn
   };
   Kind kind = Kind::kPartition;
   int64_t start_ms = 0;     // offset into the fault window, on the grid
@@ -59,6 +62,8 @@ struct PlannedFault {
   bool one_way = false;
   int64_t amount = 0;  // clog extra_ms, jump delta_ms, fsync latency_ms, drift ppm
   int failover_mode = 0;  // scenario::ManualFailover::Mode
+  bool once = false;      // kDiskFault: only the window's first call fails
+  int64_t free_bytes = 0;  // kDiskFault ENOSPC: room left
 };
 
 // A fault aimed where protocols break, at a moment rather than a time
@@ -130,15 +135,20 @@ struct PlanProfile {
   // Aimed faults (AimedFault) in some plans. Drawn after everything else,
   // so a seed's other draws are the same with or without them.
   bool aimed = true;
+  // Disk faults (EIO, ENOSPC, torn writes) and always an AOF. Off in the
+  // older profiles, whose seeds then draw what they always drew.
+  bool disk_faults = false;
 };
 // "faults" (the default): atomic migrations and every fault.
 // "migration": native and atomic migrations, every fault but crashes.
 // "all": everything, so Redis's own native-migration weaknesses show too
 //   (a crash losing the unsynced SETSLOT NODE save leaves an open slot:
 //   violation no-open-slots, REDIS_CLUSTER_NOTES section 8).
+// "disk": "faults" plus disk faults (EIO on writes or fsyncs, a full
+//   disk, torn writes at power loss), with the AOF always on.
 // Returns false for an unknown name.
 bool ProfileByName(const std::string& name, PlanProfile* out);
-inline constexpr const char* kProfileNames = "faults, migration, all";
+inline constexpr const char* kProfileNames = "faults, migration, all, disk";
 
 // The generator: every field is drawn from a range that the clean engine
 // must survive under the profile (a violation is a finding, not noise).

@@ -1,11 +1,13 @@
 #include "properties/aof_fsync_bound.h"
 #include "properties/checker.h"
+#include "properties/disk_recovery.h"
 #include "properties/down_state_rule.h"
 #include "properties/election_checker.h"
 #include "properties/election_rules.h"
 #include "properties/election_timing.h"
 #include "properties/epoch_checker.h"
 #include "properties/fail_quorum.h"
+#include "properties/identity_checker.h"
 #include "properties/ownership_checker.h"
 #include "properties/primary_windows.h"
 
@@ -22,6 +24,8 @@ std::vector<std::unique_ptr<TraceChecker>> MakeTraceCheckers(const CheckerSettin
   checkers.push_back(std::make_unique<ElectionTiming>(settings.node_timeout_ms));
   checkers.push_back(std::make_unique<ElectionRules>(settings));
   checkers.push_back(std::make_unique<DownStateRule>(settings.allow_reads_when_down));
+  checkers.push_back(std::make_unique<IdentityChecker>());
+  checkers.push_back(std::make_unique<DiskRecovery>());
   return checkers;
 }
 

@@ -42,6 +42,8 @@ void LossWindows::OnTrace(const TraceRecord& r) {
     crashes_[r.node].push_back({r.seq, r.time_us});
   } else if (r.kind == "Restart") {
     restarts_[r.node].push_back({r.seq, r.time_us});
+  } else if (r.kind == "DiskDamaged") {
+    damaged_[r.node].push_back(r.seq);
   } else if (r.kind == WriteRecord::kKind) {
     WriteRecord w = ParseOrDie<WriteRecord>(r);
     writes_[{r.node, w.key}].push_back({r.seq, r.time_us, w.digest, w.replid, w.offset});
@@ -138,7 +140,17 @@ bool LossWindows::FollowCrash(Copy* copy, int64_t crash_seq, int64_t crash_us,
                " and never came back, and nobody took its slot over (unavailable)";
     return false;
   }
-  // Back before anyone took over: the node is what its disk kept.
+  // Back before anyone took over: the node is what its disk kept, unless
+  // the disk was damaged while it was down (a fault that breaks the
+  // disk's promise, not the engine's: Step.damage_file).
+  if (auto dit = damaged_.find(copy->machine); dit != damaged_.end()) {
+    for (int64_t seq : dit->second)
+      if (seq > crash_seq && seq < restart->first) {
+        *allowed = Node(copy->machine) + " crashed at " + Ms(crash_us) +
+                   " and its disk was damaged before it restarted";
+        return false;
+      }
+  }
   bool durable = policy_.appendonly && policy_.fsync_always;
   std::string last_sync = "no fsync";
   if (policy_.appendonly && !policy_.fsync_always) {

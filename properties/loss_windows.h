@@ -57,7 +57,7 @@ class LossWindows : public TraceSink {
   explicit LossWindows(DurabilityPolicy policy) : policy_(policy) {}
 
   // Reads Write, ReplPromoted, ReplStarted, AofSynced, NodeState, Crash,
-  // Restart, SlotMigrationFailed and SlotImportTakeover records. A malformed record of those kinds is a CHECK
+  // Restart, DiskDamaged, SlotMigrationFailed and SlotImportTakeover records. A malformed record of those kinds is a CHECK
   // failure: the engine wrote it.
   void OnTrace(const TraceRecord& r) override;
 
@@ -129,6 +129,7 @@ class LossWindows : public TraceSink {
   std::map<int, std::vector<Promotion>> promotions_;
   std::map<int, std::vector<Marker>> synced_, started_;
   std::map<int, std::vector<std::pair<int64_t, int64_t>>> crashes_, restarts_;  // (seq, time)
+  std::map<int, std::vector<int64_t>> damaged_;  // DiskDamaged records' seqs
   // Atomic imports that failed (SlotMigrationFailed role=import): what the
   // target had loaded of their slots was provisional and is gone.
   struct ImportFailure {

@@ -8,7 +8,7 @@
 
 namespace slotsim {
 
-inline constexpr std::array<std::string_view, 38> kViolationIds = {{
+inline constexpr std::array<std::string_view, 40> kViolationIds = {{
     "acked-writes-survive",
     "admin-step-completes",
     "aof-fsync-policy-kept",
@@ -26,6 +26,7 @@ inline constexpr std::array<std::string_view, 38> kViolationIds = {{
     "last-vote-epoch-monotonic",
     "minority-primary-stops-writes",
     "no-memory-leak",
+    "node-identity-kept",
     "no-open-slots",
     "no-stray-keys",
     "one-vote-per-epoch",
@@ -46,6 +47,7 @@ inline constexpr std::array<std::string_view, 38> kViolationIds = {{
     "vote-refuses-stale-slot-claims",
     "votes-for-siblings-spaced",
     "wait-acked-writes-survive",
+    "writes-resume-after-disk-recovers",
     "crash",
 }};
 

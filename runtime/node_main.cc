@@ -82,6 +82,9 @@ int RunNode(const NodeOptions& o, TraceSink* trace, std::string* error) {
   env_options.data_dir = o.dir;
   env_options.bind_host = o.bind;
   env_options.trace = trace;
+  // An error Redis does not survive (a failed fsync under appendfsync
+  // always, a nodes.conf it cannot save): its log line, then exit(1).
+  env_options.on_exit = [&log](std::string_view reason) { log.Warning(std::string(reason)); };
   RealEnv env(io, env_options);
   Server server(env, config);
   if (!o.config_file.empty())

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -364,74 +366,117 @@ void RealEnv::CloseAppendFd(const std::string& name) {
 }
 
 namespace {
-bool WriteAll(int fd, std::string_view data) {
+IoStatus StatusOfErrno(int err) {
+  switch (err) {
+    case 0: return IoStatus::kOk;
+    case ENOENT: return IoStatus::kNotFound;
+    case ENOSPC:
+    case EDQUOT: return IoStatus::kNoSpace;
+    case EACCES:
+    case EPERM: return IoStatus::kPermission;
+    case EROFS: return IoStatus::kReadOnly;
+    default: return IoStatus::kIoError;
+  }
+}
+IoStatus LastError() { return StatusOfErrno(errno); }
+
+// Writes all of `data`; the errno of the failing call on failure (a short
+// write that made no progress is ENOSPC, as a full disk reports it).
+IoStatus WriteAll(int fd, std::string_view data) {
   // Bounded by the data's length: each write makes progress or fails.
   while (!data.empty()) {
     const ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
+    if (n < 0) return LastError();
+    if (n == 0) return IoStatus::kNoSpace;
     data.remove_prefix(static_cast<size_t>(n));
   }
-  return true;
+  return IoStatus::kOk;
 }
 }  // namespace
 
-bool RealEnv::WriteFile(const std::string& name, std::string_view data) {
+IoStatus RealEnv::WriteFile(const std::string& name, std::string_view data) {
   CloseAppendFd(name);
   const int fd = ::open(Path(name).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return false;
-  const bool ok = WriteAll(fd, data);
-  return ::close(fd) == 0 && ok;
+  if (fd < 0) return LastError();
+  IoStatus st = WriteAll(fd, data);
+  // close(2) can report a deferred write error (NFS, quota).
+  if (::close(fd) != 0 && st == IoStatus::kOk) st = LastError();
+  return st;
 }
 
-bool RealEnv::AppendFile(const std::string& name, std::string_view data) {
+IoStatus RealEnv::AppendFile(const std::string& name, std::string_view data) {
   const int fd = AppendFd(name);
-  return fd >= 0 && WriteAll(fd, data);
+  if (fd < 0) return LastError();
+  const off_t before = ::lseek(fd, 0, SEEK_END);
+  if (before < 0) return LastError();
+  const IoStatus st = WriteAll(fd, data);
+  if (st != IoStatus::kOk) {
+    // All or nothing (Env's contract): cut a short write back off, as
+    // flushAppendOnlyFile does with ftruncate. If even that fails the tail
+    // stays torn, and the loader's truncated-tail rule handles it.
+    const int saved = errno;
+    if (::ftruncate(fd, before) != 0) errno = saved;
+  }
+  return st;
 }
 
-bool RealEnv::SyncFile(const std::string& name) {
+IoStatus RealEnv::SyncFile(const std::string& name) {
   auto it = append_fds_.find(name);
-  if (it != append_fds_.end()) return ::fsync(it->second) == 0;
+  if (it != append_fds_.end()) return ::fsync(it->second) == 0 ? IoStatus::kOk : LastError();
   const int fd = ::open(Path(name).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool ok = ::fsync(fd) == 0;
+  if (fd < 0) return LastError();
+  const IoStatus st = ::fsync(fd) == 0 ? IoStatus::kOk : LastError();
   ::close(fd);
-  return ok;
+  return st;
 }
 
-bool RealEnv::RenameFile(const std::string& from, const std::string& to) {
+IoStatus RealEnv::RenameFile(const std::string& from, const std::string& to) {
   CloseAppendFd(from);
   CloseAppendFd(to);
-  return ::rename(Path(from).c_str(), Path(to).c_str()) == 0;
+  return ::rename(Path(from).c_str(), Path(to).c_str()) == 0 ? IoStatus::kOk : LastError();
 }
 
-bool RealEnv::SyncDir() {
+IoStatus RealEnv::SyncDir() {
   const int fd = ::open(options_.data_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool ok = ::fsync(fd) == 0;
+  if (fd < 0) return LastError();
+  const IoStatus st = ::fsync(fd) == 0 ? IoStatus::kOk : LastError();
   ::close(fd);
-  return ok;
+  return st;
 }
 
-bool RealEnv::DeleteFile(const std::string& name) {
+IoStatus RealEnv::DeleteFile(const std::string& name) {
   CloseAppendFd(name);
-  return ::unlink(Path(name).c_str()) == 0 || errno == ENOENT;
+  return ::unlink(Path(name).c_str()) == 0 ? IoStatus::kOk : LastError();
 }
 
-std::optional<std::string> RealEnv::ReadFile(const std::string& name) {
+IoStatus RealEnv::ReadFile(const std::string& name, std::string* data) {
+  data->clear();
   const int fd = ::open(Path(name).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string out;
+  if (fd < 0) return LastError();
   char buf[1 << 16];
+  IoStatus st = IoStatus::kOk;
   // Bounded by the file's length.
   for (;;) {
     const ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
+    if (n < 0) {
+      st = LastError();
+      data->clear();  // never a partial read (Env's contract)
+      break;
+    }
+    if (n == 0) break;
+    data->append(buf, static_cast<size_t>(n));
   }
   ::close(fd);
-  return out;
+  return st;
+}
+
+void RealEnv::Exit(std::string_view reason) {
+  if (options_.on_exit) options_.on_exit(reason);
+  std::fprintf(stderr, "%.*s\n", static_cast<int>(reason.size()), reason.data());
+  std::fflush(stderr);
+  std::exit(1);
 }
 
 // ---- Tracing ---------------------------------------------------------------

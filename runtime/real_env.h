@@ -27,6 +27,9 @@ class RealEnv : public Env {
     std::string data_dir;          // must exist; every file lives here
     std::string bind_host = "127.0.0.1";  // listeners bind this address
     TraceSink* trace = nullptr;    // off (nullptr) by default
+    // Called by Exit with Redis's log line before the process exits with
+    // status 1 (the node's log writes it); optional.
+    std::function<void(std::string_view)> on_exit;
   };
   // Everything runs on `io`'s thread; the caller runs io.run().
   RealEnv(boost::asio::io_context& io, Options options);
@@ -51,13 +54,15 @@ class RealEnv : public Env {
   void Send(ConnId conn, std::string_view bytes, std::string_view label) override;
   void Close(ConnId conn) override;
 
-  bool WriteFile(const std::string& name, std::string_view data) override;
-  bool AppendFile(const std::string& name, std::string_view data) override;
-  bool SyncFile(const std::string& name) override;
-  bool RenameFile(const std::string& from, const std::string& to) override;
-  bool SyncDir() override;
-  bool DeleteFile(const std::string& name) override;
-  std::optional<std::string> ReadFile(const std::string& name) override;
+  IoStatus WriteFile(const std::string& name, std::string_view data) override;
+  IoStatus AppendFile(const std::string& name, std::string_view data) override;
+  IoStatus SyncFile(const std::string& name) override;
+  IoStatus RenameFile(const std::string& from, const std::string& to) override;
+  IoStatus SyncDir() override;
+  IoStatus DeleteFile(const std::string& name) override;
+  IoStatus ReadFile(const std::string& name, std::string* data) override;
+  // Calls Options::on_exit, writes `reason` to stderr and exits(1).
+  [[noreturn]] void Exit(std::string_view reason) override;
 
   uint64_t Random() override { return rng_(); }
 

@@ -74,25 +74,8 @@ class RealEnvTest : public ::testing::Test {
   asio::io_context io_;
 };
 
-TEST_F(RealEnvTest, FilesFollowPosixCalls) {
-  RealEnv env(io_, Opts());
-  EXPECT_FALSE(env.ReadFile("missing").has_value());
-  ASSERT_TRUE(env.WriteFile("a", "hello"));
-  ASSERT_TRUE(env.AppendFile("a", " world"));
-  ASSERT_TRUE(env.SyncFile("a"));
-  EXPECT_EQ(env.ReadFile("a").value(), "hello world");
-  ASSERT_TRUE(env.WriteFile("a", "new"));  // truncates, even after appends
-  EXPECT_EQ(env.ReadFile("a").value(), "new");
-  ASSERT_TRUE(env.RenameFile("a", "b"));
-  ASSERT_TRUE(env.SyncDir());
-  EXPECT_FALSE(env.ReadFile("a").has_value());
-  EXPECT_EQ(env.ReadFile("b").value(), "new");
-  ASSERT_TRUE(env.AppendFile("b", "+"));
-  EXPECT_EQ(env.ReadFile("b").value(), "new+");
-  ASSERT_TRUE(env.DeleteFile("b"));
-  EXPECT_FALSE(env.ReadFile("b").has_value());
-  EXPECT_FALSE(env.SyncFile("b"));
-}
+// The disk calls' contract, the same cases on RealEnv and SimEnv, lives
+// in tests/env_contract_test.cc.
 
 TEST_F(RealEnvTest, TimersFireInOrderAndCancel) {
   RealEnv env(io_, Opts());

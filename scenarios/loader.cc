@@ -254,6 +254,10 @@ bool Validate(const std::string& path, scenario::Scenario& s,
   });
   enum class NodeState { kUp, kCrashed, kPaused };
   std::vector<NodeState> state(static_cast<size_t>(nodes), NodeState::kUp);
+  // Nodes a disk fault may have made exit (a failed fsync under always, a
+  // failed config save): a restart of one is allowed even though no step
+  // stopped it (if it did not exit, the restart is skipped at run time).
+  std::vector<bool> may_exit(static_cast<size_t>(nodes), false);
   for (int i : order) {
     const auto& st = s.steps(i);
     auto* stree = v.Nested(s, &tree, "steps", i);
@@ -300,8 +304,52 @@ bool Validate(const std::string& path, scenario::Scenario& s,
           return false;
         break;
       case scenario::Step::kRestart:
-        if (!node_ok(st.restart(), "restart") || !need(st.restart(), NodeState::kCrashed, "restart", NodeState::kUp)) return false;
+        if (!node_ok(st.restart(), "restart")) return false;
+        if (may_exit[st.restart()] && state[st.restart()] == NodeState::kUp) break;
+        if (!need(st.restart(), NodeState::kCrashed, "restart", NodeState::kUp)) return false;
         break;
+      case scenario::Step::kCrashTornWrite:
+        if (!node_ok(st.crash_torn_write(), "crash_torn_write") ||
+            !need(st.crash_torn_write(), NodeState::kUp, "crash_torn_write", NodeState::kCrashed))
+          return false;
+        break;
+      case scenario::Step::kDiskFault: {
+        const auto& f = st.disk_fault();
+        if (!node_ok(f.node(), "disk_fault")) return false;
+        if (f.duration_ms() <= 0 || f.duration_ms() > 3'600'000) {
+          *err = where + ": disk_fault duration_ms must be in 1..3600000";
+          return false;
+        }
+        const bool eio = f.kind() == scenario::DiskFault::WRITE_ERROR ||
+                         f.kind() == scenario::DiskFault::FSYNC_ERROR;
+        if (f.once() && !eio) {
+          *err = where + ": disk_fault once applies to WRITE_ERROR and FSYNC_ERROR only";
+          return false;
+        }
+        if (f.kind() == scenario::DiskFault::DISK_FULL &&
+            (f.free_bytes() < 0 || f.free_bytes() > (int64_t{1} << 40))) {
+          *err = where + ": disk_fault free_bytes must be in 0..2^40";
+          return false;
+        }
+        if (f.kind() != scenario::DiskFault::DISK_FULL && f.free_bytes() != 0) {
+          *err = where + ": disk_fault free_bytes applies to DISK_FULL only";
+          return false;
+        }
+        may_exit[f.node()] = true;
+        break;
+      }
+      case scenario::Step::kDamageFile: {
+        const auto& d = st.damage_file();
+        if (!node_ok(d.node(), "damage_file")) return false;
+        if (d.file() != "nodes.conf" && d.file() != "appendonly.aof") {
+          *err = where + ": damage_file file must be \"nodes.conf\" or \"appendonly.aof\"";
+          return false;
+        }
+        if (!may_exit[d.node()] &&
+            !need(d.node(), NodeState::kCrashed, "damage_file", NodeState::kCrashed))
+          return false;
+        break;
+      }
       case scenario::Step::kPause:
         if (!node_ok(st.pause(), "pause") ||
             !need(st.pause(), NodeState::kUp, "pause", undone ? NodeState::kUp : NodeState::kPaused))
@@ -474,6 +522,10 @@ bool IsFaultStep(const scenario::Step& st) {
       return st.clock_drift().ppm() != 0;
     case scenario::Step::kSlowFsync:
       return st.slow_fsync().latency_ms() > 0;
+    case scenario::Step::kDiskFault:
+    case scenario::Step::kCrashTornWrite:
+    case scenario::Step::kDamageFile:
+      return true;
     default:
       return false;
   }

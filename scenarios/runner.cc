@@ -280,6 +280,32 @@ void RunStep(SimCluster& cluster, const scenario::Step& step, AdminSteps* admin_
     case scenario::Step::kSlowFsync:
       sim.SetFsyncLatency(step.slow_fsync().node(), step.slow_fsync().latency_ms() * 1000);
       break;
+    case scenario::Step::kDiskFault: {
+      const auto& f = step.disk_fault();
+      const int64_t us = f.duration_ms() * 1000;
+      switch (f.kind()) {
+        case scenario::DiskFault::WRITE_ERROR: sim.SetDiskError(f.node(), DiskOp::kWrite, us, f.once()); break;
+        case scenario::DiskFault::FSYNC_ERROR: sim.SetDiskError(f.node(), DiskOp::kSync, us, f.once()); break;
+        case scenario::DiskFault::READ_ERROR: sim.SetDiskError(f.node(), DiskOp::kRead, us, false); break;
+        default: sim.SetDiskFull(f.node(), f.free_bytes(), us); break;
+      }
+      break;
+    }
+    case scenario::Step::kCrashTornWrite:
+      if (cluster.up(step.crash_torn_write())) cluster.Crash(step.crash_torn_write(), /*torn_write=*/true);
+      else skipped("crash_torn_write", step.crash_torn_write(), "down");
+      break;
+    case scenario::Step::kDamageFile: {
+      const auto& d = step.damage_file();
+      if (sim.machine_up(d.node())) {
+        skipped("damage_file", d.node(), "up");
+      } else if (!sim.DamageFile(d.node(), d.file(),
+                                 d.how() == scenario::DamageFile::CORRUPT ? DiskDamage::kCorrupt
+                                                                          : DiskDamage::kTruncate)) {
+        skipped("damage_file", d.node(), "nothing_to_damage");
+      }
+      break;
+    }
     case scenario::Step::kFailover: {
       const int node = step.failover().node();
       std::vector<std::string> argv{"CLUSTER", "FAILOVER"};

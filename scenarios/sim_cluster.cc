@@ -36,6 +36,14 @@ SimCluster::SimCluster(const scenario::Scenario& s, uint64_t seed, bool buggify,
     servers_.push_back(std::make_unique<Server>(sim_->env(m), cfg));
     SLOTSIM_CHECK_MSG(servers_.back()->Start(), "node port already taken");
   }
+  // A node that exits (Env::Exit: an error Redis does not survive) is
+  // freed once its handler returns; a restart step brings it back.
+  sim_->AddExitListener([this](int machine) {
+    if (machine >= static_cast<int>(servers_.size())) return;
+    sim_->Schedule(-1, 0, [this, machine] {
+      if (!sim_->machine_up(machine)) servers_[machine].reset();
+    });
+  });
   int am = sim_->AddMachine("admin");
   ClientOptions co;
   co.seeds = addrs_;
@@ -179,9 +187,9 @@ void SimCluster::StartActors(std::string* bootstrap_error) {
   workload_->Start();
 }
 
-void SimCluster::Crash(int i) {
+void SimCluster::Crash(int i, bool torn_write) {
   SLOTSIM_CHECK(servers_.at(i) != nullptr);
-  sim_->Crash(i);
+  sim_->Crash(i, torn_write);
   servers_[i].reset();
 }
 
@@ -194,12 +202,19 @@ void SimCluster::CrashAtSideEffect(int i, int64_t n, std::function<void()> then)
   });
 }
 
-void SimCluster::Restart(int i) {
+bool SimCluster::Restart(int i) {
   SLOTSIM_CHECK(!sim_->machine_up(i));
   servers_.at(i).reset();
   sim_->Restart(i);
   servers_[i] = std::make_unique<Server>(sim_->env(i), ConfigFor(i));
-  SLOTSIM_CHECK_MSG(servers_[i]->Start(), servers_[i]->start_error().c_str());
+  if (servers_[i]->Start()) return true;
+  // What the disk holds stops the start (a corrupt or unreadable
+  // nodes.conf or log): the process exits, as redis-server does, and
+  // stays down until a later restart.
+  std::string why = servers_[i]->start_error();
+  sim_->ExitProcess(i, why);
+  servers_[i].reset();
+  return false;
 }
 
 }  // namespace slotsim

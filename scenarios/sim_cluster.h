@@ -69,15 +69,18 @@ class SimCluster {
   // fault from, since a never-synced replica cannot fail over.
   bool Settled() const;
 
-  // Process faults. Crash loses the node's memory and unsynced disk data;
-  // Restart builds a fresh engine over the same disk.
-  void Crash(int i);
+  // Process faults. Crash loses the node's memory and unsynced disk data
+  // (`torn_write`: Simulation::Crash's torn last append); Restart builds a
+  // fresh engine over the same disk, and returns false if that engine
+  // would not start (its disk holds a corrupt or unreadable file): the
+  // process then exited, traced, and the node stays down.
+  void Crash(int i, bool torn_write = false);
   // Crashes node i just before its n-th side effect from now (see
   // Simulation::ArmCrash); the engine is destroyed right after. `then`
   // runs at the crash, inside the dead node's handler: it may only
   // schedule work.
   void CrashAtSideEffect(int i, int64_t n, std::function<void()> then = {});
-  void Restart(int i);
+  bool Restart(int i);
   bool up(int i) const { return sim_->machine_up(i) && servers_.at(i) != nullptr; }
   void Pause(int i) { sim_->Pause(i); }
   void Resume(int i) { sim_->Resume(i); }

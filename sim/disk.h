@@ -10,7 +10,22 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/env.h"
+
 namespace slotsim {
+
+// The kinds of call a disk fault can hit.
+enum class DiskOp {
+  kWrite,  // write, append, rename
+  kSync,   // fsync of a file or of the directory
+  kRead,
+};
+
+// Damage a restart finds in a file (Step.damage_file).
+enum class DiskDamage {
+  kTruncate,  // cut at a random byte
+  kCorrupt,   // one record's first byte overwritten: a format error
+};
 
 class SimDisk {
  public:
@@ -26,6 +41,32 @@ class SimDisk {
   // Power loss: every name reverts to its last SyncDir state and every
   // file's contents to its last SyncFile state.
   void Crash();
+  // Power loss during a write-back: as Crash, except that in each file
+  // whose last change was an append, every unsynced append before the last
+  // reached the platter and the last is cut at a byte `random` picks.
+  // Returns the files torn that way ("name:kept_bytes,...").
+  std::string CrashTorn(uint64_t random);
+  // Damages `name` as a restart will find it (the machine is down).
+  // Returns what was done ("truncated 123 -> 80"), or "" if there is no
+  // such file or it is too short to damage.
+  std::string Damage(const std::string& name, DiskDamage kind, uint64_t random);
+
+  // ---- Injected faults (the simulator's side of Env's IoStatus) -----------
+  // Calls of kind `op` fail with EIO until simulated time `until_us`
+  // (exclusive; -1 ends the fault). `once`: only the first such call in
+  // the window fails, and the fault ends with it.
+  void SetError(DiskOp op, int64_t until_us, bool once);
+  // Writes that would make the files hold more than `bytes` fail with
+  // ENOSPC (-1: no limit). Freed space (a smaller rewrite, a deletion)
+  // is usable again at once.
+  void SetFullAt(int64_t bytes) { full_at_bytes_ = bytes; }
+  // What a call of kind `op` at `now_us` that adds `grows_by` bytes meets:
+  // kOk, or the injected error (consuming a `once` fault).
+  IoStatus Fault(DiskOp op, int64_t now_us, int64_t grows_by);
+  // Bytes held by live files.
+  int64_t used_bytes() const;
+  // The size of `name` as reads see it (0 if missing).
+  int64_t size_of(const std::string& name) const;
 
   // Each live file whose contents a crash would lose, with the time of
   // its oldest write since its last SyncFile: what the oracle holds an
@@ -53,6 +94,9 @@ class SimDisk {
     size_t synced_len = 0;
     std::string synced;
     int64_t unsynced_since_us = -1;  // oldest write since the last sync
+    // Where the last append since the last sync began (-1: none, or the
+    // file was rewritten since): what CrashTorn cuts.
+    int64_t last_append_at = -1;
     std::string_view Synced() const {
       return synced_is_prefix ? std::string_view(data).substr(0, synced_len)
                               : std::string_view(synced);
@@ -63,6 +107,13 @@ class SimDisk {
   // replaced by rename (every nodes.conf save) would otherwise be kept
   // for the whole run.
   void CollectInodes();
+
+  struct ErrorWindow {
+    int64_t until_us = -1;
+    bool once = false;
+  };
+  ErrorWindow errors_[3];  // by DiskOp
+  int64_t full_at_bytes_ = -1;
 
   std::map<std::string, int64_t> live_;     // name -> inode, as seen now
   std::map<std::string, int64_t> durable_;  // name -> inode, after a crash

@@ -244,8 +244,8 @@ TEST(SimFaults, SlowFsyncBlocksTheThread) {
   Simulation sim(o);
   int m = sim.AddMachine("m");
   sim.SetFsyncLatency(m, 50'000);
-  ASSERT_TRUE(sim.env(m).WriteFile("f", "x"));
-  ASSERT_TRUE(sim.env(m).SyncFile("f"));
+  ASSERT_EQ(sim.env(m).WriteFile("f", "x"), IoStatus::kOk);
+  ASSERT_EQ(sim.env(m).SyncFile("f"), IoStatus::kOk);
   EXPECT_EQ(sim.BusyOffsetUs(m), 50'000);
   int64_t fired_at = -1;
   sim.env(m).AddTimer(0, "t", [&] { fired_at = sim.now_us(); });

@@ -1,5 +1,6 @@
 #include "sim/sim_env.h"
 
+#include "engine/trace_records.h"
 #include "sim/simulation.h"
 
 namespace slotsim {
@@ -71,31 +72,71 @@ void SimEnv::Close(ConnId conn) {
 
 // A dead process's disk calls "succeed" with no effect: nobody is left to
 // see the result.
-bool SimEnv::WriteFile(const std::string& name, std::string_view data) {
-  return !SideEffect() || sim_.disk(machine_).Write(name, data, sim_.now_us());
+IoStatus SimEnv::DiskFault(DiskOp op, std::string_view call, const std::string& name,
+                           int64_t grows_by) {
+  const IoStatus st = sim_.disk(machine_).Fault(op, sim_.now_us(), grows_by);
+  if (st != IoStatus::kOk) {
+    sim_.Record(machine_, "DiskError", -1, call,
+                DetailsWriter().Add("file", name).Add("error", IoStatusText(st)).Take());
+  }
+  return st;
 }
-bool SimEnv::AppendFile(const std::string& name, std::string_view data) {
-  return !SideEffect() || sim_.disk(machine_).Append(name, data, sim_.now_us());
+
+IoStatus SimEnv::WriteFile(const std::string& name, std::string_view data) {
+  if (!SideEffect()) return IoStatus::kOk;
+  SimDisk& disk = sim_.disk(machine_);
+  const int64_t grows = static_cast<int64_t>(data.size()) - disk.size_of(name);
+  if (IoStatus st = DiskFault(DiskOp::kWrite, "write", name, grows); st != IoStatus::kOk) {
+    // open(O_TRUNC) worked and write(2) did not: the file is left empty
+    // (a full disk; an EIO may leave anything, and empty is one choice).
+    disk.Write(name, "", sim_.now_us());
+    return st;
+  }
+  disk.Write(name, data, sim_.now_us());
+  return IoStatus::kOk;
 }
-bool SimEnv::SyncFile(const std::string& name) {
-  if (!SideEffect()) return true;
+IoStatus SimEnv::AppendFile(const std::string& name, std::string_view data) {
+  if (!SideEffect()) return IoStatus::kOk;
+  if (IoStatus st = DiskFault(DiskOp::kWrite, "append", name, static_cast<int64_t>(data.size()));
+      st != IoStatus::kOk)
+    return st;  // all or nothing (Env's contract)
+  sim_.disk(machine_).Append(name, data, sim_.now_us());
+  return IoStatus::kOk;
+}
+IoStatus SimEnv::SyncFile(const std::string& name) {
+  if (!SideEffect()) return IoStatus::kOk;
   if (const int64_t lat = sim_.fsync_latency_us(machine_); lat > 0) sim_.ChargeCpu(machine_, lat);
-  return sim_.disk(machine_).SyncFile(name);
+  if (IoStatus st = DiskFault(DiskOp::kSync, "fsync", name, 0); st != IoStatus::kOk) return st;
+  return sim_.disk(machine_).SyncFile(name) ? IoStatus::kOk : IoStatus::kNotFound;
 }
-bool SimEnv::RenameFile(const std::string& from, const std::string& to) {
-  return !SideEffect() || sim_.disk(machine_).Rename(from, to);
+IoStatus SimEnv::RenameFile(const std::string& from, const std::string& to) {
+  if (!SideEffect()) return IoStatus::kOk;
+  if (IoStatus st = DiskFault(DiskOp::kWrite, "rename", from, 0); st != IoStatus::kOk) return st;
+  return sim_.disk(machine_).Rename(from, to) ? IoStatus::kOk : IoStatus::kNotFound;
 }
-bool SimEnv::SyncDir() {
-  if (!SideEffect()) return true;
+IoStatus SimEnv::SyncDir() {
+  if (!SideEffect()) return IoStatus::kOk;
   if (const int64_t lat = sim_.fsync_latency_us(machine_); lat > 0) sim_.ChargeCpu(machine_, lat);
-  return sim_.disk(machine_).SyncDir();
+  if (IoStatus st = DiskFault(DiskOp::kSync, "fsync", ".", 0); st != IoStatus::kOk) return st;
+  sim_.disk(machine_).SyncDir();
+  return IoStatus::kOk;
 }
-bool SimEnv::DeleteFile(const std::string& name) {
-  return !SideEffect() || sim_.disk(machine_).Delete(name);
+IoStatus SimEnv::DeleteFile(const std::string& name) {
+  if (!SideEffect()) return IoStatus::kOk;
+  return sim_.disk(machine_).Delete(name) ? IoStatus::kOk : IoStatus::kNotFound;
 }
-std::optional<std::string> SimEnv::ReadFile(const std::string& name) {
-  if (!Alive()) return std::nullopt;
-  return sim_.disk(machine_).Read(name);
+IoStatus SimEnv::ReadFile(const std::string& name, std::string* data) {
+  data->clear();
+  if (!Alive()) return IoStatus::kNotFound;
+  std::optional<std::string> content = sim_.disk(machine_).Read(name);
+  if (!content) return IoStatus::kNotFound;
+  if (IoStatus st = DiskFault(DiskOp::kRead, "read", name, 0); st != IoStatus::kOk) return st;
+  *data = std::move(*content);
+  return IoStatus::kOk;
+}
+
+void SimEnv::Exit(std::string_view reason) {
+  if (Alive()) sim_.ExitProcess(machine_, reason);
 }
 
 void SimEnv::Trace(const TraceEvent& e) {

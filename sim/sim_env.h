@@ -4,6 +4,7 @@
 #include <string>
 
 #include "engine/env.h"
+#include "sim/disk.h"
 #include "sim/prng.h"
 
 namespace slotsim {
@@ -40,13 +41,14 @@ class SimEnv : public Env {
   void Send(ConnId conn, std::string_view bytes,
             std::string_view label) override;
   void Close(ConnId conn) override;
-  bool WriteFile(const std::string& name, std::string_view data) override;
-  bool AppendFile(const std::string& name, std::string_view data) override;
-  bool SyncFile(const std::string& name) override;
-  bool RenameFile(const std::string& from, const std::string& to) override;
-  bool SyncDir() override;
-  bool DeleteFile(const std::string& name) override;
-  std::optional<std::string> ReadFile(const std::string& name) override;
+  IoStatus WriteFile(const std::string& name, std::string_view data) override;
+  IoStatus AppendFile(const std::string& name, std::string_view data) override;
+  IoStatus SyncFile(const std::string& name) override;
+  IoStatus RenameFile(const std::string& from, const std::string& to) override;
+  IoStatus SyncDir() override;
+  IoStatus DeleteFile(const std::string& name) override;
+  IoStatus ReadFile(const std::string& name, std::string* data) override;
+  void Exit(std::string_view reason) override;
   uint64_t Random() override { return prng_.Next(); }
   void Trace(const TraceEvent& event) override;
   bool TraceEnabled() const override { return true; }
@@ -65,6 +67,9 @@ class SimEnv : public Env {
   bool Alive() const;
   // Alive, and not killed by an armed crash at this side effect.
   bool SideEffect();
+  // The injected fault a disk call meets (traced as DiskError), or kOk.
+  IoStatus DiskFault(DiskOp op, std::string_view call, const std::string& name,
+                     int64_t grows_by);
 
   Simulation& sim_;
   const int machine_;

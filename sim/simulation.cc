@@ -15,6 +15,7 @@ Simulation::Simulation(SimOptions options)
       sched_state_(std::make_unique<FiberSchedState>(
           Prng::Stream(options_.seed, "sched").Next())),
       buggify_prng_(Prng::Stream(options_.seed, "buggify")),
+      disk_prng_(Prng::Stream(options_.seed, "disk")),
       trace_hash_(Fnv1a64("slotsim-trace-v1")) {
   boost::fibers::use_scheduling_algorithm<SeededFiberAlgorithm>(
       sched_state_.get());
@@ -61,9 +62,78 @@ int Simulation::MachineAt(const std::string& host, uint16_t port) const {
   return network_.MachineAt(host, port);
 }
 
-void Simulation::Crash(int machine) {
+void Simulation::Crash(int machine, bool torn_write) {
   Machine& m = *machines_.at(machine);
   SLOTSIM_CHECK(m.up);
+  StopMachine(m, machine);
+  // What the crash drops, for the oracle's fsync-policy bound.
+  for (const SimDisk::Unsynced& u : m.disk.UnsyncedFiles()) {
+    Record(machine, "DiskUnsynced", -1, "",
+           DetailsWriter().Add("file", u.name).Add("since_us", u.since_us).Add("bytes", u.bytes).Take());
+  }
+  if (torn_write) {
+    const std::string torn = m.disk.CrashTorn(disk_prng_.Next());
+    Record(machine, "Crash", -1, "", DetailsWriter().Add("torn", torn.empty() ? "-" : torn).Take());
+    return;
+  }
+  m.disk.Crash();
+  Record(machine, "Crash", -1, "", "");
+}
+
+void Simulation::ExitProcess(int machine, std::string_view reason) {
+  Machine& m = *machines_.at(machine);
+  SLOTSIM_CHECK(m.up);
+  StopMachine(m, machine);
+  Record(machine, "Crash", -1, "",
+         DetailsWriter().Add("cause", "exit").Add("reason", std::string(reason)).Take());
+  for (const auto& listener : exit_listeners_) listener(machine);
+}
+
+void Simulation::SetDiskError(int machine, DiskOp op, int64_t duration_us, bool once) {
+  SLOTSIM_CHECK(duration_us > 0);
+  machines_.at(machine)->disk.SetError(op, now_us_ + duration_us, once);
+  static constexpr const char* kOps[] = {"write", "fsync", "read"};
+  Record(machine, "DiskFault", -1, "",
+         DetailsWriter()
+             .Add("op", kOps[static_cast<int>(op)])
+             .Add("error", "EIO")
+             .Add("duration_us", duration_us)
+             .Add("once", once ? 1 : 0)
+             .Take());
+  Schedule(-1, duration_us, [this, machine, op] {
+    Record(machine, "DiskFaultEnded", -1, "",
+           DetailsWriter().Add("op", kOps[static_cast<int>(op)]).Add("error", "EIO").Take());
+  });
+}
+
+void Simulation::SetDiskFull(int machine, int64_t free_bytes, int64_t duration_us) {
+  SLOTSIM_CHECK(duration_us > 0 && free_bytes >= 0);
+  SimDisk& disk = machines_.at(machine)->disk;
+  disk.SetFullAt(disk.used_bytes() + free_bytes);
+  Record(machine, "DiskFault", -1, "",
+         DetailsWriter()
+             .Add("op", "write")
+             .Add("error", "ENOSPC")
+             .Add("duration_us", duration_us)
+             .Add("free_bytes", free_bytes)
+             .Take());
+  // Space comes back (an operator freed it) whether or not the node is up.
+  Schedule(-1, duration_us, [this, machine] {
+    machines_.at(machine)->disk.SetFullAt(-1);
+    Record(machine, "DiskFaultEnded", -1, "", "error=ENOSPC");
+  });
+}
+
+bool Simulation::DamageFile(int machine, const std::string& name, DiskDamage kind) {
+  Machine& m = *machines_.at(machine);
+  SLOTSIM_CHECK(!m.up);
+  const std::string what = m.disk.Damage(name, kind, disk_prng_.Next());
+  if (what.empty()) return false;
+  Record(machine, "DiskDamaged", -1, "", DetailsWriter().Add("file", name).Add("damage", what).Take());
+  return true;
+}
+
+void Simulation::StopMachine(Machine& m, int machine) {
   m.up = false;
   m.paused = false;
   m.backlog.clear();
@@ -77,13 +147,6 @@ void Simulation::Crash(int machine) {
   m.crash_countdown = 0;
   m.incarnation++;  // pending events of the old incarnation are dropped
   network_.CrashMachine(machine);
-  // What the crash drops, for the oracle's fsync-policy bound.
-  for (const SimDisk::Unsynced& u : m.disk.UnsyncedFiles()) {
-    Record(machine, "DiskUnsynced", -1, "",
-           DetailsWriter().Add("file", u.name).Add("since_us", u.since_us).Add("bytes", u.bytes).Take());
-  }
-  m.disk.Crash();
-  Record(machine, "Crash", -1, "", "");
 }
 
 void Simulation::Restart(int machine) {

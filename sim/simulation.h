@@ -74,7 +74,26 @@ class Simulation {
   // Power loss: the machine's timers and pending deliveries vanish, its
   // connections reset (peers see OnClosed), its listeners close and its
   // disk loses unsynced data. The caller destroys the engine object.
-  void Crash(int machine);
+  // `torn_write`: the disk keeps unsynced appends but cuts the last one at
+  // a seeded byte (SimDisk::CrashTorn), as a power cut mid-write-back does.
+  void Crash(int machine, bool torn_write = false);
+  // The process exits (Env::Exit): as Crash, but the disk keeps every
+  // write (the OS did not go down). Traced as a Crash record with
+  // cause=exit and the reason, so every checker sees the node go down;
+  // exit listeners run after it (inside the node's handler: they may only
+  // schedule work).
+  void ExitProcess(int machine, std::string_view reason);
+  using ExitListener = std::function<void(int machine)>;
+  void AddExitListener(ExitListener listener) { exit_listeners_.push_back(std::move(listener)); }
+  // Disk faults for `duration_us` (> 0): calls of kind `op` fail with EIO
+  // (SimDisk::SetError), or the files may grow by `free_bytes` more before
+  // writes fail with ENOSPC. Traced as DiskFault, and DiskFaultEnded when
+  // the window closes (a `once` fault may end earlier, at its one error).
+  void SetDiskError(int machine, DiskOp op, int64_t duration_us, bool once);
+  void SetDiskFull(int machine, int64_t free_bytes, int64_t duration_us);
+  // Damages a file on a crashed machine's disk; traced as DiskDamaged.
+  // False if there was nothing to damage.
+  bool DamageFile(int machine, const std::string& name, DiskDamage kind);
   // Brings a crashed machine back with a fresh Env incarnation; the caller
   // creates a new engine over the same disk.
   void Restart(int machine);
@@ -204,6 +223,8 @@ class Simulation {
     std::unique_ptr<SimEnv> env;
   };
   void RunReadyFibers();
+  // What Crash and ExitProcess share: the process is gone.
+  void StopMachine(Machine& m, int machine);
   // Whether the machine's thread can take an event with `tag` now.
   bool CanRun(const Machine& m, uint64_t tag) const;
   // Whether an event with `tag` must queue behind the backlog to keep
@@ -228,6 +249,8 @@ class Simulation {
   std::map<uint64_t, std::function<void()>> waiters_;  // id order: deterministic
   uint64_t next_waiter_id_ = 1;
   Prng buggify_prng_;
+  // Seeds torn writes and file damage.
+  Prng disk_prng_;
   std::map<std::string, bool, std::less<>> buggify_enabled_;
   std::vector<TraceSink*> sinks_;
   uint64_t trace_hash_;
@@ -237,6 +260,7 @@ class Simulation {
   // (machine, probe) pairs already traced: the first hit only.
   std::vector<std::array<bool, kProbeCount>> probe_traced_;
   std::vector<ProbeListener> probe_listeners_;
+  std::vector<ExitListener> exit_listeners_;
 };
 
 // A one-shot signal a fiber waits on and an event (or another fiber) sets.

@@ -261,8 +261,9 @@ TEST_F(HostnameTest, RestartKeepsHostnames) {
   ASSERT_TRUE(WaitForHostname(0, "host-0.com"));
   ASSERT_TRUE(WaitForHostname(1, "host-1.com"));
   servers_[1]->PrepareForShutdown();  // nodes.conf as of now, durably
-  const std::optional<std::string> saved = sim_.env(1).ReadFile("nodes.conf");
-  ASSERT_TRUE(saved.has_value());
+  std::string content;
+  ASSERT_EQ(sim_.env(1).ReadFile("nodes.conf", &content), IoStatus::kOk);
+  const std::string* saved = &content;
   EXPECT_NE(saved->find(ids_[0] + " 127.0.0.1:7000@17000,host-0.com master - "),
             std::string::npos)
       << *saved;
