@@ -292,7 +292,9 @@ bool Cluster::LoadOpenSlot(const std::string& token) {
   const char dir = body[dash + 1];
   if ((dir != '>' && dir != '<') || body[dash + 2] != '-') return false;
   std::string name(body.substr(dash + 3));
-  if (name.size() != 40) return false;
+  // A damaged name is a corrupt config, not a CHECK in CreateNode (found
+  // by tests/loader_fuzz_test.cc).
+  if (!IsValidNodeName(name)) return false;
   ClusterNode* n = Lookup(name);
   if (n == nullptr) n = CreateNode(name, 0);  // as Redis does
   (dir == '>' ? migrating_slots_to_ : importing_slots_from_)[slot] = n;

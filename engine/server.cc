@@ -1131,7 +1131,10 @@ std::string Server::InfoReply(const std::string& section) const {
     // What tools and Redis's tests read; slotsim saves (SAVE) and
     // rewrites its AOF synchronously: never scheduled, never in progress.
     s += "# Persistence\r\n" + LoadingInfo() + "aof_enabled:" + (config_.appendonly ? "1" : "0") +
-         "\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\nrdb_bgsave_in_progress:0\r\n\r\n";
+         "\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\nrdb_bgsave_in_progress:0" +
+         // genRedisInfoString: err while the log is in write or fsync error.
+         "\r\naof_last_write_status:" + (aof_.write_error() == IoStatus::kOk ? "ok" : "err") +
+         "\r\n\r\n";
   }
   if (want("stats")) {
     s += "# Stats\r\ntotal_commands_processed:" +

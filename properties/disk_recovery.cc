@@ -16,21 +16,28 @@ void DiskRecovery::Judge(int machine, Machine& m, int64_t now_us) {
                              m.healthy_since_us + kResumeBoundUs,
                              std::vector<int64_t>{m.error_seq});
   }
-  m.refusing = false;  // one report per episode
+  SetRefusing(m, false);  // one report per episode
+}
+
+void DiskRecovery::SetRefusing(Machine& m, bool refusing) {
+  if (m.refusing != refusing) refusing_ += refusing ? 1 : -1;
+  m.refusing = refusing;
 }
 
 void DiskRecovery::OnTrace(const TraceRecord& r) {
-  // Every record moves time on: judge the open episodes first (few nodes).
-  for (auto& [machine, m] : machines_) Judge(machine, m, r.time_us);
+  // Every record moves time on: judge the open episodes first (rare: the
+  // loop runs only while some node refuses writes).
+  if (refusing_ > 0)
+    for (auto& [machine, m] : machines_) Judge(machine, m, r.time_us);
   if (r.node < 0) return;
   const std::string_view k = r.kind;
   Machine& m = machines_[r.node];
   const bool was_healthy = m.active_faults == 0 && !m.paused;
   if (k == "AofWriteError" || k == "AofFsyncError") {
     if (!m.refusing) m.error_seq = r.seq;
-    m.refusing = true;
+    SetRefusing(m, true);
   } else if (k == "AofWriteRecovered" || k == "Crash" || k == "Restart") {
-    m.refusing = false;
+    SetRefusing(m, false);
     if (k != "AofWriteRecovered") m.paused = false;
   } else if (k == "DiskFault") {
     ++m.active_faults;

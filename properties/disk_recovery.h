@@ -47,8 +47,10 @@ class DiskRecovery : public TraceChecker {
   };
   // Reports the machine's open episode if its bound passed by `now_us`.
   void Judge(int machine, Machine& m, int64_t now_us);
+  void SetRefusing(Machine& m, bool refusing);
 
   std::map<int, Machine> machines_;
+  int refusing_ = 0;  // machines with an open episode
   std::vector<Violation> violations_;
 };
 

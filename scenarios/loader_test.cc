@@ -201,6 +201,39 @@ TEST(LoaderSteps, NetworkClockAndDiskFaults) {
             std::string::npos);
 }
 
+TEST(LoaderSteps, DiskFaultsAreValidated) {
+  auto ok = ParseScenario("f.textproto",
+                          std::string(kBase) +
+                              "steps { at_ms: 1 disk_fault { node: 0 kind: FSYNC_ERROR duration_ms: 500 once: true } }\n"
+                              "steps { at_ms: 2 restart: 0 }\n"  // it may have exited
+                              "steps { at_ms: 3 disk_fault { node: 1 kind: DISK_FULL duration_ms: 500 free_bytes: 10 } }\n"
+                              "steps { at_ms: 4 crash_torn_write: 2 }\n"
+                              "steps { at_ms: 5 damage_file { node: 2 file: \"appendonly.aof\" how: TRUNCATE } }\n"
+                              "steps { at_ms: 6 restart: 2 }\n");
+  EXPECT_TRUE(ok.ok) << ok.error;
+  auto bad = [](const std::string& steps) {
+    auto r = ParseScenario("f.textproto", std::string(kBase) + steps);
+    EXPECT_FALSE(r.ok) << steps;
+    return r.error;
+  };
+  EXPECT_EQ(bad("steps { at_ms: 1 disk_fault { node: 0 kind: WRITE_ERROR } }\n"),
+            "f.textproto:4:1: disk_fault duration_ms must be in 1..3600000");
+  EXPECT_EQ(bad("steps { at_ms: 1 disk_fault { node: 0 kind: DISK_FULL duration_ms: 5 once: true } }\n"),
+            "f.textproto:4:1: disk_fault once applies to WRITE_ERROR and FSYNC_ERROR only");
+  EXPECT_EQ(bad("steps { at_ms: 1 disk_fault { node: 0 kind: READ_ERROR duration_ms: 5 free_bytes: 3 } }\n"),
+            "f.textproto:4:1: disk_fault free_bytes applies to DISK_FULL only");
+  EXPECT_EQ(bad("steps { at_ms: 1 damage_file { node: 0 file: \"nodes.conf\" } }\n"),
+            "f.textproto:4:1: damage_file node 0 at 1 ms, but it is up");
+  EXPECT_EQ(bad("steps { at_ms: 1 crash: 0 }\nsteps { at_ms: 2 damage_file { node: 0 file: \"x\" } }\n"),
+            "f.textproto:5:1: damage_file file must be \"nodes.conf\" or \"appendonly.aof\"");
+  EXPECT_EQ(bad("steps { at_ms: 1 restart: 0 }\n"), "f.textproto:4:1: restart node 0 at 1 ms, but it is up");
+  // Disk faults are faults: not in the liveness phase.
+  EXPECT_NE(bad("steps { at_ms: 5000 disk_fault { node: 1 kind: READ_ERROR duration_ms: 5 } }\n"
+                "phases { liveness_from_ms: 4000 }\n")
+                .find("falls in the liveness phase"),
+            std::string::npos);
+}
+
 TEST(LoaderSteps, EveryShippedScenarioLoads) {
   for (const char* name : {"bootstrap", "bootstrap-15-nodes", "single-primary",
                            "primary-crash-failover", "pause-primary-longer-than-node-timeout",

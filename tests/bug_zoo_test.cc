@@ -181,5 +181,41 @@ TEST(BugZoo, ReplicaClientsKeptOnDemotionHoldClosedConnections) {
   }
 }
 
+// fsyncgate: the clean engine exits at the first failed fsync under
+// appendfsync always (the crash step then finds it down); the switch
+// acknowledges writes the disk never made durable, and the power loss
+// takes them.
+TEST(BugZoo, FsyncErrorIgnoredLosesAcknowledgedWrites) {
+  for (uint64_t seed = 1; seed <= 2; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    EXPECT_TRUE(ViolationIds("fsyncgate-loses-acked-writes", seed, {}).empty());
+    EXPECT_TRUE(ViolationIds("fsyncgate-loses-acked-writes", seed, {"fsync-error-ignored"})
+                    .count("acked-writes-survive"));
+  }
+}
+
+// Redis 7.0.15's everysec fsync error: not retried until a later write,
+// which -MISCONF refuses, so the node never takes writes again.
+TEST(BugZoo, FsyncErrorNotRetriedRefusesWritesForGood) {
+  for (uint64_t seed = 1; seed <= 2; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    EXPECT_TRUE(ViolationIds("aof-fsync-error-everysec-recovers", seed, {}).empty());
+    EXPECT_TRUE(ViolationIds("aof-fsync-error-everysec-recovers", seed, {"fsync-error-not-retried"})
+                    .count("writes-resume-after-disk-recovers"));
+  }
+}
+
+// An unreadable nodes.conf taken for a first start: the node comes back
+// as a stranger.
+TEST(BugZoo, UnreadableNodesConfFirstStartChangesIdentity) {
+  for (uint64_t seed = 1; seed <= 2; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    EXPECT_TRUE(ViolationIds("unreadable-nodes-conf-refuses-start", seed, {}).empty());
+    EXPECT_TRUE(ViolationIds("unreadable-nodes-conf-refuses-start", seed,
+                             {"unreadable-nodes-conf-first-start"})
+                    .count("node-identity-kept"));
+  }
+}
+
 }  // namespace
 }  // namespace slotsim
