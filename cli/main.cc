@@ -188,8 +188,9 @@ int main(int argc, char** argv) {
                    "What plans may hold:\n"
                    "  faults: atomic migrations and every fault (default)\n"
                    "  migration: native and atomic migrations, every fault but crashes\n"
-                   "  all: everything; Redis's own native-migration weaknesses show too")
-      ->check(CLI::IsMember({"faults", "migration", "all"}))
+                   "  all: everything; Redis's own native-migration weaknesses show too\n"
+                   "  disk: faults plus disk faults (EIO, ENOSPC, torn writes), AOF always on")
+      ->check(CLI::IsMember({"faults", "migration", "all", "disk"}))
       ->capture_default_str();
   explore_cmd->add_option("--out", explore.out_dir, "Directory for shrunk scenario files")
       ->capture_default_str();

@@ -1,6 +1,7 @@
 #include "engine/aof.h"
 
 #include "engine/check.h"
+#include "engine/commands.h"
 #include "engine/resp.h"
 #include "engine/trace_records.h"
 
@@ -32,19 +33,32 @@ bool Aof::Load(const ApplyFn& apply, int64_t* commands, std::string* error) {
   parser.Feed(data);
   std::vector<std::string> argv;
   size_t valid_up_to = 0;  // the end of the last whole command
+  auto format_error = [&](const std::string& what) {
+    *error = what + " reading the append only file " + kAofFile + " (at byte " +
+             std::to_string(valid_up_to) +
+             "): make a backup of your AOF file, then use ./redis-check-aof --fix <filename>";
+    return false;
+  };
   // Bounded by the file's commands.
   for (;;) {
     valid_up_to = data.size() - parser.buffered();
     if (valid_up_to == data.size()) break;
-    // Every command is a multibulk; anything else (an inline command the
-    // request parser would take) is damage: fmterr.
-    if (data[valid_up_to] != '*' || parser.Next(&argv) == ParseStatus::kError) {
-      *error = std::string("Bad file format reading the append only file ") + kAofFile +
-               " (at byte " + std::to_string(valid_up_to) +
-               "): make a backup of your AOF file, then use ./redis-check-aof --fix <filename>";
-      return false;
-    }
-    if (data.size() - parser.buffered() == valid_up_to) break;  // incomplete: a torn tail
+    // Every command is a multibulk of at least one argument; anything
+    // else (an inline command, "*0", which the request parser takes or
+    // skips) is damage: loadSingleAppendOnlyFile's fmterr.
+    if (data[valid_up_to] != '*' ||
+        (valid_up_to + 1 < data.size() && (data[valid_up_to + 1] == '0' || data[valid_up_to + 1] == '-')))
+      return format_error("Bad file format");
+    const ParseStatus st = parser.Next(&argv);
+    if (st == ParseStatus::kError) return format_error("Bad file format");
+    if (st != ParseStatus::kOk) break;  // incomplete: a torn tail
+    // loadSingleAppendOnlyFile's lookupCommand. Redis runs whatever it
+    // finds without checking arity; a wrong count is refused here, since
+    // a command would read past its arguments.
+    const CommandSpec* cmd = LookupCommand(argv[0]);
+    if (cmd == nullptr) return format_error("Unknown command '" + argv[0] + "'");
+    if (cmd != nullptr && !cmd->ArityOk(argv.size()))
+      return format_error("Wrong number of arguments for '" + argv[0] + "'");
     apply(argv);
     ++*commands;
   }

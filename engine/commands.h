@@ -32,6 +32,11 @@ struct CommandSpec {
   // Executes a command whose arity was checked; appends the reply.
   void (*proc)(Keyspace& ks, const std::vector<std::string>& argv,
                std::string* out);
+  // processCommand's arity check: `argc` arguments, the name included.
+  bool ArityOk(size_t argc) const {
+    const auto n = static_cast<int64_t>(argc);
+    return arity > 0 ? n == arity : n >= -arity;
+  }
 };
 
 // The command named `name` (any case), or nullptr. Commands the server

@@ -299,6 +299,7 @@ void Server::ChargeCommandWork(const CommandSpec& cmd, const std::vector<std::st
 }
 
 void Server::ApplyFromPrimary(const std::vector<std::string>& argv) {
+  if (argv.empty()) return;  // the parsers never produce one; cheap to be sure
   const std::string name = Lower(argv[0]);
   if (name == "multi") {
     applying_multi_ = true;
@@ -337,6 +338,13 @@ void Server::ApplyOne(const std::vector<std::string>& argv) {
   const CommandSpec* cmd = LookupCommand(argv[0]);
   if (cmd == nullptr || cmd->proc == nullptr) {
     env_.Trace({"ReplUnknownCommand", "", "", "cmd=" + argv[0]});
+    return;
+  }
+  // A primary's stream is a peer's input: processCommand checks the
+  // master client's arity too (the error reply is not sent back). The
+  // AOF loader refuses such a command before it gets here.
+  if (!cmd->ArityOk(argv.size())) {
+    env_.Trace({"ReplBadArity", "", "", DetailsWriter().Add("cmd", argv[0]).Take()});
     return;
   }
   meter_.Command();
@@ -484,8 +492,7 @@ bool Server::RouteAndRun(Client& c, const std::vector<std::string>& argv, std::s
     resp::AppendError(out, UnknownCommandError(argv));
     return true;
   }
-  const int argc = static_cast<int>(argv.size());
-  if ((cmd->arity > 0 && argc != cmd->arity) || argc < -cmd->arity) {
+  if (!cmd->ArityOk(argv.size())) {
     if (c.multi) c.multi_dirty = true;
     resp::AppendError(out, std::string("ERR wrong number of arguments for '") +
                                cmd->name + "' command");

@@ -32,7 +32,7 @@ void ConfigRollbacks::OnTrace(const TraceRecord& r) {
   if (r.node < 0) return;
   const std::string& k = r.kind;
   if (k == "ConfigSaved") {
-    machines_[r.node].unsynced_save = r.details != "fsync=1";
+    machines_[r.node].unsynced_save = DetailsReader(r.details).OptionalStr("fsync") != "1";
   } else if (k == "Crash") {
     Machine& m = machines_[r.node];
     m.crashed_unsynced = m.unsynced_save && m.last.seen;

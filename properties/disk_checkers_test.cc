@@ -4,7 +4,9 @@
 // on a healthy disk).
 #include <gtest/gtest.h>
 
+#include "engine/trace_records.h"
 #include "properties/disk_recovery.h"
+#include "properties/epoch_checker.h"
 #include "properties/identity_checker.h"
 
 namespace slotsim {
@@ -96,6 +98,29 @@ TEST(DiskRecovery, AFaultOrAPauseHoldsTheClockAndACrashEndsTheEpisode) {
   t.Emit(c, 0, 61000, "Crash");  // the process is gone, and its error with it
   c.Finish(90'000'000);
   EXPECT_TRUE(c.violations().empty());
+}
+
+// current-epoch-monotonic: a node that exits because a save failed comes
+// back with its last save; a power loss gives no such allowance (every
+// raise is fsynced before anyone can see it).
+TEST(EpochCheckerDisk, AnExitFallsBackToTheLastSaveAPowerLossDoesNot) {
+  auto state = [](int64_t current) {
+    NodeStateRecord n;
+    n.primary = false;
+    n.current_epoch = current;
+    return n.Format();
+  };
+  for (const char* crash : {"cause=exit reason=Fatal", ""}) {
+    EpochChecker c;
+    Trace t;
+    t.Emit(c, 6, 1000, std::string(NodeStateRecord::kKind), state(11));
+    t.Emit(c, 6, 1000, "ConfigSaved", "fsync=1 current_epoch=11 last_vote_epoch=0");
+    t.Emit(c, 6, 2000, std::string(NodeStateRecord::kKind), state(12));  // learned, not yet saved
+    t.Emit(c, 6, 2000, "Crash", crash);
+    t.Emit(c, 6, 3000, "Restart");
+    t.Emit(c, 6, 3000, std::string(NodeStateRecord::kKind), state(11));
+    EXPECT_EQ(c.violations().size(), std::string(crash).empty() ? 1u : 0u) << crash;
+  }
 }
 
 }  // namespace

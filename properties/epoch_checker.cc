@@ -8,6 +8,23 @@
 namespace slotsim {
 
 void EpochChecker::OnTrace(const TraceRecord& r) {
+  if (r.kind == "ConfigSaved" && r.node >= 0) {
+    DetailsReader d(r.details);
+    const auto current = d.Int("current_epoch");
+    const auto vote = d.Int("last_vote_epoch");
+    if (current && vote) saved_[r.node] = {static_cast<uint64_t>(*current), static_cast<uint64_t>(*vote), r.seq};
+    return;
+  }
+  if (r.kind == "Crash" && r.node >= 0 && r.details.find("cause=exit") != std::string::npos) {
+    // A process exit (Env::Exit) keeps what was written: the node comes
+    // back with its last save, which may be behind what it held (a save
+    // that failed is why it exited). Redis writes its bus messages after
+    // clusterBeforeSleep's save, so nobody saw the lost raise from it.
+    auto it = nodes_.find(r.node);
+    auto saved = saved_.find(r.node);
+    if (it != nodes_.end() && saved != saved_.end()) it->second = saved->second;
+    return;
+  }
   if (r.kind != NodeStateRecord::kKind) return;
   states_seen_++;
   const auto n = ParseRecordOrDie<NodeStateRecord>(r);

@@ -1,7 +1,9 @@
 // Online checkers of the epoch invariants (REDIS_CLUSTER_NOTES section 9),
 // fed each node's NodeState trace records:
 //   "current-epoch-monotonic": a node's currentEpoch never decreases,
-//     restarts included (it is fsynced before anyone can see it);
+//     restarts included (it is fsynced before anyone can see it); except
+//     that a node that exits (a save failed: clusterSaveConfigOrDie) may
+//     come back with the epochs of its last save (ConfigSaved records);
 //   "last-vote-epoch-monotonic": likewise lastVoteEpoch;
 //   "config-epoch-le-current": a node's configEpoch <= its currentEpoch.
 #pragma once
@@ -27,6 +29,7 @@ class EpochChecker : public TraceChecker {
     int64_t seq = 0;  // the last NodeState record
   };
   std::map<int, Seen> nodes_;  // by machine index: a restart keeps it
+  std::map<int, Seen> saved_;  // the epochs of each machine's last ConfigSaved
   std::vector<Violation> violations_;
   int64_t states_seen_ = 0;
 };

@@ -73,7 +73,7 @@ Log Encode(const std::vector<Argv>& cmds) {
 }
 
 RC_GTEST_PROP(LoaderFuzz, AofOfEncodedCommandsLoadsWhole, ()) {
-  const auto cmds = *rc::gen::container<std::vector<Argv>>(GenAnyCommand());
+  const auto cmds = *rc::gen::container<std::vector<Argv>>(GenWrite());
   const Log log = Encode(cmds);
   const auto r = LoadAofDirect(log.bytes);
   RC_ASSERT(r.ok);
@@ -82,6 +82,18 @@ RC_GTEST_PROP(LoaderFuzz, AofOfEncodedCommandsLoadsWhole, ()) {
   RC_ASSERT(r.left == std::optional<std::string>(log.bytes));
   const std::string broken = CheckAof(log.bytes, false);
   RC_ASSERT(broken == "");
+}
+
+RC_GTEST_PROP(LoaderFuzz, AofOfAnyCommandsLoadsOrNamesTheBadOne, ()) {
+  const auto cmds = *rc::gen::container<std::vector<Argv>>(GenAnyCommand());
+  const auto r = LoadAofDirect(Encode(cmds).bytes);
+  if (!r.ok) {
+    RC_ASSERT(r.error.rfind(std::string(loader_fuzz::kAofUnknownCommand), 0) == 0 ||
+              r.error.rfind(std::string(loader_fuzz::kAofWrongArity), 0) == 0);
+  } else {
+    RC_ASSERT(r.replayed == cmds);
+  }
+  RC_ASSERT(CheckAof(Encode(cmds).bytes, false) == "");
 }
 
 RC_GTEST_PROP(LoaderFuzz, AofOfWritesStartsANode, ()) {
@@ -236,46 +248,49 @@ RC_GTEST_PROP(LoaderFuzz, NodesConfWithAnyByteChangedLoadsOrIsCorrupt, ()) {
   RC_ASSERT(broken == "");
 }
 
+// An open slot naming a 40-character id that is not hex made LoadOpenSlot's
+// CreateNode hit CHECK(IsValidNodeName(name)) (found by the single-byte
+// property; fixed in 173ad66): now a corrupt config.
+TEST(LoaderFuzz, NodesConfOpenSlotWithABadNodeIdIsCorrupt) {
+  const std::string conf = "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:7000@17000 "
+                           "myself,master - 0 0 0 connected [0->-" +
+                           std::string(40, 'z') + "]\n";
+  const auto r = StartWithNodesConf(conf);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error, std::string(loader_fuzz::kConfCorrupt) + "1: bad open slot [0->-" +
+                         std::string(40, 'z') + "]).");
+  EXPECT_EQ(CheckNodesConf(conf, 7000, 0, false), "");
+}
+
 // ---- Known crashes (found by the fuzzers; enable once fixed) ---------------
 
-// A line of only spaces: LoadConfig reads argv[0] of no fields
-// (engine/cluster_config.cc, the "vars" test): SEGV.
-TEST(LoaderFuzz, DISABLED_KnownCrashNodesConfLineOfSpaces) {
+// Found by the fuzzers, fixed: a nodes.conf line of spaces only (argv[0]
+// of nothing), a logged command of the wrong arity (SET reading argv[2]),
+// "*0" before a torn command (the stale argv replayed), and "*0" or "*-1"
+// at all (Redis 7.0's loader refuses argc < 1: fmterr).
+TEST(LoaderFuzz, ANodesConfLineOfSpacesIsCorrupt) {
   EXPECT_EQ(CheckNodesConf(" \n", 7000, 0, false), "");
 }
 
-// An open slot naming a 40-character id that is not hex: LoadOpenSlot's
-// CreateNode hits CHECK(IsValidNodeName(name)) (engine/cluster.cc:86).
-TEST(LoaderFuzz, DISABLED_KnownCrashNodesConfOpenSlotWithABadNodeId) {
-  EXPECT_EQ(CheckNodesConf("e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:7000@17000 "
-                           "myself,master - 0 0 0 connected [0->-" +
-                               std::string(40, 'z') + "]\n",
-                           7000, 0, false),
-            "");
-}
-
-// A command of the wrong arity: Server::ApplyOne hands it to the command's
-// proc, which assumes a checked arity (SET reads argv[2]:
-// heap-buffer-overflow in SetGeneric, engine/commands.cc).
-TEST(LoaderFuzz, DISABLED_KnownCrashAofCommandWithTheWrongArity) {
+TEST(LoaderFuzz, ALoggedCommandOfTheWrongArityIsRefused) {
   EXPECT_EQ(CheckAof(resp::EncodeCommand({"SET", "a"}), true), "");
+  const auto r = LoadAofDirect(resp::EncodeCommand({"SET", "a"}));
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error.rfind(std::string(loader_fuzz::kAofWrongArity), 0), 0u) << r.error;
+  const auto u = LoadAofDirect(resp::EncodeCommand({"NOSUCH", "a"}));
+  EXPECT_EQ(u.error.rfind(std::string(loader_fuzz::kAofUnknownCommand), 0), 0u) << u.error;
 }
 
-// "*0" before a torn command: RequestParser skips the empty request and
-// returns kIncomplete having consumed it, so Aof::Load replays the stale,
-// empty argv (Server::ApplyFromPrimary: argv[0] of nothing,
-// std::length_error).
-TEST(LoaderFuzz, DISABLED_KnownCrashAofEmptyCommandBeforeATornTail) {
+TEST(LoaderFuzz, AnEmptyCommandBeforeATornTailIsAFormatError) {
   EXPECT_EQ(CheckAof("*0\r\n*1\r\n$3\r\nfo", true), "");
 }
 
-// Redis 7.0's loadSingleAppendOnlyFile refuses a command with argc < 1
-// (fmterr); the loader here skips "*0" and "*-1", and the inline command
-// after one is then replayed.
-TEST(LoaderFuzz, DISABLED_KnownDivergenceAofEmptyMultibulkIsAFormatError) {
-  const auto r = LoadAofDirect("*0\r\nPING\r\n");
-  EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.error.rfind(std::string(loader_fuzz::kAofFormatError) + "0): ", 0), 0u) << r.error;
+TEST(LoaderFuzz, AnEmptyMultibulkIsAFormatError) {
+  for (const char* log : {"*0\r\nPING\r\n", "*-1\r\n"}) {
+    const auto r = LoadAofDirect(log);
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.error.rfind(std::string(loader_fuzz::kAofFormatError) + "0): ", 0), 0u) << r.error;
+  }
 }
 
 }  // namespace

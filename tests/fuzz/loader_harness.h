@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "engine/aof.h"
-#include "engine/bus_codec.h"
 #include "engine/commands.h"
 #include "engine/resp.h"
 #include "engine/server.h"
@@ -34,6 +33,10 @@ inline constexpr std::string_view kAofFormatError =
     "Bad file format reading the append only file appendonly.aof (at byte ";
 inline constexpr std::string_view kAofReadError =
     "Unrecoverable error reading the append only file appendonly.aof: ";
+// A command the engine does not know, or with the wrong number of
+// arguments (which would make it read past them).
+inline constexpr std::string_view kAofUnknownCommand = "Unknown command '";
+inline constexpr std::string_view kAofWrongArity = "Wrong number of arguments for '";
 
 inline bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
@@ -114,11 +117,11 @@ inline std::string MyselfId(std::string_view conf) {
   return id;
 }
 
-// Known ways for a nodes.conf to crash a starting node (reported, see
+// A known way for a nodes.conf to crash a starting node (reported, see
 // bench/README.md "Fuzzing the loaders"), stepped around when
 // SLOTSIM_FUZZ_SKIP_KNOWN is set: a line of only spaces (LoadConfig reads
-// the first field of none), an open slot naming a node whose id is not one
-// (CreateNode's CHECK).
+// the first field of none). (An open slot naming a bad node id, the other
+// one found, is fixed: LoadOpenSlot refuses it.)
 inline bool HitsKnownConfBug(std::string_view conf) {
   size_t pos = 0;
   while (pos < conf.size()) {
@@ -126,14 +129,7 @@ inline bool HitsKnownConfBug(std::string_view conf) {
     if (nl == std::string_view::npos) nl = conf.size();
     const std::string_view line = conf.substr(pos, nl - pos);
     pos = nl + 1;
-    const auto f = SplitFields(line, ' ');
-    if (!line.empty() && f.empty()) return true;
-    for (size_t j = 8; j < f.size(); ++j) {
-      const size_t arrow = f[j].find("->-") != std::string::npos ? f[j].find("->-") : f[j].find("-<-");
-      if (f[j][0] != '[' || arrow == std::string::npos || f[j].back() != ']') continue;
-      const std::string name = f[j].substr(arrow + 3, f[j].size() - arrow - 4);
-      if (name.size() == 40 && !IsValidNodeName(name)) return true;
-    }
+    if (!line.empty() && SplitFields(line, ' ').empty()) return true;
   }
   return false;
 }
@@ -284,7 +280,8 @@ inline std::string CheckAof(std::string_view input, bool via_server, bool skip_k
       return "a node's start left a log that does not begin with what Aof::Load left";
   }
   if (!a.ok) {
-    if (!StartsWith(a.error, kAofFormatError) && !StartsWith(a.error, kAofReadError))
+    if (!StartsWith(a.error, kAofFormatError) && !StartsWith(a.error, kAofReadError) &&
+        !StartsWith(a.error, kAofUnknownCommand) && !StartsWith(a.error, kAofWrongArity))
       return "load failed with an unexpected error: " + a.error;
     if (a.traced) return "a failed load traced AofLoaded";
     if (a.left != std::optional<std::string>(input)) return "a failed load changed the log";
