@@ -86,8 +86,10 @@ rc::Gen<PlannedFault> GenFault(int primaries, int nodes, int64_t node_timeout_ms
         f.amount = *gen::element<int64_t>(-500000, -100000, 100000, 500000);
         break;
       case Kind::kDiskFault:
-        f.amount = *gen::weightedElement<int64_t>({{2, 0}, {2, 1}, {1, 2}});
-        f.once = f.amount != 2 && *gen::arbitrary<bool>();
+        f.amount = *gen::weightedElement<int64_t>({{2, 0}, {2, 1}, {1, 2}, {1, 3}});
+        f.once = f.amount < 2 && *gen::arbitrary<bool>();
+        // fsyncgate's shape: the power goes while fsyncs (writes) fail.
+        f.power_loss = f.amount < 2 && !f.once && *gen::arbitrary<bool>();
         if (f.amount == 2) f.free_bytes = *gen::element<int64_t>(0, 1024, 65536);
         break;
       case Kind::kFailover:
@@ -460,9 +462,28 @@ scenario::Scenario PlanToScenario(const Plan& plan, const std::string& name) {
           d->set_duration_ms(std::max<int64_t>(end - start, 1));
           d->set_kind(f.amount == 0   ? scenario::DiskFault::WRITE_ERROR
                       : f.amount == 1 ? scenario::DiskFault::FSYNC_ERROR
-                                      : scenario::DiskFault::DISK_FULL);
-          d->set_once(f.once && f.amount != 2);
+                      : f.amount == 2 ? scenario::DiskFault::DISK_FULL
+                                      : scenario::DiskFault::READ_ERROR);
+          d->set_once(f.once && f.amount < 2);
           if (f.amount == 2) d->set_free_bytes(std::max<int64_t>(f.free_bytes, 0));
+          // Mid-fault: a power loss (EIO on writes or fsyncs), or a crash
+          // and a restart that meets the unreadable disk (reads). Optional:
+          // the node may have exited already, or not be down to restart.
+          const int64_t mid = start + (end - start) / 2;
+          if (mid > start && (f.amount == 3 || (f.amount < 2 && f.power_loss))) {
+            scenario::Step crash;
+            crash.set_crash(f.node);
+            crash.set_optional(true);
+            if (f.amount == 3) {
+              add(start, 1, crash);
+              scenario::Step restart;
+              restart.set_restart(f.node);
+              restart.set_optional(true);
+              add(mid, 1, restart);
+            } else {
+              add(mid, 1, crash);
+            }
+          }
           undo.set_restart(f.node);
           undo.set_optional(true);
         } else if (f.kind == Kind::kCrash || f.kind == Kind::kTornCrash) {

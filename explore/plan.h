@@ -51,7 +51,9 @@ struct PlannedFault {
     kReset,
     kClockDrift,
     // The "disk" profile's (PlanProfile::disk_faults):
-    kDiskFault,  // amount: 0 EIO on writes, 1 EIO on fsyncs, 2 ENOSPC
+    // amount: 0 EIO on writes, 1 EIO on fsyncs, 2 ENOSPC, 3 EIO on reads
+    // across a crash and restart (the restart meets an unreadable disk).
+    kDiskFault,
     kTornCrash,  // a crash whose last unsynced append survives torn
   };
   Kind kind = Kind::kPartition;
@@ -63,6 +65,7 @@ struct PlannedFault {
   int64_t amount = 0;  // clog extra_ms, jump delta_ms, fsync latency_ms, drift ppm
   int failover_mode = 0;  // scenario::ManualFailover::Mode
   bool once = false;      // kDiskFault: only the window's first call fails
+  bool power_loss = false;  // kDiskFault EIO: the node also loses power mid-fault
   int64_t free_bytes = 0;  // kDiskFault ENOSPC: room left
 };
 

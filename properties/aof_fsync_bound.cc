@@ -21,7 +21,7 @@ AofFsyncBound::AofFsyncBound(const CheckerSettings& settings) {
 }
 
 void AofFsyncBound::Update(Machine& m, int64_t now_us, int64_t busy_us) {
-  const bool impaired = m.paused || m.blocked || m.slow;
+  const bool impaired = m.paused || m.blocked || m.slow || m.disk_faults > 0;
   if (m.impaired && !impaired) m.impaired_until_us = std::max(m.impaired_until_us, now_us);
   // Fsyncs charged before the disk got fast again still hold the thread.
   if (busy_us > 0) m.impaired_until_us = std::max(m.impaired_until_us, now_us + busy_us);
@@ -44,6 +44,15 @@ void AofFsyncBound::OnTrace(const TraceRecord& r) {
     SLOTSIM_CHECK_MSG(d.ok(), d.error().c_str());
     m.slow = *us > 0;
     Update(m, r.time_us, *busy);
+  } else if (k == "DiskFault" || k == "DiskFaultEnded") {
+    // A disk that fails writes or fsyncs (or is full) cannot keep any
+    // policy: what it leaves unsynced meanwhile is the disk's doing (read
+    // errors do not count).
+    DetailsReader d(r.details);
+    if (d.OptionalStr("op") == "read") return;
+    if (k == "DiskFault") ++m.disk_faults;
+    else if (m.disk_faults > 0) --m.disk_faults;
+    Update(m, r.time_us);
   } else if (k == "Restart") {
     // A new process: paused and blocked states died with the old one;
     // the disk's latency is the machine's and stays.

@@ -11,7 +11,8 @@
 //
 // Exempt, because its timer cannot run on time: a node that was paused,
 // blocked in a synchronous read, or slowed by fsync latency at any time
-// since the oldest unsynced write.
+// since the oldest unsynced write; and a node whose disk failed writes or
+// fsyncs (or was full) since then (DiskFault .. DiskFaultEnded).
 #pragma once
 
 #include <cstdint>
@@ -27,7 +28,7 @@ class AofFsyncBound : public TraceChecker {
   explicit AofFsyncBound(const CheckerSettings& settings);
 
   // Reads DiskUnsynced, Pause, Resume, BlockingRead(End|Timeout),
-  // FsyncLatency and Restart records.
+  // FsyncLatency, DiskFault(Ended) and Restart records.
   void OnTrace(const TraceRecord& r) override;
   const std::vector<Violation>& violations() const override { return violations_; }
   // -1 when the policy is not judged here (no AOF, or always).
@@ -39,6 +40,7 @@ class AofFsyncBound : public TraceChecker {
     bool impaired = false;        // paused, blocked or slow right now
     int64_t impaired_until_us = -1;  // when it last stopped being so
     bool paused = false, blocked = false, slow = false;
+    int disk_faults = 0;  // DiskFault windows open (writes, fsyncs, full)
   };
   void Update(Machine& m, int64_t now_us, int64_t busy_us = 0);
 

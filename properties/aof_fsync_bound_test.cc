@@ -92,5 +92,23 @@ TEST(AofFsyncBound, PausedBlockedOrSlowNodesAreExempt) {
   EXPECT_EQ(earlier.checker().violations().size(), 1u);
 }
 
+// A disk that fails fsyncs (or writes, or is full) cannot keep the policy:
+// a crash during or after such a fault, losing what it left unsynced, is
+// the disk's doing. A read fault is no excuse, nor a fault that ended
+// before the oldest lost write.
+TEST(AofFsyncBound, FailedFsyncsExemptAndReadFaultsDoNot) {
+  Trace fsync(AofFsync::kEverySec), read(AofFsync::kEverySec), before(AofFsync::kEverySec);
+  fsync.Event(0, 5'000, "DiskFault", "op=fsync error=EIO duration_us=3000000 once=0");
+  fsync.CrashLosing(0, 10'000, 6'000);
+  EXPECT_TRUE(fsync.checker().violations().empty());
+  read.Event(0, 5'000, "DiskFault", "op=read error=EIO duration_us=9000000 once=0");
+  read.CrashLosing(0, 10'000, 6'000);
+  EXPECT_EQ(read.checker().violations().size(), 1u);
+  before.Event(0, 1'000, "DiskFault", "op=write error=EIO duration_us=1000000 once=0");
+  before.Event(0, 2'000, "DiskFaultEnded", "op=write error=EIO");
+  before.CrashLosing(0, 10'000, 6'000);
+  EXPECT_EQ(before.checker().violations().size(), 1u);
+}
+
 }  // namespace
 }  // namespace slotsim

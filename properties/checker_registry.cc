@@ -15,6 +15,9 @@ namespace slotsim {
 
 std::vector<std::unique_ptr<TraceChecker>> MakeTraceCheckers(const CheckerSettings& settings) {
   std::vector<std::unique_ptr<TraceChecker>> checkers;
+  // First: a node back as a stranger also resets its epochs, and the
+  // identity is what went wrong.
+  checkers.push_back(std::make_unique<IdentityChecker>());
   checkers.push_back(std::make_unique<ElectionChecker>());
   checkers.push_back(std::make_unique<EpochChecker>());
   checkers.push_back(std::make_unique<OwnershipChecker>());
@@ -24,7 +27,6 @@ std::vector<std::unique_ptr<TraceChecker>> MakeTraceCheckers(const CheckerSettin
   checkers.push_back(std::make_unique<ElectionTiming>(settings.node_timeout_ms));
   checkers.push_back(std::make_unique<ElectionRules>(settings));
   checkers.push_back(std::make_unique<DownStateRule>(settings.allow_reads_when_down));
-  checkers.push_back(std::make_unique<IdentityChecker>());
   checkers.push_back(std::make_unique<DiskRecovery>());
   return checkers;
 }
