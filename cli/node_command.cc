@@ -21,7 +21,7 @@ namespace {
 
 // Passes records on to the trace database and counts them for its run row.
 struct CountingSink : TraceSink {
-  explicit CountingSink(TraceSink* next) : next(next) {}
+  explicit CountingSink(TraceSink* downstream) : next(downstream) {}
   void OnTrace(const TraceRecord& r) override {
     ++records;
     next->OnTrace(r);

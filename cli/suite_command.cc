@@ -146,7 +146,7 @@ int SuiteCommand(const SuiteCommandOptions& o) {
   // The runs: per file its pinned_seeds, else first_seed.. +seeds; then
   // this shard's share of that ordered list.
   std::vector<Item> items;
-  int64_t k = 0;
+  int64_t run_index = 0;
   for (size_t i = 0; i < files.size(); ++i) {
     std::vector<uint64_t> seeds;
     const auto& pinned = loaded[i].scenario.pinned_seeds();
@@ -154,7 +154,7 @@ int SuiteCommand(const SuiteCommandOptions& o) {
     else
       for (int n = 0; n < o.seeds; ++n) seeds.push_back(o.first_seed + static_cast<uint64_t>(n));
     for (const uint64_t seed : seeds)
-      if (shard.Owns(k++)) items.push_back({i, seed});
+      if (shard.Owns(run_index++)) items.push_back({i, seed});
   }
   if (o.list) {
     for (const auto& it : items) std::printf("%s %llu\n", files[it.file].c_str(),

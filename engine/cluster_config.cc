@@ -225,8 +225,8 @@ bool Cluster::LoadConfig(std::string* error) {
     replica->primary_name = p->name;
     AddReplica(p, replica);
   }
-  for (const auto& [line, token] : open_slots) {
-    lineno = line;
+  for (const auto& [slot_lineno, token] : open_slots) {
+    lineno = slot_lineno;
     if (!LoadOpenSlot(token)) return fail("bad open slot " + token);
   }
   // Timestamps do not survive a restart; links are made afresh.

@@ -526,7 +526,7 @@ scenario::Scenario PlanToScenario(const Plan& plan, const std::string& name) {
         if (f.failover_mode == scenario::ManualFailover::TAKEOVER) {
           auto& times = takeovers[shard];
           bool close = false;
-          for (int64_t t : times) close |= std::abs(t - start) < plan.node_timeout_ms;
+          for (int64_t other : times) close |= std::abs(other - start) < plan.node_timeout_ms;
           if (close) continue;
           times.push_back(start);
         }

@@ -188,8 +188,8 @@ void RealEnv::Accept(uint16_t port) {
       conns_.emplace(id, std::move(c));
       const std::string host = ignored ? std::string() : remote.address().to_string();
       Dispatch(kNoConn, [this, port, id, host] {
-        auto it = conns_.find(id);
-        if (handler_ && it != conns_.end() && !it->second->closing) handler_->OnAccept(port, id, host);
+        auto found = conns_.find(id);
+        if (handler_ && found != conns_.end() && !found->second->closing) handler_->OnAccept(port, id, host);
       });
       StartRead(id);
     }
@@ -209,9 +209,9 @@ void RealEnv::Accept(uint16_t port) {
 ConnId RealEnv::Connect(const std::string& host, uint16_t port) {
   const ConnId id = next_conn_++;
   conns_.emplace(id, std::make_shared<Conn>(io_));
-  boost::system::error_code ec;
-  const auto addr = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
-  if (ec) {
+  boost::system::error_code addr_ec;
+  const auto addr = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, addr_ec);
+  if (addr_ec) {
     asio::post(io_, [this, id, host] { Drop(id, "cannot resolve " + host, true); });
     return id;
   }
@@ -243,8 +243,8 @@ void RealEnv::StartRead(ConnId id) {
   std::shared_ptr<Conn> conn = it->second;
   conn->socket.async_read_some(asio::buffer(conn->buf), [this, id, conn](const boost::system::error_code& ec, size_t n) {
     if (shut_down_) return;
-    auto it = conns_.find(id);
-    if (it == conns_.end() || it->second != conn) return;
+    auto cur = conns_.find(id);
+    if (cur == conns_.end() || cur->second != conn) return;
     if (ec) {
       Drop(id, ec == asio::error::eof ? "connection closed by peer" : ec.message(),
            !conn->closing);
@@ -309,8 +309,8 @@ void RealEnv::StartWrite(ConnId id) {
   asio::async_write(conn->socket, buffers,
                     [this, id, conn](const boost::system::error_code& ec, size_t) {
                       if (shut_down_) return;
-                      auto it = conns_.find(id);
-                      if (it == conns_.end() || it->second != conn) return;
+                      auto cur = conns_.find(id);
+                      if (cur == conns_.end() || cur->second != conn) return;
                       conn->writing = false;
                       conn->in_flight.clear();
                       if (ec) {

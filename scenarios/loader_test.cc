@@ -261,9 +261,9 @@ TEST(LoaderSteps, AfterProbeTriggers) {
   EXPECT_EQ(r.scenario.steps(0).after_probe().side_effect(), 1);
   EXPECT_EQ(r.scenario.steps(0).after_probe().within_ms(), 10000);
   auto bad = [](const std::string& steps) {
-    auto r = ParseScenario("f.textproto", std::string(kBase) + steps);
-    EXPECT_FALSE(r.ok) << steps;
-    return r.error;
+    auto parsed = ParseScenario("f.textproto", std::string(kBase) + steps);
+    EXPECT_FALSE(parsed.ok) << steps;
+    return parsed.error;
   };
   EXPECT_EQ(bad("steps { at_ms: 1 crash: 1 after_probe { probe: \"nope\" } }\n")
                 .rfind("f.textproto:4:1: unknown probe \"nope\"", 0),

@@ -102,7 +102,7 @@ TEST(ExploreShrink, ZeroBudgetKeepsThePlan) {
   int calls = 0;
   const Judge judge = [&](const scenario::Scenario&, uint64_t) {
     ++calls;
-    return Verdict{true, "x", "", {}};
+    return Verdict{true, "x", "", {}, ""};
   };
   const ShrinkResult r = ShrinkPlan(tree, 5, "x", Sequential(judge), 1, 0);
   EXPECT_EQ(calls, 0);

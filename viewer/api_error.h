@@ -8,8 +8,8 @@
 namespace slotsim::viewer {
 
 struct ApiError : std::runtime_error {
-  ApiError(int status, const std::string& message)
-      : std::runtime_error(message), status(status) {}
+  ApiError(int http_status, const std::string& message)
+      : std::runtime_error(message), status(http_status) {}
   int status;
 };
 
