@@ -49,9 +49,9 @@ bool Aof::Load(const ApplyFn& apply, int64_t* commands, std::string* error) {
     if (data[valid_up_to] != '*' ||
         (valid_up_to + 1 < data.size() && (data[valid_up_to + 1] == '0' || data[valid_up_to + 1] == '-')))
       return format_error("Bad file format");
-    const ParseStatus st = parser.Next(&argv);
-    if (st == ParseStatus::kError) return format_error("Bad file format");
-    if (st != ParseStatus::kOk) break;  // incomplete: a torn tail
+    const ParseStatus parsed = parser.Next(&argv);
+    if (parsed == ParseStatus::kError) return format_error("Bad file format");
+    if (parsed != ParseStatus::kOk) break;  // incomplete: a torn tail
     // loadSingleAppendOnlyFile's lookupCommand. Redis runs whatever it
     // finds without checking arity; a wrong count is refused here, since
     // a command would read past its arguments.

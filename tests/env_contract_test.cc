@@ -155,7 +155,7 @@ TEST_P(EnvContractTest, AReadErrorIsNotAMissingFileAndReturnsNoPartialData) {
 }
 
 INSTANTIATE_TEST_SUITE_P(BothSides, EnvContractTest, ::testing::Values("real", "sim"),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 }  // namespace
 }  // namespace slotsim
