@@ -70,9 +70,11 @@ TEST(DiskFaults, AofWriteErrorRefusesWritesUntilAWriteGetsThrough) {
   // The buffered commands reached the log: every write acknowledged
   // before the fault is in it, the one that failed too.
   const std::string aof = ReadAof(c, 0);
-  for (const auto& op : c.history().ops())
-    if (op.command == "SET" && op.outcome == OpOutcome::kOk && op.complete_us < from + 1'000'000)
+  for (const auto& op : c.history().ops()) {
+    if (op.command == "SET" && op.outcome == OpOutcome::kOk && op.complete_us < from + 1'000'000) {
       EXPECT_NE(aof.find(op.value), std::string::npos) << op.key << " missing from the log";
+    }
+  }
 }
 
 // flushAppendOnlyFile: under always, a failed fsync exits the process
@@ -95,10 +97,12 @@ TEST(DiskFaults, FsyncErrorUnderAlwaysExitsBeforeAcknowledging) {
   const std::string durable = ReadAof(c, 0);
   c.sim().disk(0).Crash();
   const std::string after_power_loss = ReadAof(c, 0);
-  for (const auto& op : c.history().ops())
-    if (op.command == "SET" && op.outcome == OpOutcome::kOk)
+  for (const auto& op : c.history().ops()) {
+    if (op.command == "SET" && op.outcome == OpOutcome::kOk) {
       EXPECT_NE(after_power_loss.find(op.value), std::string::npos)
           << "acknowledged " << op.key << " at " << op.complete_us << " was never durable";
+    }
+  }
   EXPECT_LE(after_power_loss.size(), durable.size());
 }
 
