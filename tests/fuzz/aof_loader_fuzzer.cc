@@ -11,10 +11,6 @@
 // that fraction of its length, in 128ths; else whole), the rest is
 // commands, one a line, arguments split on ' ', each encoded with
 // resp::EncodeCommand. Seeds: tests/fuzz/corpus/aof_loader_fuzzer/.
-//
-// SLOTSIM_FUZZ_SKIP_KNOWN=1 skips the node start for logs that hit the
-// known apply bugs (a command of the wrong arity, or an empty one, handed
-// to its proc), so a run can look past them.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -58,11 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 1 << 14) return 0;
   std::string in(reinterpret_cast<const char*>(data), size);
   if (!in.empty() && in[0] == '!') in = FromRecipe(std::string_view(in).substr(1));
-  static const bool skip_known = [] {
-    const char* v = std::getenv("SLOTSIM_FUZZ_SKIP_KNOWN");
-    return v != nullptr && *v != '\0' && *v != '0';
-  }();
-  const std::string broken = slotsim::loader_fuzz::CheckAof(in, true, skip_known);
+  const std::string broken = slotsim::loader_fuzz::CheckAof(in, true);
   if (!broken.empty()) {
     std::fprintf(stderr, "aof_loader_fuzzer invariant broken: %s\n--- log:\n%s\n", broken.c_str(),
                  slotsim::loader_fuzz::Printable(in).c_str());

@@ -117,23 +117,6 @@ inline std::string MyselfId(std::string_view conf) {
   return id;
 }
 
-// A known way for a nodes.conf to crash a starting node (reported, see
-// bench/README.md "Fuzzing the loaders"), stepped around when
-// SLOTSIM_FUZZ_SKIP_KNOWN is set: a line of only spaces (LoadConfig reads
-// the first field of none). (An open slot naming a bad node id, the other
-// one found, is fixed: LoadOpenSlot refuses it.)
-inline bool HitsKnownConfBug(std::string_view conf) {
-  size_t pos = 0;
-  while (pos < conf.size()) {
-    size_t nl = conf.find('\n', pos);
-    if (nl == std::string_view::npos) nl = conf.size();
-    const std::string_view line = conf.substr(pos, nl - pos);
-    pos = nl + 1;
-    if (!line.empty() && SplitFields(line, ' ').empty()) return true;
-  }
-  return false;
-}
-
 // nodes.conf invariants: a start either works or fails with one of the two
 // errors (a corrupt file's naming a line >= 1); a file that loaded saves to
 // a fixed point (save(load(save(load(x)))) == save(load(x))), and the node
@@ -241,22 +224,6 @@ inline std::vector<Argv> ParseRequests(std::string_view content) {
   return out;
 }
 
-// A command the node's loader would hand to a command proc that assumes
-// its arity was checked (Server::ApplyOne does not check it), or an empty
-// one: known ways for a corrupt AOF to crash a starting node (reported,
-// see bench/README.md "Fuzzing the loaders"). Used to step around them
-// when SLOTSIM_FUZZ_SKIP_KNOWN is set.
-inline bool HitsKnownApplyBug(const std::vector<Argv>& cmds) {
-  for (const Argv& argv : cmds) {
-    if (argv.empty()) return true;
-    const CommandSpec* cmd = LookupCommand(argv[0]);
-    if (cmd == nullptr || cmd->proc == nullptr) continue;
-    const int64_t n = static_cast<int64_t>(argv.size());
-    if (cmd->arity >= 0 ? n != cmd->arity : n < -cmd->arity) return true;
-  }
-  return false;
-}
-
 // AOF invariants: the load works or fails with the format (or read)
 // error; what it replays is a prefix of what the request parser reads
 // from the file, all of it unless the tail was torn; the file left on
@@ -265,12 +232,12 @@ inline bool HitsKnownApplyBug(const std::vector<Argv>& cmds) {
 // with no torn tail, and leaves it as it is. With `via_server`, a node
 // starting over the same file agrees (and must not crash applying it),
 // and its log still begins with what the load left.
-inline std::string CheckAof(std::string_view input, bool via_server, bool skip_known = false) {
+inline std::string CheckAof(std::string_view input, bool via_server) {
   const AofLoad a = LoadAofDirect(input);
   const bool replays_empty = std::any_of(a.replayed.begin(), a.replayed.end(),
                                          [](const Argv& argv) { return argv.empty(); });
   // The node first, so that a crash in it shows its own stack.
-  if (via_server && !(skip_known && (replays_empty || HitsKnownApplyBug(ParseRequests(input))))) {
+  if (via_server) {
     const AofLoad s = StartWithAof(input);
     if (s.ok != a.ok || s.error != a.error)
       return "a node's start disagrees with Aof::Load: " + (s.ok ? std::string("started") : s.error);
@@ -287,7 +254,7 @@ inline std::string CheckAof(std::string_view input, bool via_server, bool skip_k
     if (a.left != std::optional<std::string>(input)) return "a failed load changed the log";
     return "";
   }
-  if (replays_empty) return skip_known ? "" : "an empty command was replayed";
+  if (replays_empty) return "an empty command was replayed";
   if (!a.traced) return "a load that worked traced no AofLoaded";
   if (a.commands != static_cast<int64_t>(a.replayed.size()) || a.traced_commands != a.commands)
     return "command counts disagree: counted " + std::to_string(a.commands) + ", replayed " +

@@ -6,9 +6,6 @@
 // save(load(x))). The node then runs its cron for a simulated second over
 // whatever it loaded. Seeds: tests/fuzz/corpus/nodes_conf_fuzzer/; tokens:
 // tests/fuzz/nodes_conf_fuzzer.dict.
-//
-// SLOTSIM_FUZZ_SKIP_KNOWN=1 skips inputs that hit the known crashes
-// (loader_harness.h, HitsKnownConfBug), so a run can look past them.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -20,11 +17,6 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 1 << 14) return 0;
   const std::string in(reinterpret_cast<const char*>(data), size);
-  static const bool skip_known = [] {
-    const char* v = std::getenv("SLOTSIM_FUZZ_SKIP_KNOWN");
-    return v != nullptr && *v != '\0' && *v != '0';
-  }();
-  if (skip_known && slotsim::loader_fuzz::HitsKnownConfBug(in)) return 0;
   const std::string broken = slotsim::loader_fuzz::CheckNodesConf(in, 7000, 1100);
   if (!broken.empty()) {
     std::fprintf(stderr, "nodes_conf_fuzzer invariant broken: %s\n--- input:\n%s\n", broken.c_str(),
