@@ -271,8 +271,12 @@ IoStatus Aof::Rewrite(const std::string& commands) {
 }
 
 void Aof::RewriteAfterSync(const std::string& commands) {
-  if (Rewrite(commands) == IoStatus::kOk) return;
-  // restartAOFAfterSYNC (which retries ten times a second apart first).
+  // restartAOFAfterSYNC: up to ten tries, the thread asleep for a second
+  // between them (each failure traces AofRewriteFailed), then exit.
+  for (int tries = 0; tries < kRestartAfterSyncTries; ++tries) {
+    if (tries > 0) env_.Sleep(kRestartAfterSyncPauseUs);
+    if (Rewrite(commands) == IoStatus::kOk) return;
+  }
   Die("FATAL: this replica instance finished the synchronization with its master, but the AOF "
       "can't be turned on. Exiting now.");
 }

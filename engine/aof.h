@@ -59,9 +59,13 @@ class Aof {
   // atomically and durably. A rewrite that worked clears any error (the
   // log was reopened); one that failed leaves the old log as it was.
   IoStatus Rewrite(const std::string& commands);
-  // A replica's full sync: Rewrite, and exit if it fails, as
-  // restartAOFAfterSYNC does (the old log lacks the snapshot).
+  // A replica's full sync: Rewrite, retried kRestartAfterSyncTries times
+  // with the node's thread asleep kRestartAfterSyncPauseUs in between, and
+  // exit if none works, as restartAOFAfterSYNC does (the old log lacks the
+  // snapshot).
   void RewriteAfterSync(const std::string& commands);
+  static constexpr int kRestartAfterSyncTries = 10;
+  static constexpr int64_t kRestartAfterSyncPauseUs = 1'000'000;
   bool enabled() const { return config_.appendonly; }
   // Makes every appended write durable now: the end of an event-loop pass
   // under always, or a clean shutdown.

@@ -74,7 +74,10 @@ void SimEnv::Close(ConnId conn) {
 // see the result.
 IoStatus SimEnv::DiskFault(DiskOp op, std::string_view call, const std::string& name,
                            int64_t grows_by) {
-  const IoStatus st = sim_.disk(machine_).Fault(op, sim_.now_us(), grows_by);
+  // The node's own time: a call made after busy work (a sleep, an fsync's
+  // latency) meets the disk as it is when the thread gets there.
+  const IoStatus st =
+      sim_.disk(machine_).Fault(op, sim_.now_us() + sim_.BusyOffsetUs(machine_), grows_by);
   if (st != IoStatus::kOk) {
     sim_.Record(machine_, "DiskError", -1, call,
                 DetailsWriter().Add("file", name).Add("error", IoStatusText(st)).Take());

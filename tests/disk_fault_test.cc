@@ -209,5 +209,47 @@ TEST(DiskFaults, AVoteThatCannotBeSavedIsNeverSent) {
         << "the candidate received the unsaved vote";
 }
 
+// restartAOFAfterSYNC: a replica whose log cannot be rewritten after a
+// full sync tries again every second, ten tries in all, asleep in
+// between, and exits only when none worked. A restarted replica has no
+// replication id, so its first sync is a full one.
+TEST(DiskFaults, AFullSyncRetriesTheLogRewriteForTenSecondsThenExits) {
+  for (const int64_t fault_ms : {2'500, 12'000}) {
+    SCOPED_TRACE("write errors for " + std::to_string(fault_ms) + " ms");
+    Recorder rec;
+    SimCluster c(OneShard(scenario::EngineSettings::EVERYSEC, 1), 1, false, {&rec});
+    ASSERT_TRUE(StartAndSettle(c));
+    c.Crash(1);
+    c.sim().RunUntil(c.sim().now_us() + 500'000);
+    ASSERT_TRUE(c.Restart(1));
+    // The disk fails once the primary has answered FULLRESYNC, before the
+    // payload arrives.
+    const size_t syncs = rec.Of("ReplFullSync", 0).size();
+    const int64_t limit = c.sim().now_us() + 30'000'000;
+    while (rec.Of("ReplFullSync", 0).size() == syncs && c.sim().now_us() < limit)
+      c.sim().RunUntil(c.sim().now_us() + 20);
+    ASSERT_GT(rec.Of("ReplFullSync", 0).size(), syncs) << "the restarted replica never synced";
+    ASSERT_TRUE(rec.Of("ReplLinkUp", 1).empty() ||
+                rec.Of("ReplLinkUp", 1).back().time_us < rec.Of("ReplFullSync", 0).back().time_us);
+    c.sim().SetDiskError(1, DiskOp::kWrite, fault_ms * 1000, false);
+    c.sim().RunUntil(c.sim().now_us() + 15'000'000);
+    const auto failed = rec.Of("AofRewriteFailed", 1);
+    const auto exits = rec.Of("AofFatal", 1);
+    if (fault_ms < 10'000) {
+      EXPECT_TRUE(c.up(1)) << "the replica exited while its disk recovered within the tries";
+      // Tries at sync, sync + 1 s, ...: the ones before the fault ends fail.
+      EXPECT_EQ(failed.size(), static_cast<size_t>((fault_ms + 999) / 1000)) << "one try a second";
+      EXPECT_TRUE(exits.empty());
+      EXPECT_FALSE(ReadAof(c, 1).empty()) << "the snapshot never reached the log";
+    } else {
+      EXPECT_FALSE(c.up(1)) << "the replica kept running without its log";
+      EXPECT_EQ(failed.size(), static_cast<size_t>(Aof::kRestartAfterSyncTries));
+      ASSERT_EQ(exits.size(), 1u);
+      EXPECT_NE(exits[0].details.find("can't%20be%20turned%20on"), std::string::npos)
+          << exits[0].details;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace slotsim
