@@ -328,6 +328,8 @@ void ConfigCommand(ConfigState& state, const std::vector<std::string>& argv, std
       }
       pairs.emplace_back(name, argv[i + 1]);
     }
+    const EngineConfig backup = state.config;
+    const std::map<std::string, std::string> accepted_backup = state.accepted;
     const bool was_appendonly = state.config.appendonly;
     const AofFsync was_fsync = state.config.appendfsync;
     const std::string was_hostname = state.config.announce_hostname;
@@ -336,8 +338,18 @@ void ConfigCommand(ConfigState& state, const std::vector<std::string>& argv, std
       else state.accepted[name] = value;
     }
     if (state.aof_changed &&
-        (was_appendonly != state.config.appendonly || was_fsync != state.config.appendfsync))
-      state.aof_changed(was_appendonly, was_fsync);
+        (was_appendonly != state.config.appendonly || was_fsync != state.config.appendfsync)) {
+      if (const std::string why = state.aof_changed(was_appendonly, was_fsync); !why.empty()) {
+        // configSetCommand: an apply function failed, so every value set
+        // goes back (restoreBackupConfig) and the reply names the config
+        // whose apply failed.
+        state.config = backup;
+        state.accepted = accepted_backup;
+        // Only appendonly's apply (updateAppendonly) can fail.
+        resp::AppendError(out, "ERR CONFIG SET failed (possibly related to argument 'appendonly') - " + why);
+        return;
+      }
+    }
     if (state.announce_hostname_changed && was_hostname != state.config.announce_hostname)
       state.announce_hostname_changed();
     resp::AppendSimple(out, "OK");

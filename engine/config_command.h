@@ -47,8 +47,11 @@ struct ConfigState {
   const ConfigRewriter& rewrite;
   // Called after SET changed appendonly or appendfsync, with the values
   // before, so the owner can start or stop the AOF (startAppendOnly /
-  // stopAppendOnly).
-  std::function<void(bool was_appendonly, AofFsync was_fsync)> aof_changed;
+  // stopAppendOnly). Returns "" if it worked, else why not (the AOF could
+  // not be turned on): CONFIG SET then restores every value it set and
+  // replies with that error, as configSetCommand does when an apply
+  // function fails.
+  std::function<std::string(bool was_appendonly, AofFsync was_fsync)> aof_changed;
   // CONFIG RESETSTAT: clears the owner's statistics.
   std::function<void()> reset_stats;
   // Called after SET changed cluster-announce-hostname, so the cluster

@@ -797,14 +797,14 @@ bool Server::Dispatch(Client& c, const CommandSpec& command, const std::vector<s
     CommandCommand(argv, out);
   } else if (name == "config") {
     ConfigState state{config_, accepted_config_, config_rewriter_,
-                      [this](bool was_appendonly, AofFsync) {
+                      [this](bool was_appendonly, AofFsync) -> std::string {
                         if (!was_appendonly && config_.appendonly) {
                           // startAppendOnly: the log begins as a rewrite
                           // of what the node holds.
                           if (aof_.Rewrite(keyspace_.SnapshotAsCommands()) != IoStatus::kOk) {
-                            // startAppendOnly failed: the log stays off.
-                            config_.appendonly = false;
-                            return;
+                            // updateAppendonly: the log stays off, and
+                            // CONFIG SET restores what it set.
+                            return "Unable to turn on AOF. Check server logs.";
                           }
                           env_.Trace({"AofEnabled", "", "", ""});
                         } else if (was_appendonly && !config_.appendonly) {
@@ -812,6 +812,7 @@ bool Server::Dispatch(Client& c, const CommandSpec& command, const std::vector<s
                           env_.Trace({"AofDisabled", "", "", ""});
                         }
                         aof_.Start();  // the timer the (new) policy needs
+                        return "";
                       },
                       [this] { command_stats_.Reset(); },
                       [this] { cluster_.UpdateMyselfHostname(); }};

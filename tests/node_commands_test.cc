@@ -137,6 +137,30 @@ TEST_F(SingleNodeTest, CommandAndConfigGetAnswerClientsAndTools) {
             "config");
 }
 
+// updateAppendonly: when the log cannot be started (here its first write
+// fails), CONFIG SET answers the error, restores every value it set, and
+// the node goes on without a log; once the disk works it can be turned on.
+TEST_F(SingleNodeTest, ConfigSetAppendonlyThatCannotStartTheLogRestoresEverything) {
+  ASSERT_EQ(client_->Call({"CLUSTER", "ADDSLOTSRANGE", "0", "16383"}).str, "OK");
+  sim_.RunUntil(sim_.now_us() + 3'000'000);
+  ASSERT_EQ(client_->Call({"SET", "k", "v"}).str, "OK");
+  sim_.SetDiskError(0, DiskOp::kWrite, 1'000'000, false);
+  EXPECT_EQ(client_->Call({"CONFIG", "SET", "cluster-node-timeout", "3000", "appendonly", "yes",
+                           "appendfsync", "always"})
+                .str,
+            "ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn "
+            "on AOF. Check server logs.");
+  EXPECT_FALSE(server_->config().appendonly);
+  EXPECT_EQ(server_->config().appendfsync, AofFsync::kEverySec);
+  EXPECT_NE(server_->config().node_timeout_ms, 3000);
+  EXPECT_FALSE(sim_.disk(0).Read("appendonly.aof").has_value());
+  EXPECT_EQ(client_->Call({"SET", "k", "w"}).str, "OK") << "the node must go on without a log";
+  sim_.RunUntil(sim_.now_us() + 1'500'000);
+  EXPECT_EQ(client_->Call({"CONFIG", "SET", "appendonly", "yes"}).str, "OK");
+  EXPECT_TRUE(server_->config().appendonly);
+  EXPECT_NE(sim_.disk(0).Read("appendonly.aof").value_or("").find("w"), std::string::npos);
+}
+
 // What the Redis cluster suite's init-tests set on every node: the cluster
 // settings take effect, Redis's other options are accepted and read back,
 // a bad or unknown one changes nothing, and REWRITE needs a config file.
