@@ -7,7 +7,8 @@
 //   - a Block is a command's temporary allocation itself (GETKEYSINSLOT's
 //     key array): it charges kTemporary for its lifetime, and a leaked
 //     Block (the bug zoo's "getkeysinslot-leak") leaks real heap memory
-//     too, which a sanitizer build reports;
+//     too, which a sanitizer build reports (tests/sanitizers/lsan.supp
+//     lets scripts/test-all.sh --sanitize expect it);
 //   - a Charge is a member of the structure that owns the memory (a
 //     client's query buffer, a MIGRATE in flight, a cached socket...): it
 //     follows the structure's size with Set() and releases on destruction,
