@@ -449,16 +449,10 @@ void Cluster::SaveAtEndOfPass() {
   save_at_end_of_pass_scheduled_ = true;
   env_.AddTimer(0, "clusterBeforeSleep", [this] {
     save_at_end_of_pass_scheduled_ = false;
-    SaveIfPending();
+    if (!todo_save_) return;  // a synced save of its own came first
+    SaveConfig(todo_fsync_);
+    todo_save_ = todo_fsync_ = false;
   });
-}
-
-void Cluster::SaveIfPending() {
-  // A synced save of its own, or the replies' flush, may have come first.
-  if (!todo_save_) return;
-  const bool fsync = todo_fsync_;
-  todo_save_ = todo_fsync_ = false;
-  SaveConfig(fsync);
 }
 
 void Cluster::TraceSlotView() {

@@ -118,15 +118,6 @@ class Cluster {
   int64_t cpu_ns() const { return meter_.total_ns(); }
   // Saves nodes.conf durably now (prepareForShutdown's clusterSaveConfig).
   void SaveConfigForShutdown() { SaveConfig(true); }
-  // True while a command or event of this pass asked for a nodes.conf save
-  // that has not happened yet (clusterDoBeforeSleep(SAVE_CONFIG)). The
-  // replies of the pass wait for it, as Redis writes them to their sockets
-  // only after clusterBeforeSleep saved: a reply never acknowledges state
-  // whose save failed (the save exits the process).
-  bool save_pending() const { return todo_save_; }
-  // clusterBeforeSleep's save, now if one is pending: the end of the pass.
-  // The node has exited if it failed.
-  void SaveIfPending();
   // cluster-announce-hostname changed (CONFIG SET): myself takes it, and
   // my next pings carry it (clusterUpdateMyselfHostname).
   void UpdateMyselfHostname() { UpdateAnnouncedHostname(myself_, config_.announce_hostname); }

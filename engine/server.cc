@@ -1313,7 +1313,7 @@ void Server::ResumeClient(Client& c, const std::string& out) {
 
 void Server::Reply(ConnId conn, const std::string& out) {
   meter_.Io(out.size());
-  if (aof_.sync_pending() || cluster_.save_pending() || !held_replies_.empty()) {
+  if (aof_.sync_pending() || !held_replies_.empty()) {
     SLOTSIM_CHECK_MSG(held_replies_.size() < kHeldRepliesMax, "held replies limit");
     held_replies_.emplace_back(conn, out);
     held_replies_charge_.Set(static_cast<size_t>(held_replies_charge_.bytes()) + out.size());
@@ -1324,7 +1324,7 @@ void Server::Reply(ConnId conn, const std::string& out) {
 }
 
 void Server::AfterAofAppend() {
-  if (aof_flush_scheduled_ || (!aof_.sync_pending() && held_replies_.empty())) return;
+  if (aof_flush_scheduled_ || !aof_.sync_pending()) return;
   aof_flush_scheduled_ = true;
   env_.AddTimer(0, "beforeSleep", [this] {
     aof_flush_scheduled_ = false;
@@ -1334,10 +1334,6 @@ void Server::AfterAofAppend() {
 }
 
 void Server::FlushAofAndReplies() {
-  // beforeSleep's order: clusterBeforeSleep's save, flushAppendOnlyFile,
-  // then handleClientsWithPendingWrites. A save or an fsync that fails
-  // exits, and the simulator drops the sends of a node that has exited.
-  cluster_.SaveIfPending();
   aof_.Flush();
   std::vector<std::pair<ConnId, std::string>> held;
   held.swap(held_replies_);

@@ -183,16 +183,13 @@ class Server : public NetHandler {
   void UnblockWait(Client& c);
   // Sends what a blocked client was owed and goes on with its input.
   void ResumeClient(Client& c, const std::string& out);
-  // Sends a client's replies, or holds them until the end of the pass
-  // when the AOF's fsync (appendfsync always with writes pending) or a
-  // nodes.conf save is due (handleClientsWithPendingWrites runs after
-  // clusterBeforeSleep and flushAppendOnlyFile in beforeSleep): no reply
-  // acknowledges a write before it is durable, or a cluster change before
-  // it is saved.
+  // Sends a client's replies, or holds them until the AOF's fsync when
+  // appendfsync always has writes pending (handleClientsWithPendingWrites
+  // runs after flushAppendOnlyFile in beforeSleep): no reply acknowledges
+  // a write before it is durable.
   void Reply(ConnId conn, const std::string& out);
-  // What beforeSleep does: the pending nodes.conf save, one fsync for the
-  // pass's writes, then the replies that waited for them. Scheduled by
-  // AfterAofAppend().
+  // What beforeSleep does for the AOF: one fsync for the pass's writes,
+  // then the replies that waited for it. Scheduled by AfterAofAppend().
   void FlushAofAndReplies();
   // Before a connection closes: whatever the pass owes leaves now.
   void FlushBeforeClose() {

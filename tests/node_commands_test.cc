@@ -137,21 +137,6 @@ TEST_F(SingleNodeTest, CommandAndConfigGetAnswerClientsAndTools) {
             "config");
 }
 
-// beforeSleep saves nodes.conf (clusterBeforeSleep) before it writes the
-// pass's replies (handleClientsWithPendingWrites): a slot change whose save
-// fails exits the node, and its OK never leaves.
-TEST_F(SingleNodeTest, ASlotChangeWhoseSaveFailsIsNeverAcknowledged) {
-  ASSERT_EQ(client_->Call({"CLUSTER", "ADDSLOTS", "1"}).str, "OK");
-  EXPECT_EQ(client_->Call({"PING"}).str, "PONG");
-  sim_.SetDiskError(0, DiskOp::kWrite, 1'000'000, false);
-  EXPECT_EQ(client_->Call({"PING"}).str, "PONG") << "no save pending, no wait";
-  const size_t before = client_->raw().size();
-  const RespValue r = client_->Call({"CLUSTER", "ADDSLOTS", "2"});
-  EXPECT_EQ(r.type, RespValue::Type::kNullArray) << "acknowledged: " << r.ToString();
-  EXPECT_EQ(client_->raw().size(), before) << client_->raw().substr(before);
-  EXPECT_FALSE(sim_.machine_up(0)) << "the node went on after its save failed";
-}
-
 // updateAppendonly: when the log cannot be started (here its first write
 // fails), CONFIG SET answers the error, restores every value it set, and
 // the node goes on without a log; once the disk works it can be turned on.
